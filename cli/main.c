@@ -1,0 +1,448 @@
+/*
+ * jikenbo — the command-line program: parses arguments, runs a subcommand through the
+ * public API, prints its result, and owns the exit status (SPEC 5).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct global {
+    const char *db;
+    jkb_options opts;
+    int json;
+} global;
+
+static const char usage_text[] =
+    "usage: jikenbo [-d DIR] COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  index [--format auto|casebook|jsonl] [--strict] [--max-doc-bytes N] FILE...\n"
+    "                      add or replace the documents of each FILE (- for stdin; .gz is read)\n"
+    "  delete ID...        delete documents\n"
+    "  show ID             print a stored document\n"
+    "  stats               documents, terms, bytes per table, analyzer, format version\n"
+    "\n"
+    "options for every command:\n"
+    "  -d DIR              the index (default: $JIKENBO_DB or ./jikenbo.db)\n"
+    "  --json              machine-readable output (errors too, on stderr)\n"
+    "  --dicdir DIR        MeCab IPADIC UTF-8 dictionary (default " JKB_DEFAULT_DICDIR ")\n"
+    "  --ignore-analyzer   open an index built with another analyzer\n"
+    "\n"
+    "exit status: 0 ok, 1 some input skipped, 2 usage or query error, 3 index error,\n"
+    "4 no such document or case\n";
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int usage_error(const global *g, const char *msg)
+{
+    cli_error(g->json, "usage", "%s (see jikenbo --help)", msg);
+    return EXIT_USAGE;
+}
+
+/* Opens the index or reports why not. */
+static int open_index(const global *g, jkb_index **ix, int write)
+{
+    jkb_options o = g->opts;
+    int rc;
+    o.readonly = !write;
+    o.create = write;
+    rc = jkb_index_open(ix, g->db, &o);
+    if (rc) {
+        cli_error(g->json, cli_error_code(rc), "%s: %s", g->db, *jkb_index_errmsg(*ix)
+                                                                   ? jkb_index_errmsg(*ix)
+                                                                   : jkb_strerror(rc));
+        jkb_index_close(*ix);
+        *ix = NULL;
+        return rc == JKB_EINVAL ? EXIT_USAGE : EXIT_INDEX;
+    }
+    return EXIT_OK;
+}
+
+/* ---- index ---- */
+
+typedef struct index_run {
+    const global *g;
+    uint64_t docs;
+    uint64_t skipped;
+    uint64_t bytes;
+    double started;
+    double last_progress;
+    int progress;
+} index_run;
+
+static void on_warn(const char *file, uint64_t line, const char *msg, void *payload)
+{
+    index_run *run = payload;
+    if (run->progress)
+        fputs("\r\033[K", stderr);
+    if (line)
+        fprintf(stderr, "jikenbo: %s:%llu: %s\n", file, (unsigned long long)line, msg);
+    else
+        fprintf(stderr, "jikenbo: %s: %s\n", file, msg);
+}
+
+static void show_progress(index_run *run, uint64_t file_bytes)
+{
+    double t = now_seconds();
+    if (!run->progress || t - run->last_progress < 0.5)
+        return;
+    run->last_progress = t;
+    fprintf(stderr, "\r\033[K%llu documents, %.1f MB, %.1f s", (unsigned long long)run->docs,
+            (double)(run->bytes + file_bytes) / 1e6, t - run->started);
+}
+
+static int index_file(index_run *run, jkb_index *ix, const char *path, jkb_format format,
+                      size_t max_doc_bytes)
+{
+    jkb_reader_options ro = JKB_READER_OPTIONS_INIT;
+    jkb_reader *r;
+    const jkb_doc *doc;
+    uint64_t docs_before = run->docs;
+    int rc;
+
+    ro.format = format;
+    ro.max_doc_bytes = max_doc_bytes;
+    ro.warn = on_warn;
+    ro.warn_payload = run;
+    if ((rc = jkb_reader_open(&r, path, &ro)) != 0) {
+        cli_error(run->g->json, "input_skipped", "%s", jkb_reader_errmsg(r));
+        jkb_reader_close(r);
+        run->skipped++;
+        return 0;
+    }
+    while ((rc = jkb_reader_next(r, &doc)) > 0) {
+        rc = jkb_index_add(ix, doc);
+        if (rc == JKB_EINPUT) {
+            on_warn(path, 0, jkb_index_errmsg(ix), run);
+            run->skipped++;
+            continue;
+        }
+        if (rc)
+            break;
+        run->docs++;
+        show_progress(run, jkb_reader_bytes(r));
+    }
+    run->bytes += jkb_reader_bytes(r);
+    run->skipped += jkb_reader_skipped(r);
+    if (rc < 0 && rc != JKB_EIO && rc != JKB_ENOMEM) {
+        /* the index failed, not the input */
+        cli_error(run->g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        jkb_reader_close(r);
+        return rc;
+    }
+    if (rc < 0) {
+        cli_error(run->g->json, "input_skipped", "%s; the rest of this file is skipped",
+                  jkb_reader_errmsg(r));
+        run->skipped++;
+    } else if (run->docs == docs_before && jkb_reader_skipped(r) == 0) {
+        on_warn(path, 0, "no documents in this file", run);
+        run->skipped++;
+    }
+    jkb_reader_close(r);
+    return 0;
+}
+
+static int cmd_index(global *g, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"strict", no_argument, NULL, 's'},
+        {"max-doc-bytes", required_argument, NULL, 'm'},
+        {NULL, 0, NULL, 0},
+    };
+    jkb_format format = JKB_FORMAT_AUTO;
+    size_t max_doc_bytes = 0;
+    int strict = 0, c, i, rc, status;
+    index_run run;
+    jkb_index *ix;
+    double secs;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "auto") == 0)
+                format = JKB_FORMAT_AUTO;
+            else if (strcmp(optarg, "casebook") == 0)
+                format = JKB_FORMAT_CASEBOOK;
+            else if (strcmp(optarg, "jsonl") == 0)
+                format = JKB_FORMAT_JSONL;
+            else
+                return usage_error(g, "--format takes auto, casebook or jsonl");
+            break;
+        case 's':
+            strict = 1;
+            break;
+        case 'm': {
+            char *end;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || v == 0)
+                return usage_error(g, "--max-doc-bytes takes a positive number of bytes");
+            max_doc_bytes = (size_t)v;
+            break;
+        }
+        default:
+            return usage_error(g, "unknown option to index");
+        }
+    }
+    if (optind >= argc)
+        return usage_error(g, "index needs at least one FILE");
+
+    if (strict)
+        g->opts.batch_bytes = SIZE_MAX; /* one transaction for the whole run */
+    if ((status = open_index(g, &ix, 1)) != EXIT_OK)
+        return status;
+    memset(&run, 0, sizeof run);
+    run.g = g;
+    run.started = now_seconds();
+    run.progress = isatty(STDERR_FILENO) && !g->json;
+    for (i = optind; i < argc; i++) {
+        if ((rc = index_file(&run, ix, argv[i], format, max_doc_bytes)) != 0) {
+            jkb_index_close(ix);
+            return cli_exit_status(rc);
+        }
+    }
+    if (run.progress)
+        fputs("\r\033[K", stderr);
+    if (strict && run.skipped) {
+        jkb_index_rollback(ix);
+        cli_error(g->json, "input_skipped", "%llu input records skipped; --strict: nothing "
+                  "from this run was committed", (unsigned long long)run.skipped);
+        jkb_index_close(ix);
+        return EXIT_SKIPPED;
+    }
+    if ((rc = jkb_index_commit(ix)) != 0) {
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        jkb_index_close(ix);
+        return EXIT_INDEX;
+    }
+    jkb_index_close(ix);
+    secs = now_seconds() - run.started;
+    if (g->json) {
+        json_t *o = json_pack("{s:I,s:I,s:f,s:I}", "documents", (json_int_t)run.docs, "bytes",
+                              (json_int_t)run.bytes, "seconds", secs, "skipped",
+                              (json_int_t)run.skipped);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        printf("indexed %llu documents (%.1f MB) in %.2f s", (unsigned long long)run.docs,
+               (double)run.bytes / 1e6, secs);
+        if (run.skipped)
+            printf(", %llu skipped", (unsigned long long)run.skipped);
+        putchar('\n');
+    }
+    return run.skipped ? EXIT_SKIPPED : EXIT_OK;
+}
+
+/* ---- delete, show, stats ---- */
+
+static int cmd_delete(global *g, int argc, char **argv)
+{
+    jkb_index *ix;
+    int i, rc, status, missing = 0;
+    if (argc < 2)
+        return usage_error(g, "delete needs at least one ID");
+    if ((status = open_index(g, &ix, 1)) != EXIT_OK)
+        return status;
+    for (i = 1; i < argc; i++) {
+        rc = jkb_index_delete(ix, argv[i]);
+        if (rc == JKB_ENOTFOUND) {
+            cli_error(g->json, "not_found", "%s", jkb_index_errmsg(ix));
+            missing = 1;
+        } else if (rc) {
+            cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+            jkb_index_close(ix);
+            return EXIT_INDEX;
+        }
+    }
+    rc = jkb_index_commit(ix);
+    if (rc)
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+    jkb_index_close(ix);
+    return rc ? EXIT_INDEX : missing ? EXIT_NOTFOUND : EXIT_OK;
+}
+
+static int cmd_show(global *g, int argc, char **argv)
+{
+    jkb_index *ix;
+    const jkb_doc *doc;
+    int rc, status;
+    char ref[128];
+    size_t i;
+
+    if (argc != 2)
+        return usage_error(g, "show takes one ID");
+    if ((status = open_index(g, &ix, 0)) != EXIT_OK)
+        return status;
+    rc = jkb_index_get(ix, argv[1], &doc);
+    if (rc) {
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        jkb_index_close(ix);
+        return cli_exit_status(rc);
+    }
+    if (g->json) {
+        json_t *o = cli_doc_json(doc);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        if (*doc->case_no)
+            printf("%s\n", cli_case_ref(ref, sizeof ref, doc->case_no));
+        printf("%s\n", doc->title);
+        printf("id: %s\n", doc->id);
+        if (*doc->org)
+            printf("org: %s\n", doc->org);
+        if (*doc->label)
+            printf("label: %s\n", doc->label);
+        if (*doc->date)
+            printf("date: %s\n", doc->date);
+        if (*doc->url)
+            printf("url: %s\n", doc->url);
+        for (i = 0; i < doc->n_fields; i++)
+            printf("%s: %s\n", doc->fields[i].name, doc->fields[i].value);
+        printf("source: %s\n\n%s\n", doc->source_ref, doc->body);
+    }
+    jkb_index_close(ix);
+    return EXIT_OK;
+}
+
+static int cmd_stats(global *g, int argc, char **argv)
+{
+    jkb_index *ix;
+    jkb_stats st;
+    int rc, status;
+    size_t i;
+
+    (void)argv;
+    if (argc != 1)
+        return usage_error(g, "stats takes no arguments");
+    if ((status = open_index(g, &ix, 0)) != EXIT_OK)
+        return status;
+    rc = jkb_index_stats(ix, &st);
+    if (rc) {
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        jkb_index_close(ix);
+        return EXIT_INDEX;
+    }
+    if (g->json) {
+        json_t *tables = json_object(), *o;
+        for (i = 0; i < st.n_tables; i++)
+            json_object_set_new(tables, st.tables[i].name,
+                                json_pack("{s:I,s:I}", "entries",
+                                          (json_int_t)st.tables[i].entries, "bytes",
+                                          (json_int_t)st.tables[i].bytes));
+        o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:o}", "documents", (json_int_t)st.documents,
+                      "terms", (json_int_t)st.terms, "tokens", (json_int_t)st.tokens, "bytes",
+                      (json_int_t)st.bytes, "file_bytes", (json_int_t)st.file_bytes,
+                      "format_version", (int)st.format_version, "analyzer", st.analyzer,
+                      "tables", tables);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        printf("documents       %llu\n", (unsigned long long)st.documents);
+        printf("terms           %llu\n", (unsigned long long)st.terms);
+        printf("tokens          %llu\n", (unsigned long long)st.tokens);
+        printf("bytes in use    %llu\n", (unsigned long long)st.bytes);
+        printf("data file       %llu\n", (unsigned long long)st.file_bytes);
+        printf("format version  %u\n", st.format_version);
+        printf("analyzer        %s\n\n", st.analyzer);
+        printf("%-8s %10s %12s\n", "table", "entries", "bytes");
+        for (i = 0; i < st.n_tables; i++)
+            printf("%-8s %10llu %12llu\n", st.tables[i].name,
+                   (unsigned long long)st.tables[i].entries,
+                   (unsigned long long)st.tables[i].bytes);
+    }
+    jkb_index_close(ix);
+    return EXIT_OK;
+}
+
+/* ---- main ---- */
+
+typedef struct command {
+    const char *name;
+    int (*run)(global *g, int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"index", cmd_index},
+    {"delete", cmd_delete},
+    {"show", cmd_show},
+    {"stats", cmd_stats},
+};
+
+/*
+ * Takes the options every command shares out of argv (wherever they stand), leaving the
+ * command's own. Returns the new argc, or -1 on a usage error.
+ */
+static int take_global_options(global *g, int argc, char **argv)
+{
+    int i, n = 1, seen_command = 0;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (i < argc)
+                argv[n++] = argv[i++];
+            break;
+        }
+        if (strcmp(a, "-d") == 0 || strcmp(a, "--db") == 0 || strcmp(a, "--dicdir") == 0) {
+            if (i + 1 >= argc)
+                return -1;
+            if (strcmp(a, "--dicdir") == 0)
+                g->opts.dicdir = argv[++i];
+            else
+                g->db = argv[++i];
+        } else if (!seen_command && strncmp(a, "-d", 2) == 0 && a[2] != '\0') {
+            g->db = a + 2; /* -dDIR, before the command only: later it could be a query */
+        } else if (strcmp(a, "--json") == 0) {
+            g->json = 1;
+        } else if (strcmp(a, "--ignore-analyzer") == 0) {
+            g->opts.ignore_analyzer = 1;
+        } else {
+            seen_command |= a[0] != '-';
+            argv[n++] = argv[i];
+        }
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    static const jkb_options defaults = JKB_OPTIONS_INIT;
+    global g;
+    size_t i;
+    const char *env = getenv("JIKENBO_DB");
+
+    memset(&g, 0, sizeof g);
+    g.opts = defaults;
+    g.db = env && *env ? env : "./jikenbo.db";
+    argc = take_global_options(&g, argc, argv);
+    if (argc < 0) {
+        fputs("jikenbo: an option lacks its argument (see jikenbo --help)\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, stdout);
+        return EXIT_OK;
+    }
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(&g, argc - 1, argv + 1);
+    cli_error(g.json, "usage", "unknown command \"%s\" (see jikenbo --help)", argv[1]);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,506 @@
+/* The only file that includes <mecab.h>. See analyzer.h for what the analysis does. */
+#include "analyzer.h"
+
+#include <mecab.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "normalize.h"
+#include "utf8.h"
+
+/* Bump when a folding rule changes: indexes built before then must be rebuilt. */
+#define RULES_VERSION 1
+
+/* MeCab is fed chunks of at most this many bytes. */
+#define CHUNK_BYTES 8192
+
+#define USER_DIC_NAME "security.dic"
+#define VARIANTS_NAME "variants.tsv"
+
+typedef struct variant {
+    char *from;
+    char *to;
+} variant;
+
+struct jkb__dict {
+    struct jkb__dict *next; /* in the process-wide list of open dictionaries */
+    unsigned refs;
+    char *dicdir;
+    char *datadir;
+    mecab_model_t *model;
+    variant *variants; /* sorted by from */
+    size_t n_variants;
+    char fingerprint[96];
+};
+
+struct jkb__analyzer {
+    jkb__dict *dict;
+    mecab_t *tagger;
+    mecab_lattice_t *lattice;
+    jkb__norm norm;
+};
+
+static pthread_mutex_t dicts_lock = PTHREAD_MUTEX_INITIALIZER;
+static jkb__dict *dicts;
+
+static const char *default_datadir(void)
+{
+    const char *env = getenv("JIKENBO_DATA_DIR");
+    return env && *env ? env : JKB_DATA_DIR;
+}
+
+/* CRC-32 of a file's contents; 0 with *ok = 0 when it cannot be read. */
+static uint32_t file_crc(const char *path, int *ok)
+{
+    static const size_t bufsize = 1 << 16;
+    unsigned char *buf;
+    uLong crc = crc32(0, Z_NULL, 0);
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    *ok = 0;
+    if (f == NULL)
+        return 0;
+    buf = malloc(bufsize);
+    if (buf == NULL) {
+        fclose(f);
+        return 0;
+    }
+    while ((n = fread(buf, 1, bufsize, f)) > 0)
+        crc = crc32(crc, buf, (uInt)n);
+    *ok = !ferror(f);
+    free(buf);
+    fclose(f);
+    return (uint32_t)crc;
+}
+
+static int variant_cmp(const void *a, const void *b)
+{
+    return strcmp(((const variant *)a)->from, ((const variant *)b)->from);
+}
+
+static char *fold_text(jkb__norm *norm, const char *s, size_t len)
+{
+    char *out;
+    if (jkb__normalize(norm, (const uint8_t *)s, len))
+        return NULL;
+    out = malloc(norm->text.len + 1);
+    if (out)
+        memcpy(out, norm->text.data, norm->text.len + 1);
+    return out;
+}
+
+/* Reads variants.tsv: "variant<TAB>canonical" lines; # starts a comment. */
+static int load_variants(jkb__dict *d, const char *path, jkb__err *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    size_t cap = 0, lineno = 0;
+    jkb__norm norm = JKB__NORM_INIT;
+    int rc = 0;
+
+    if (f == NULL)
+        return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read variant table %s", path);
+    while (fgets(line, sizeof line, f)) {
+        char *tab, *end;
+        variant *v;
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        tab = strchr(line, '\t');
+        end = tab ? tab + 1 + strcspn(tab + 1, "\t") : NULL;
+        if (tab == NULL || tab == line || *(tab + 1) == '\0') {
+            rc = jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] %s:%zu: expected variant<TAB>"
+                              "canonical", path, lineno);
+            goto out;
+        }
+        *end = '\0';
+        if (d->n_variants == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            v = realloc(d->variants, ncap * sizeof *v);
+            if (v == NULL) {
+                rc = JKB_ENOMEM;
+                goto out;
+            }
+            d->variants = v;
+            cap = ncap;
+        }
+        v = &d->variants[d->n_variants];
+        v->from = fold_text(&norm, line, (size_t)(tab - line));
+        v->to = v->from ? fold_text(&norm, tab + 1, strlen(tab + 1)) : NULL;
+        if (v->to == NULL) {
+            free(v->from);
+            rc = JKB_ENOMEM;
+            goto out;
+        }
+        d->n_variants++;
+    }
+    qsort(d->variants, d->n_variants, sizeof *d->variants, variant_cmp);
+out:
+    jkb__norm_fin(&norm);
+    fclose(f);
+    return rc;
+}
+
+static void dict_free(jkb__dict *d)
+{
+    size_t i;
+    if (d == NULL)
+        return;
+    for (i = 0; i < d->n_variants; i++) {
+        free(d->variants[i].from);
+        free(d->variants[i].to);
+    }
+    free(d->variants);
+    if (d->model)
+        mecab_model_destroy(d->model);
+    free(d->dicdir);
+    free(d->datadir);
+    free(d);
+}
+
+static int check_charset(jkb__dict *d, jkb__err *err)
+{
+    const mecab_dictionary_info_t *info = mecab_model_dictionary_info(d->model);
+    for (; info; info = info->next) {
+        if (strcasecmp(info->charset, "utf-8") != 0 && strcasecmp(info->charset, "utf8") != 0)
+            return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] dictionary %s is %s, not UTF-8",
+                                info->filename, info->charset);
+    }
+    return 0;
+}
+
+static int dict_load(jkb__dict *d, jkb__err *err)
+{
+    static const char *const sys_files[] = {"sys.dic", "matrix.bin", "char.bin", "unk.dic"};
+    char path[4096], userdic[4096];
+    uint32_t sys_crc = 0, user_crc, var_crc;
+    size_t i;
+    int ok, rc;
+    const char *argv[5];
+
+    for (i = 0; i < sizeof sys_files / sizeof sys_files[0]; i++) {
+        uint32_t c;
+        snprintf(path, sizeof path, "%s/%s", d->dicdir, sys_files[i]);
+        c = file_crc(path, &ok);
+        if (!ok)
+            return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read MeCab dictionary "
+                                "file %s (is mecab-ipadic-utf8 installed?)", path);
+        sys_crc = (uint32_t)crc32(sys_crc, (const Bytef *)&c, sizeof c);
+    }
+    snprintf(userdic, sizeof userdic, "%s/%s", d->datadir, USER_DIC_NAME);
+    user_crc = file_crc(userdic, &ok);
+    if (!ok)
+        return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read user dictionary %s",
+                            userdic);
+    snprintf(path, sizeof path, "%s/%s", d->datadir, VARIANTS_NAME);
+    var_crc = file_crc(path, &ok);
+    if (!ok)
+        return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read variant table %s", path);
+    if ((rc = load_variants(d, path, err)) != 0)
+        return rc;
+    snprintf(d->fingerprint, sizeof d->fingerprint, "mecab:%08x user:%08x variants:%08x rules:%d",
+             sys_crc, user_crc, var_crc, RULES_VERSION);
+
+    /* The dictionary is named explicitly: the system default is a Debian alternative that
+       other packages switch. */
+    argv[0] = "mecab";
+    argv[1] = "-d";
+    argv[2] = d->dicdir;
+    argv[3] = "-u";
+    argv[4] = userdic;
+    d->model = mecab_model_new(5, (char **)(uintptr_t)argv);
+    if (d->model == NULL)
+        return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer][mecab] cannot open dictionary %s: %s",
+                            d->dicdir, mecab_strerror(NULL));
+    return check_charset(d, err);
+}
+
+int jkb__dict_open(jkb__dict **out, const char *dicdir, const char *datadir, jkb__err *err)
+{
+    jkb__dict *d;
+    int rc = 0;
+
+    *out = NULL;
+    if (dicdir == NULL || *dicdir == '\0')
+        dicdir = JKB_DEFAULT_DICDIR;
+    if (datadir == NULL || *datadir == '\0')
+        datadir = default_datadir();
+
+    pthread_mutex_lock(&dicts_lock);
+    for (d = dicts; d; d = d->next) {
+        if (strcmp(d->dicdir, dicdir) == 0 && strcmp(d->datadir, datadir) == 0) {
+            d->refs++;
+            *out = d;
+            goto out;
+        }
+    }
+    d = calloc(1, sizeof *d);
+    if (d == NULL || (d->dicdir = strdup(dicdir)) == NULL ||
+        (d->datadir = strdup(datadir)) == NULL) {
+        dict_free(d);
+        rc = JKB_ENOMEM;
+        goto out;
+    }
+    if ((rc = dict_load(d, err)) != 0) {
+        dict_free(d);
+        goto out;
+    }
+    d->refs = 1;
+    d->next = dicts;
+    dicts = d;
+    *out = d;
+out:
+    pthread_mutex_unlock(&dicts_lock);
+    return rc;
+}
+
+void jkb__dict_close(jkb__dict *d)
+{
+    jkb__dict **p;
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&dicts_lock);
+    if (--d->refs == 0) {
+        for (p = &dicts; *p; p = &(*p)->next) {
+            if (*p == d) {
+                *p = d->next;
+                break;
+            }
+        }
+        dict_free(d);
+    }
+    pthread_mutex_unlock(&dicts_lock);
+}
+
+const char *jkb__dict_fingerprint(const jkb__dict *d)
+{
+    return d->fingerprint;
+}
+
+int jkb__analyzer_new(jkb__analyzer **out, jkb__dict *d, jkb__err *err)
+{
+    jkb__analyzer *a = calloc(1, sizeof *a);
+    *out = NULL;
+    if (a == NULL)
+        return JKB_ENOMEM;
+    a->dict = d;
+    a->tagger = mecab_model_new_tagger(d->model);
+    a->lattice = a->tagger ? mecab_model_new_lattice(d->model) : NULL;
+    if (a->lattice == NULL) {
+        jkb__analyzer_free(a);
+        return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer][mecab] cannot create a tagger");
+    }
+    *out = a;
+    return 0;
+}
+
+void jkb__analyzer_free(jkb__analyzer *a)
+{
+    if (a == NULL)
+        return;
+    if (a->lattice)
+        mecab_lattice_destroy(a->lattice);
+    if (a->tagger)
+        mecab_destroy(a->tagger);
+    jkb__norm_fin(&a->norm);
+    free(a);
+}
+
+/* ---- term-level folding ---- */
+
+static int is_katakana(uint32_t c)
+{
+    return (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC;
+}
+
+size_t jkb__fold_term(const jkb__dict *d, const char *term, size_t len, char *out, size_t cap)
+{
+    const uint8_t *s = (const uint8_t *)term;
+    size_t i = 0, n_chars = 0, last = 0;
+    int all_kata = 1;
+    size_t lo = 0, hi = d->n_variants;
+
+    if (len > cap)
+        len = jkb__utf8_floor(s, cap);
+    while (i < len) {
+        uint32_t c;
+        size_t clen = jkb__utf8_decode(s + i, len - i, &c);
+        if (clen == 0)
+            break;
+        all_kata &= is_katakana(c);
+        last = i;
+        n_chars++;
+        i += clen;
+    }
+    /* サーバー -> サーバ, コンピューター -> コンピュータ: the trailing long-vowel mark of a
+       katakana word of four or more characters is dropped (JIS Z 8301 style). */
+    if (all_kata && n_chars >= 4 && len - last == 3 && memcmp(term + last, "ー", 3) == 0)
+        len = last;
+    memcpy(out, term, len);
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *from = d->variants[mid].from;
+        size_t flen = strlen(from);
+        int c = memcmp(out, from, len < flen ? len : flen);
+        if (c == 0)
+            c = len < flen ? -1 : len > flen;
+        if (c == 0) {
+            size_t tlen = strlen(d->variants[mid].to);
+            if (tlen > cap)
+                tlen = jkb__utf8_floor((const uint8_t *)d->variants[mid].to, cap);
+            memcpy(out, d->variants[mid].to, tlen);
+            return tlen;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return len;
+}
+
+/* ---- analysis ---- */
+
+/* Parts of speech that take a position but are not indexed. */
+static int is_skipped_pos(const char *feature)
+{
+    return strncmp(feature, "助詞,", 7) == 0 || strncmp(feature, "助動詞,", 10) == 0 ||
+           strncmp(feature, "記号,", 7) == 0;
+}
+
+/* Base form of verbs and adjectives (IPADIC feature 6), or NULL to keep the surface. */
+static const char *base_form(const char *feature, size_t *len)
+{
+    const char *p = feature;
+    int i;
+    if (strncmp(feature, "動詞,", 7) != 0 && strncmp(feature, "形容詞,", 10) != 0)
+        return NULL;
+    for (i = 0; i < 6; i++) {
+        p = strchr(p, ',');
+        if (p == NULL)
+            return NULL;
+        p++;
+    }
+    *len = strcspn(p, ",");
+    if (*len == 0 || (*len == 1 && *p == '*'))
+        return NULL;
+    return p;
+}
+
+/* End of the next chunk of text[start..len): a sentence end within CHUNK_BYTES if any. */
+static size_t chunk_end(const char *text, size_t start, size_t len)
+{
+    size_t limit = start + CHUNK_BYTES, i;
+    if (len - start <= CHUNK_BYTES)
+        return len;
+    for (i = limit; i > start + CHUNK_BYTES / 4; i--) {
+        unsigned char c = (unsigned char)text[i - 1];
+        if (c == '\n' || c == '!' || c == '?' || (i >= 3 && memcmp(text + i - 3, "。", 3) == 0))
+            return i;
+    }
+    return start + jkb__utf8_floor((const uint8_t *)text + start, CHUNK_BYTES);
+}
+
+/* Folds term and reports it with the span [off, off + span_len) of the normalised text. */
+static int emit(jkb__analyzer *a, const char *term, size_t len, size_t off, size_t span_len,
+                uint32_t pos, jkb__token_fn cb, void *payload)
+{
+    char folded[JKB__TERM_MAX];
+    jkb__token tok;
+    tok.term_len = jkb__fold_term(a->dict, term, len, folded, sizeof folded);
+    if (tok.term_len == 0)
+        return 0;
+    tok.term = folded;
+    tok.pos = pos;
+    tok.pos_len = 1;
+    tok.start = jkb__norm_src_start(&a->norm, off);
+    tok.end = jkb__norm_src_end(&a->norm, off + span_len);
+    return cb(&tok, payload);
+}
+
+static int analyze_prefix(jkb__analyzer *a, uint32_t pos, jkb__token_fn cb, void *payload,
+                          uint32_t *next_pos)
+{
+    const char *s = (const char *)a->norm.text.data;
+    size_t b = 0, e = a->norm.text.len;
+    char term[JKB__TERM_MAX];
+    jkb__token tok;
+    while (b < e && (s[b] == ' ' || s[b] == '\n'))
+        b++;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\n'))
+        e--;
+    if (next_pos)
+        *next_pos = pos + (b < e);
+    if (b == e)
+        return 0;
+    tok.term_len = e - b < sizeof term ? e - b : jkb__utf8_floor((const uint8_t *)s + b,
+                                                                  sizeof term);
+    memcpy(term, s + b, tok.term_len);
+    tok.term = term;
+    tok.pos = pos;
+    tok.pos_len = 1;
+    tok.start = jkb__norm_src_start(&a->norm, b);
+    tok.end = jkb__norm_src_end(&a->norm, e);
+    return cb(&tok, payload);
+}
+
+int jkb__analyze(jkb__analyzer *a, jkb__mode mode, const char *text, size_t len,
+                 uint32_t first_pos, jkb__token_fn cb, void *payload, uint32_t *next_pos)
+{
+    char *s;
+    size_t start = 0, n;
+    uint32_t pos = first_pos;
+    int rc;
+
+    if ((rc = jkb__normalize(&a->norm, (const uint8_t *)text, len)) != 0)
+        return rc;
+    if (mode == JKB__MODE_PREFIX)
+        return analyze_prefix(a, pos, cb, payload, next_pos);
+
+    s = (char *)a->norm.text.data;
+    n = a->norm.text.len;
+    while (start < n) {
+        size_t end = chunk_end(s, start, n);
+        char saved = s[end];
+        const mecab_node_t *node;
+
+        /* MeCab reads on past the length it is given: hand it a NUL-terminated chunk. */
+        s[end] = '\0';
+        mecab_lattice_set_sentence2(a->lattice, s + start, end - start);
+        if (!mecab_parse_lattice(a->tagger, a->lattice)) {
+            s[end] = saved;
+            return JKB_ETOKENIZE;
+        }
+        s[end] = saved;
+        for (node = mecab_lattice_get_bos_node(a->lattice); node; node = node->next) {
+            size_t tlen;
+            if (node->stat != MECAB_NOR_NODE && node->stat != MECAB_UNK_NODE)
+                continue;
+            if (node->length == 0)
+                continue;
+            if (!is_skipped_pos(node->feature)) {
+                const char *term = base_form(node->feature, &tlen);
+                if (term == NULL) {
+                    term = node->surface;
+                    tlen = node->length;
+                }
+                /* A base form reports the span of the surface it stands for. */
+                rc = emit(a, term, tlen, (size_t)(node->surface - s), node->length, pos, cb,
+                          payload);
+                if (rc)
+                    return rc;
+            }
+            pos++;
+        }
+        start = end;
+    }
+    if (next_pos)
+        *next_pos = pos;
+    return 0;
+}

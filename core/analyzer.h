@@ -1,0 +1,73 @@
+/*
+ * Japanese analysis, the same for documents and queries:
+ *   1. text-level folding (normalize.h), keeping a map back to the source bytes;
+ *   2. MeCab over the folded text, cut into NUL-terminated chunks of at most CHUNK_BYTES at
+ *      sentence ends (。 ! ? and line breaks) or, failing that, at a character boundary;
+ *   3. term-level folding, after MeCab so that it cannot change how MeCab splits the text:
+ *      rules (a katakana word of four or more characters loses a trailing ー), then the
+ *      variant table (dict/variants.tsv: variant -> canonical).
+ * Particles, auxiliary verbs and symbols (助詞, 助動詞, 記号) are not emitted, but they take a
+ * position, so phrases still match across them. Verbs and adjectives are indexed by their
+ * base form.
+ *
+ * Lifetimes (as MeCab wants them): one jkb__dict (the MeCab model, the variant table and the
+ * analyzer fingerprint) is shared by every handle of a process that names the same
+ * dictionaries; each jkb__analyzer has its own tagger and lattice and serves one thread.
+ */
+#ifndef JKB_CORE_ANALYZER_H
+#define JKB_CORE_ANALYZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Longest term kept, in bytes; longer ones are cut on a character boundary. */
+#define JKB__TERM_MAX 128
+
+typedef enum jkb__mode {
+    JKB__MODE_DOCUMENT, /* text being indexed */
+    JKB__MODE_QUERY,    /* a query word */
+    JKB__MODE_PREFIX    /* a partial word: folded like text, never split by MeCab */
+} jkb__mode;
+
+typedef struct jkb__token {
+    const char *term; /* folded term, not NUL-terminated; valid during the callback */
+    size_t term_len;
+    uint32_t pos;     /* position in the field, counting every MeCab token */
+    uint32_t pos_len; /* positions the token spans (1; more for a compound) */
+    size_t start;     /* byte span in the original text */
+    size_t end;
+} jkb__token;
+
+/* Returning non-zero stops the analysis; jkb__analyze returns that value. */
+typedef int (*jkb__token_fn)(const jkb__token *tok, void *payload);
+
+typedef struct jkb__dict jkb__dict;
+typedef struct jkb__analyzer jkb__analyzer;
+
+/*
+ * Opens (or shares) the dictionaries: the MeCab system dictionary in dicdir and, in datadir,
+ * the compiled user dictionary security.dic and the variant table variants.tsv. A NULL dicdir
+ * or datadir picks the default. Checks that the dictionary is UTF-8.
+ */
+int jkb__dict_open(jkb__dict **out, const char *dicdir, const char *datadir, jkb__err *err);
+void jkb__dict_close(jkb__dict *d);
+
+/* A fingerprint of the contents of the dictionaries and the variant table and the rules. */
+const char *jkb__dict_fingerprint(const jkb__dict *d);
+
+int jkb__analyzer_new(jkb__analyzer **out, jkb__dict *d, jkb__err *err);
+void jkb__analyzer_free(jkb__analyzer *a);
+
+/*
+ * Analyses text[0..len) (valid UTF-8) and calls cb for each term. Positions start at
+ * first_pos; *next_pos (may be NULL) receives the position after the last token.
+ */
+int jkb__analyze(jkb__analyzer *a, jkb__mode mode, const char *text, size_t len,
+                 uint32_t first_pos, jkb__token_fn cb, void *payload, uint32_t *next_pos);
+
+/* Applies the term-level folding to a term (rules, then the variant table). */
+size_t jkb__fold_term(const jkb__dict *d, const char *term, size_t len, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * Growable byte buffers and LEB128 varints.
+ *
+ * Appending functions take a sticky error code (as SQLite FTS5 does): they do nothing when
+ * *rc != 0 on entry and set *rc to JKB_ENOMEM on failure, so encoders stay linear and check
+ * once at the end.
+ */
+#ifndef JKB_CORE_BUF_H
+#define JKB_CORE_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct jkb__buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} jkb__buf;
+
+#define JKB__BUF_INIT {NULL, 0, 0}
+
+void jkb__buf_fin(jkb__buf *b);
+/* Ensures room for extra more bytes. Sticky rc. */
+void jkb__buf_reserve(int *rc, jkb__buf *b, size_t extra);
+void jkb__buf_put(int *rc, jkb__buf *b, const void *src, size_t n);
+void jkb__buf_putc(int *rc, jkb__buf *b, uint8_t c);
+void jkb__buf_put_str(int *rc, jkb__buf *b, const char *s);
+void jkb__buf_put_varint(int *rc, jkb__buf *b, uint64_t v);
+/* A varint length followed by the bytes. */
+void jkb__buf_put_blob(int *rc, jkb__buf *b, const void *src, size_t n);
+/* Appends a NUL without counting it in len, so data can be used as a C string. */
+void jkb__buf_terminate(int *rc, jkb__buf *b);
+
+/* Writes v at dst (room for JKB__VARINT_MAX bytes); returns the bytes written. */
+#define JKB__VARINT_MAX 10
+size_t jkb__varint_put(uint8_t *dst, uint64_t v);
+
+/*
+ * Reads a varint from [*p, end). Returns 0 and advances *p, or JKB_ECORRUPT when the varint
+ * runs past end or past 10 bytes.
+ */
+int jkb__varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out);
+/* The same, for values that must fit 32 bits. */
+int jkb__varint_get32(const uint8_t **p, const uint8_t *end, uint32_t *out);
+
+/* Big-endian 32-bit keys sort numerically under LMDB's memcmp order. */
+void jkb__be32_put(uint8_t *dst, uint32_t v);
+uint32_t jkb__be32_get(const uint8_t *src);
+
+#endif

@@ -1,0 +1,305 @@
+/* Opening, checking and describing an index. */
+#include "index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+#define META_FORMAT "format"
+#define META_ANALYZER "analyzer"
+#define META_COUNTS "counts"
+
+int jkb__counts_read(jkb__txn *t, jkb__counts *out)
+{
+    jkb__val v;
+    const uint8_t *p, *end;
+    uint64_t x;
+    int rc, f;
+
+    memset(out, 0, sizeof *out);
+    out->next_doc = 1; /* doc id 0 is never used: it reads as "none" */
+    out->next_term = 1;
+    rc = jkb__get(t, JKB__T_META, META_COUNTS, strlen(META_COUNTS), &v);
+    if (rc == JKB_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    p = v.data;
+    end = v.data + v.len;
+    if (jkb__varint_get32(&p, end, &out->next_doc) || jkb__varint_get32(&p, end, &out->next_term) ||
+        jkb__varint_get(&p, end, &out->docs))
+        return JKB_ECORRUPT;
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        if (jkb__varint_get(&p, end, &x))
+            return JKB_ECORRUPT;
+        out->field_tokens[f] = x;
+    }
+    return 0;
+}
+
+int jkb__counts_write(jkb__txn *t, const jkb__counts *c)
+{
+    uint8_t buf[(3 + JKB__NFIELDS) * JKB__VARINT_MAX];
+    size_t n = 0;
+    int f;
+    n += jkb__varint_put(buf + n, c->next_doc);
+    n += jkb__varint_put(buf + n, c->next_term);
+    n += jkb__varint_put(buf + n, c->docs);
+    for (f = 0; f < JKB__NFIELDS; f++)
+        n += jkb__varint_put(buf + n, c->field_tokens[f]);
+    return jkb__put(t, JKB__T_META, META_COUNTS, strlen(META_COUNTS), buf, n);
+}
+
+static void put_le32(uint8_t *d, uint32_t v)
+{
+    d[0] = (uint8_t)v;
+    d[1] = (uint8_t)(v >> 8);
+    d[2] = (uint8_t)(v >> 16);
+    d[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *s)
+{
+    return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+}
+
+void jkb__cols_encode(uint8_t *dst, const jkb__cols *c)
+{
+    int f;
+    put_le32(dst, (uint32_t)c->day);
+    for (f = 0; f < JKB__NFIELDS; f++)
+        put_le32(dst + 4 + 4 * f, c->len[f]);
+}
+
+int jkb__cols_decode(const uint8_t *src, size_t len, jkb__cols *out)
+{
+    int f;
+    if (len != JKB__COLS_BYTES)
+        return JKB_ECORRUPT;
+    out->day = (int32_t)get_le32(src);
+    for (f = 0; f < JKB__NFIELDS; f++)
+        out->len[f] = get_le32(src + 4 + 4 * f);
+    return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int32_t days_from_civil(int y, int m, int d)
+{
+    int era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+int32_t jkb__date_to_day(const char *date)
+{
+    int y = 0, m = 1, d = 1, i;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (i = 0; i < 4; i++) {
+        if (date[i] < '0' || date[i] > '9')
+            return JKB__NO_DATE;
+        y = y * 10 + (date[i] - '0');
+    }
+    if (date[4] == '-') {
+        if (date[5] < '0' || date[5] > '9' || date[6] < '0' || date[6] > '9')
+            return JKB__NO_DATE;
+        m = (date[5] - '0') * 10 + (date[6] - '0');
+        if (date[7] == '-') {
+            if (date[8] < '0' || date[8] > '9' || date[9] < '0' || date[9] > '9' || date[10])
+                return JKB__NO_DATE;
+            d = (date[8] - '0') * 10 + (date[9] - '0');
+        } else if (date[7]) {
+            return JKB__NO_DATE;
+        }
+    } else if (date[4]) {
+        return JKB__NO_DATE;
+    }
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+        (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+        return JKB__NO_DATE;
+    return days_from_civil(y, m, d);
+}
+
+/* Checks (or, on a new writable index, writes) the format version and the analyzer. */
+static int check_meta(jkb_index *ix)
+{
+    jkb__txn *t = NULL;
+    jkb__val v;
+    const char *fp = jkb__dict_fingerprint(ix->dict);
+    int rc;
+
+    if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
+        return rc;
+    rc = jkb__get(t, JKB__T_META, META_FORMAT, strlen(META_FORMAT), &v);
+    if (rc == JKB_ENOTFOUND && !ix->opts.readonly) {
+        uint8_t ver[JKB__VARINT_MAX];
+        size_t n = jkb__varint_put(ver, JKB__FORMAT_VERSION);
+        jkb__txn_abort(t);
+        if ((rc = jkb__txn_begin(ix->store, 1, &t, &ix->err)) != 0)
+            return rc;
+        rc = jkb__put(t, JKB__T_META, META_FORMAT, strlen(META_FORMAT), ver, n);
+        if (rc == 0)
+            rc = jkb__put(t, JKB__T_META, META_ANALYZER, strlen(META_ANALYZER), fp, strlen(fp));
+        if (rc) {
+            jkb__txn_abort(t);
+            return jkb__err_set(&ix->err, rc, "[index][create] %s", jkb_strerror(rc));
+        }
+        return jkb__txn_commit(t, &ix->err);
+    }
+    if (rc == JKB_ENOTFOUND) {
+        rc = jkb__err_set(&ix->err, JKB_ECORRUPT, "[index][open] not a jikenbo index (no "
+                          "format version)");
+        goto out;
+    }
+    if (rc)
+        goto out;
+    {
+        const uint8_t *p = v.data;
+        uint64_t ver;
+        if (jkb__varint_get(&p, v.data + v.len, &ver)) {
+            rc = jkb__err_set(&ix->err, JKB_ECORRUPT, "[index][open] unreadable format version");
+            goto out;
+        }
+        if (ver != JKB__FORMAT_VERSION) {
+            rc = jkb__err_set(&ix->err, JKB_EVERSION, "[index][open] index format version %llu, "
+                              "this program reads version %d: rebuild the index",
+                              (unsigned long long)ver, JKB__FORMAT_VERSION);
+            goto out;
+        }
+    }
+    rc = jkb__get(t, JKB__T_META, META_ANALYZER, strlen(META_ANALYZER), &v);
+    if (rc) {
+        rc = jkb__err_set(&ix->err, JKB_ECORRUPT, "[index][open] no analyzer fingerprint");
+        goto out;
+    }
+    if (!ix->opts.ignore_analyzer && (v.len != strlen(fp) || memcmp(v.data, fp, v.len) != 0)) {
+        rc = jkb__err_set(&ix->err, JKB_EANALYZER, "[index][open] index built with analyzer "
+                          "\"%.*s\", this program has \"%s\": rebuild the index",
+                          (int)(v.len < 200 ? v.len : 200), (const char *)v.data, fp);
+        goto out;
+    }
+out:
+    jkb__txn_abort(t);
+    return rc;
+}
+
+int jkb_index_open(jkb_index **out, const char *path, const jkb_options *opts)
+{
+    static const jkb_options defaults = JKB_OPTIONS_INIT;
+    jkb_index *ix;
+    int rc;
+
+    *out = NULL;
+    if (path == NULL)
+        return JKB_EINVAL;
+    ix = calloc(1, sizeof *ix);
+    if (ix == NULL)
+        return JKB_ENOMEM;
+    *out = ix;
+    ix->opts = opts ? *opts : defaults;
+    if (ix->opts.version != JKB_OPTIONS_VERSION)
+        return jkb__err_set(&ix->err, JKB_EINVAL, "[index][open] unknown options version %u",
+                            ix->opts.version);
+    if ((rc = jkb__dict_open(&ix->dict, ix->opts.dicdir, ix->opts.datadir, &ix->err)) != 0)
+        return rc;
+    if ((rc = jkb__analyzer_new(&ix->analyzer, ix->dict, &ix->err)) != 0)
+        return rc;
+    if ((rc = jkb__store_open(&ix->store, path, ix->opts.readonly, ix->opts.create,
+                              &ix->err)) != 0)
+        return rc;
+    return check_meta(ix);
+}
+
+void jkb_index_close(jkb_index *ix)
+{
+    if (ix == NULL)
+        return;
+    if (ix->batch_free)
+        ix->batch_free(ix->batch);
+    jkb__docbuf_fin(&ix->docbuf);
+    jkb__store_close(ix->store);
+    jkb__analyzer_free(ix->analyzer);
+    jkb__dict_close(ix->dict);
+    free(ix);
+}
+
+const char *jkb_index_errmsg(const jkb_index *ix)
+{
+    if (ix == NULL)
+        return "out of memory";
+    return ix->err.msg;
+}
+
+int jkb_index_stats(jkb_index *ix, jkb_stats *out)
+{
+    jkb__txn *t;
+    jkb__counts c;
+    jkb__table_stat ts;
+    int rc, i;
+    const char *fp = jkb__dict_fingerprint(ix->dict);
+
+    memset(out, 0, sizeof *out);
+    if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
+        return rc;
+    if ((rc = jkb__counts_read(t, &c)) != 0)
+        goto out;
+    out->documents = c.docs;
+    for (i = 0; i < JKB__NFIELDS; i++)
+        out->tokens += c.field_tokens[i];
+    out->format_version = JKB__FORMAT_VERSION;
+    {
+        jkb__val v;
+        if (jkb__get(t, JKB__T_META, META_ANALYZER, strlen(META_ANALYZER), &v) == 0) {
+            size_t n = v.len < sizeof out->analyzer - 1 ? v.len : sizeof out->analyzer - 1;
+            memcpy(out->analyzer, v.data, n);
+        } else {
+            snprintf(out->analyzer, sizeof out->analyzer, "%s", fp);
+        }
+    }
+    for (i = 0; i < JKB__NTABLES && i < JKB_MAX_TABLES; i++) {
+        if ((rc = jkb__store_table_stat(t, (jkb__table)i, &ts)) != 0)
+            goto out;
+        out->tables[i].name = ts.name;
+        out->tables[i].entries = ts.entries;
+        out->tables[i].bytes = ts.bytes;
+        out->bytes += ts.bytes;
+        if (i == JKB__T_TINFO)
+            out->terms = ts.entries;
+    }
+    out->n_tables = (size_t)i;
+    out->file_bytes = jkb__store_file_bytes(ix->store);
+out:
+    jkb__txn_abort(t);
+    if (rc)
+        jkb__err_set(&ix->err, rc, "[index][stats] %s", jkb_strerror(rc));
+    return rc;
+}
+
+int jkb_index_get(jkb_index *ix, const char *id, const jkb_doc **out)
+{
+    jkb__txn *t;
+    jkb__val v;
+    int rc;
+
+    *out = NULL;
+    if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
+        return rc;
+    rc = jkb__get(t, JKB__T_IDS, id, strlen(id), &v);
+    if (rc == 0 && v.len != 4)
+        rc = JKB_ECORRUPT;
+    if (rc == 0)
+        rc = jkb__get(t, JKB__T_DOCS, v.data, 4, &v);
+    if (rc == 0)
+        rc = jkb__doc_decode(&ix->docbuf, v.data, v.len, out);
+    jkb__txn_abort(t);
+    if (rc == JKB_ENOTFOUND)
+        return jkb__err_set(&ix->err, rc, "no document with id %s", id);
+    if (rc)
+        return jkb__err_set(&ix->err, rc, "[index][get] %s: %s", id, jkb_strerror(rc));
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* The index handle shared by the core, the indexer and the searcher. */
+#ifndef JKB_CORE_INDEX_H
+#define JKB_CORE_INDEX_H
+
+#include "analyzer.h"
+#include "docstore.h"
+#include "error.h"
+#include "jikenbo.h"
+#include "postings.h"
+#include "store.h"
+
+/* The corpus counters kept in meta "counts". */
+typedef struct jkb__counts {
+    uint32_t next_doc;
+    uint32_t next_term;
+    uint64_t docs;
+    uint64_t field_tokens[JKB__NFIELDS];
+} jkb__counts;
+
+struct jkb__batch; /* the writer's buffered changes (indexer/writer.c) */
+
+struct jkb_index {
+    jkb__err err;
+    jkb_options opts;
+    jkb__store *store;
+    jkb__dict *dict;
+    jkb__analyzer *analyzer;
+    jkb__docbuf docbuf; /* holds the document jkb_index_get() returned */
+    struct jkb__batch *batch;
+    void (*batch_free)(struct jkb__batch *batch);
+};
+
+int jkb__counts_read(jkb__txn *t, jkb__counts *out);
+int jkb__counts_write(jkb__txn *t, const jkb__counts *c);
+
+/* The fixed per-document columns (table cols). */
+#define JKB__COLS_BYTES (4 + 4 * JKB__NFIELDS)
+#define JKB__NO_DATE INT32_MIN
+typedef struct jkb__cols {
+    int32_t day;
+    uint32_t len[JKB__NFIELDS];
+} jkb__cols;
+
+void jkb__cols_encode(uint8_t *dst, const jkb__cols *c);
+int jkb__cols_decode(const uint8_t *src, size_t len, jkb__cols *out);
+
+/* "YYYY-MM-DD" (or "YYYY-MM", "YYYY") to days since 1970-01-01; JKB__NO_DATE when invalid. */
+int32_t jkb__date_to_day(const char *date);
+
+#endif

@@ -1,0 +1,198 @@
+#include "normalize.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "jikenbo.h"
+#include "utf8.h"
+
+/* Longest combining sequence kept together; longer runs are cut (they are not text). */
+#define CHUNK_MAX 32
+
+typedef struct chunk {
+    utf8proc_int32_t cp[CHUNK_MAX];
+    size_t n;
+    size_t src;     /* source offset of the chunk's first character */
+    int composable; /* came through utf8proc, may need composition */
+} chunk;
+
+void jkb__norm_fin(jkb__norm *n)
+{
+    jkb__buf_fin(&n->text);
+    free(n->map);
+    n->map = NULL;
+    n->map_cap = 0;
+}
+
+/* Folds applied on top of NFKC. Returns the replacement, or -1 to go through utf8proc. */
+static int32_t fold_special(uint32_t c)
+{
+    switch (c) {
+    case 0x301C: /* 〜 WAVE DASH: NFKC leaves it, but it is written for ～ */
+    case 0xFF5E: /* ～ */
+    case 0x2053: /* ⁓ */
+        return '~';
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2212:
+        return '-';
+    case '\t': case '\r': case 0x0B: case 0x0C:
+        return ' ';
+    default:
+        break;
+    }
+    if (c < 0x20 && c != '\n')
+        return ' ';
+    if (c >= 0x7F && c < 0xA0)
+        return ' ';
+    return -1;
+}
+
+/* Characters NFKC and case folding leave alone, that no earlier character composes with. */
+static int is_plain_cjk(uint32_t c)
+{
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3041 && c <= 0x3096) ||
+           (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || c == 0x3001 || c == 0x3002;
+}
+
+static int ensure_map(jkb__norm *n, size_t want)
+{
+    uint32_t *m;
+    size_t cap;
+    if (want <= n->map_cap)
+        return 0;
+    cap = n->map_cap ? n->map_cap : 256;
+    while (cap < want)
+        cap *= 2;
+    m = realloc(n->map, cap * sizeof *m);
+    if (m == NULL)
+        return JKB_ENOMEM;
+    n->map = m;
+    n->map_cap = cap;
+    return 0;
+}
+
+/* Sorts the non-starters of a chunk by combining class (canonical ordering), stably. */
+static void canonical_order(chunk *ch)
+{
+    size_t i, j;
+    for (i = 1; i < ch->n; i++) {
+        utf8proc_int32_t c = ch->cp[i];
+        int cc = utf8proc_get_property(c)->combining_class;
+        if (cc == 0)
+            continue;
+        for (j = i; j > 0; j--) {
+            int pc = utf8proc_get_property(ch->cp[j - 1])->combining_class;
+            if (pc <= cc)
+                break;
+            ch->cp[j] = ch->cp[j - 1];
+        }
+        ch->cp[j] = c;
+    }
+}
+
+static int flush(jkb__norm *n, chunk *ch)
+{
+    int rc = 0;
+    size_t i, n_cp = ch->n, start = n->text.len;
+    if (n_cp == 0)
+        return 0;
+    if (ch->composable && n_cp > 1) {
+        utf8proc_ssize_t r;
+        canonical_order(ch);
+        r = utf8proc_normalize_utf32(ch->cp, (utf8proc_ssize_t)n_cp, UTF8PROC_COMPOSE);
+        if (r >= 0)
+            n_cp = (size_t)r;
+    }
+    jkb__buf_reserve(&rc, &n->text, n_cp * 4);
+    if (rc || ensure_map(n, start + n_cp * 4 + 1))
+        return JKB_ENOMEM;
+    for (i = 0; i < n_cp; i++)
+        n->text.len += jkb__utf8_encode(n->text.data + n->text.len, (uint32_t)ch->cp[i]);
+    for (i = start; i < n->text.len; i++)
+        n->map[i] = (uint32_t)ch->src;
+    ch->n = 0;
+    ch->composable = 0;
+    return 0;
+}
+
+int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
+{
+    chunk ch;
+    size_t i = 0;
+    int rc = 0;
+
+    if (len >= UINT32_MAX)
+        return JKB_EINVAL;
+    n->text.len = 0;
+    ch.n = 0;
+    ch.src = 0;
+    ch.composable = 0;
+    jkb__buf_reserve(&rc, &n->text, len + len / 8 + 16);
+    if (rc || ensure_map(n, len + len / 8 + 17))
+        return JKB_ENOMEM;
+
+    while (i < len) {
+        uint32_t c;
+        int32_t special;
+        size_t clen;
+        utf8proc_int32_t dec[CHUNK_MAX];
+        utf8proc_ssize_t nd;
+
+        if (src[i] < 0x80) {
+            c = src[i];
+            clen = 1;
+            if (c >= 'A' && c <= 'Z')
+                c += 'a' - 'A';
+        } else {
+            clen = jkb__utf8_decode(src + i, len - i, &c);
+            if (clen == 0) {
+                c = 0xFFFD;
+                clen = 1;
+            }
+        }
+        special = fold_special(c);
+        if (special >= 0 || c < 0x80 || is_plain_cjk(c)) {
+            if (flush(n, &ch))
+                return JKB_ENOMEM;
+            ch.cp[0] = special >= 0 ? special : (utf8proc_int32_t)c;
+            ch.n = 1;
+            ch.src = i;
+            i += clen;
+            continue;
+        }
+        nd = utf8proc_decompose_char((utf8proc_int32_t)c, dec, CHUNK_MAX, UTF8PROC_COMPAT |
+                                     UTF8PROC_CASEFOLD, NULL);
+        if (nd < 0 || nd > CHUNK_MAX) {
+            dec[0] = 0xFFFD;
+            nd = 1;
+        }
+        /* A character whose decomposition starts with a combining mark (ﾞ, U+3099, accents)
+           joins the chunk before it, so that it can compose with it. */
+        if (nd == 0 || !(ch.n > 0 && ch.n + (size_t)nd <= CHUNK_MAX &&
+                         utf8proc_get_property(dec[0])->combining_class != 0)) {
+            if (flush(n, &ch))
+                return JKB_ENOMEM;
+            ch.src = i;
+        }
+        memcpy(ch.cp + ch.n, dec, (size_t)nd * sizeof dec[0]);
+        ch.n += (size_t)nd;
+        ch.composable = 1;
+        i += clen;
+    }
+    if (flush(n, &ch) || ensure_map(n, n->text.len + 1))
+        return JKB_ENOMEM;
+    n->map[n->text.len] = (uint32_t)len;
+    jkb__buf_terminate(&rc, &n->text);
+    return rc;
+}
+
+size_t jkb__norm_src_end(const jkb__norm *n, size_t end)
+{
+    size_t j;
+    if (end == 0)
+        return n->map[0];
+    /* Output bytes of one source chunk share a map entry: skip to the chunk's end. */
+    for (j = end; j < n->text.len && n->map[j] == n->map[end - 1]; j++)
+        ;
+    return n->map[j];
+}

@@ -1,0 +1,43 @@
+/*
+ * Text-level folding, applied before MeCab to documents and queries alike: NFKC (full-width
+ * ＡＢＣ１２３ and half-width ｶﾀｶﾅ fold), case folding, U+3000 and U+00A0 to a space, 〜 and ～
+ * to "~", dashes to "-", circled numbers to digits, control characters to a space.
+ *
+ * The result keeps a map back to the source bytes: map[i] is the offset in the source of the
+ * character (or combining sequence) that produced output byte i, and map[len] is the source
+ * length. A token [a, b) of the output thus came from source [map[a], src_end(b)).
+ */
+#ifndef JKB_CORE_NORMALIZE_H
+#define JKB_CORE_NORMALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+typedef struct jkb__norm {
+    jkb__buf text; /* normalised UTF-8; text.data is NUL-terminated after a success */
+    uint32_t *map; /* text.len + 1 entries */
+    size_t map_cap;
+} jkb__norm;
+
+#define JKB__NORM_INIT {JKB__BUF_INIT, NULL, 0}
+
+void jkb__norm_fin(jkb__norm *n);
+
+/*
+ * Normalises src[0..len) into n, replacing what n held. Invalid UTF-8 becomes U+FFFD.
+ * Returns 0 or JKB_ENOMEM (or JKB_EINVAL for input of 4 GiB or more).
+ */
+int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len);
+
+/* Source offset where output byte i's character starts. */
+static inline size_t jkb__norm_src_start(const jkb__norm *n, size_t i)
+{
+    return n->map[i];
+}
+
+/* Source offset where the output range ending before byte end ends. */
+size_t jkb__norm_src_end(const jkb__norm *n, size_t end);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * Postings: for one term, the documents holding it, how often in each field, and where.
+ *
+ * In memory a run of postings is kept decoded (jkb__postings). On disk it is cut into blocks
+ * of at most JKB__BLOCK_DOCS documents, each stored under the key (term id, last doc id) so
+ * that a cursor positioned at (term id, d) lands on the one block that may hold document d.
+ * A block's bytes:
+ *
+ *   codec id      1 byte: how the three streams are encoded (JKB__CODEC_VARINT = 1)
+ *   header        varints: document count n, last doc id, largest per-document frequency
+ *                 (summed over fields), byte length of the ids stream, byte length of the
+ *                 frequencies stream; the positions stream takes the rest
+ *   ids           the codec's encoding of the n doc ids (ascending, distinct)
+ *   frequencies   per document, the term frequency in each field
+ *   positions     per document, per field with a non-zero frequency, its positions ascending
+ *
+ * The streams are separate so that a query can decode ids alone, and frequencies without
+ * positions. The codec behind the streams is swappable: a block names its own codec.
+ *
+ * The varint codec (id 1): ids as the first id then gaps (each > 0); frequencies as a
+ * varint bit mask of the fields present then one varint per present field; positions per
+ * field as the first position then gaps (each >= 0). All varints are LEB128.
+ */
+#ifndef JKB_CORE_POSTINGS_H
+#define JKB_CORE_POSTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Indexed fields, in the order their positions are kept. */
+enum { JKB__FIELD_TITLE, JKB__FIELD_LABEL, JKB__FIELD_BODY, JKB__NFIELDS };
+
+#define JKB__BLOCK_DOCS 128
+#define JKB__CODEC_VARINT 1
+
+typedef struct jkb__postings {
+    size_t n;          /* documents */
+    size_t cap;
+    uint32_t *docs;    /* n ascending doc ids */
+    uint32_t *tf;      /* n * JKB__NFIELDS frequencies */
+    uint32_t *pos_off; /* n + 1: doc i's positions are pos[pos_off[i] .. pos_off[i + 1]) */
+    uint32_t *pos;     /* per document, field by field, ascending within a field */
+    size_t pos_len;
+    size_t pos_cap;
+    int has_pos;       /* positions were decoded */
+} jkb__postings;
+
+typedef struct jkb__block_header {
+    uint8_t codec;
+    uint32_t n;
+    uint32_t last_doc;
+    uint32_t max_tf;
+    size_t ids_len;
+    size_t freqs_len;
+    size_t header_len;
+} jkb__block_header;
+
+void jkb__postings_init(jkb__postings *p);
+void jkb__postings_fin(jkb__postings *p);
+void jkb__postings_clear(jkb__postings *p);
+
+/* Starts document doc (greater than the last one). Sticky rc. */
+void jkb__postings_add_doc(int *rc, jkb__postings *p, uint32_t doc);
+/* Adds a position of field f to the current document; fields come in order. Sticky rc. */
+void jkb__postings_add_pos(int *rc, jkb__postings *p, unsigned f, uint32_t pos);
+/* Appends document i of src (with its positions). Sticky rc. */
+void jkb__postings_copy_doc(int *rc, jkb__postings *dst, const jkb__postings *src, size_t i,
+                            uint32_t doc);
+/* Removes document i. */
+void jkb__postings_remove(jkb__postings *p, size_t i);
+
+/* Encodes documents [from, from + n) of p as one block, appended to out. Sticky rc. */
+void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n);
+
+/* Reads a block's header. JKB_ECORRUPT when it is malformed. */
+int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out);
+
+/*
+ * Decodes a block into p (replacing its content): ids and frequencies, and positions when
+ * want_pos. JKB_ECORRUPT for a malformed block, JKB_ENOMEM.
+ */
+int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos);
+
+#endif

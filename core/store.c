@@ -1,0 +1,316 @@
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Virtual size of a new map; the file only takes what is written, and the map doubles when
+   it fills. */
+#define INITIAL_MAP_SIZE ((size_t)1 << 30)
+
+static const char *const table_names[JKB__NTABLES] = {
+    "meta", "terms", "tinfo", "post", "docs", "cols", "ids", "cases", "dterms",
+};
+
+struct jkb__store {
+    MDB_env *env;
+    MDB_dbi dbi[JKB__NTABLES];
+    size_t map_size;
+    int readonly;
+    char *path;
+};
+
+struct jkb__txn {
+    jkb__store *store;
+    MDB_txn *txn;
+};
+
+struct jkb__cursor {
+    MDB_cursor *cur;
+};
+
+static int map_error(int mrc)
+{
+    switch (mrc) {
+    case 0:
+        return 0;
+    case MDB_NOTFOUND:
+        return JKB_ENOTFOUND;
+    case MDB_MAP_FULL:
+        return JKB__EMAPFULL;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+        return JKB_EFULL;
+    case ENOMEM:
+        return JKB_ENOMEM;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+        return JKB_ECORRUPT;
+    case MDB_VERSION_MISMATCH:
+        return JKB_EVERSION;
+    default:
+        return JKB_EIO;
+    }
+}
+
+static int fail(jkb__err *err, int mrc, const char *what, const char *path)
+{
+    return jkb__err_set(err, map_error(mrc), "[store][%s] %s: %s", what, path ? path : "",
+                        mdb_strerror(mrc));
+}
+
+static int open_tables(jkb__store *s, jkb__err *err)
+{
+    MDB_txn *txn;
+    int mrc, i;
+    unsigned flags = s->readonly ? 0 : MDB_CREATE;
+
+    if ((mrc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn)) != 0)
+        return fail(err, mrc, "open", s->path);
+    for (i = 0; i < JKB__NTABLES; i++) {
+        if ((mrc = mdb_dbi_open(txn, table_names[i], flags, &s->dbi[i])) != 0) {
+            mdb_txn_abort(txn);
+            if (mrc == MDB_NOTFOUND)
+                return jkb__err_set(err, JKB_ECORRUPT, "[store][open] %s is not a jikenbo "
+                                    "index (no table %s)", s->path, table_names[i]);
+            return fail(err, mrc, "open", s->path);
+        }
+    }
+    if ((mrc = mdb_txn_commit(txn)) != 0)
+        return fail(err, mrc, "open", s->path);
+    return 0;
+}
+
+int jkb__store_open(jkb__store **out, const char *path, int readonly, int create,
+                    jkb__err *err)
+{
+    jkb__store *s;
+    char data_path[4096];
+    struct stat st;
+    int mrc, rc, dead;
+
+    *out = NULL;
+    snprintf(data_path, sizeof data_path, "%s/data.mdb", path);
+    if (stat(path, &st) != 0) {
+        if (!create || readonly)
+            return jkb__err_set(err, JKB_ENOTFOUND, "[store][open] no index at %s", path);
+        if (mkdir(path, 0777) != 0)
+            return jkb__err_set(err, JKB_EIO, "[store][open] cannot create %s: %s", path,
+                                strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        return jkb__err_set(err, JKB_ECORRUPT, "[store][open] %s is not an index directory",
+                            path);
+    } else if (stat(data_path, &st) != 0 && (!create || readonly)) {
+        return jkb__err_set(err, JKB_ENOTFOUND, "[store][open] no index at %s", path);
+    }
+
+    s = calloc(1, sizeof *s);
+    if (s == NULL || (s->path = strdup(path)) == NULL) {
+        free(s);
+        return JKB_ENOMEM;
+    }
+    s->readonly = readonly;
+    s->map_size = INITIAL_MAP_SIZE;
+    if ((mrc = mdb_env_create(&s->env)) != 0) {
+        rc = fail(err, mrc, "open", path);
+        goto fail;
+    }
+    mdb_env_set_maxdbs(s->env, JKB__NTABLES + 2);
+    mdb_env_set_mapsize(s->env, s->map_size);
+    /* MDB_NOTLS: read transactions are tied to handles, not threads (the server needs it).
+       Never MDB_WRITEMAP: a full disk would become SIGBUS instead of an error. */
+    mrc = mdb_env_open(s->env, path, MDB_NOTLS | (readonly ? MDB_RDONLY : 0), 0666);
+    if (mrc != 0) {
+        rc = mrc == MDB_INVALID
+                 ? jkb__err_set(err, JKB_ECORRUPT, "[store][open] %s is not an LMDB index",
+                                path)
+                 : fail(err, mrc, "open", path);
+        goto fail;
+    }
+    {
+        MDB_envinfo info;
+        mdb_env_info(s->env, &info);
+        s->map_size = info.me_mapsize;
+    }
+    /* Readers killed without closing would pin old pages for ever. */
+    mdb_reader_check(s->env, &dead);
+    if ((rc = open_tables(s, err)) != 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    jkb__store_close(s);
+    return rc;
+}
+
+void jkb__store_close(jkb__store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s->path);
+    free(s);
+}
+
+int jkb__store_grow(jkb__store *s, jkb__err *err)
+{
+    int mrc;
+    size_t want = s->map_size * 2;
+    if ((mrc = mdb_env_set_mapsize(s->env, want)) != 0)
+        return fail(err, mrc, "grow", s->path);
+    s->map_size = want;
+    return 0;
+}
+
+uint64_t jkb__store_file_bytes(jkb__store *s)
+{
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/data.mdb", s->path);
+    return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+int jkb__txn_begin(jkb__store *s, int write, jkb__txn **out, jkb__err *err)
+{
+    jkb__txn *t = malloc(sizeof *t);
+    int mrc;
+    *out = NULL;
+    if (t == NULL)
+        return JKB_ENOMEM;
+    t->store = s;
+    mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (mrc == MDB_MAP_RESIZED) {
+        /* Another process grew the map: adopt its size. */
+        mdb_env_set_mapsize(s->env, 0);
+        mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    }
+    if (mrc != 0) {
+        free(t);
+        return fail(err, mrc, "begin", s->path);
+    }
+    *out = t;
+    return 0;
+}
+
+int jkb__txn_commit(jkb__txn *t, jkb__err *err)
+{
+    int mrc = mdb_txn_commit(t->txn);
+    int rc = mrc ? fail(err, mrc, "commit", t->store->path) : 0;
+    free(t);
+    return rc;
+}
+
+void jkb__txn_abort(jkb__txn *t)
+{
+    if (t == NULL)
+        return;
+    mdb_txn_abort(t->txn);
+    free(t);
+}
+
+int jkb__get(jkb__txn *t, jkb__table tb, const void *key, size_t klen, jkb__val *out)
+{
+    MDB_val k = {klen, (void *)(uintptr_t)key}, v;
+    int mrc = mdb_get(t->txn, t->store->dbi[tb], &k, &v);
+    if (mrc)
+        return map_error(mrc);
+    out->data = v.mv_data;
+    out->len = v.mv_size;
+    return 0;
+}
+
+int jkb__put(jkb__txn *t, jkb__table tb, const void *key, size_t klen, const void *val,
+             size_t vlen)
+{
+    MDB_val k = {klen, (void *)(uintptr_t)key}, v = {vlen, (void *)(uintptr_t)val};
+    return map_error(mdb_put(t->txn, t->store->dbi[tb], &k, &v, 0));
+}
+
+int jkb__del(jkb__txn *t, jkb__table tb, const void *key, size_t klen)
+{
+    MDB_val k = {klen, (void *)(uintptr_t)key};
+    return map_error(mdb_del(t->txn, t->store->dbi[tb], &k, NULL));
+}
+
+int jkb__cursor_open(jkb__txn *t, jkb__table tb, jkb__cursor **out)
+{
+    jkb__cursor *c = malloc(sizeof *c);
+    int mrc;
+    *out = NULL;
+    if (c == NULL)
+        return JKB_ENOMEM;
+    if ((mrc = mdb_cursor_open(t->txn, t->store->dbi[tb], &c->cur)) != 0) {
+        free(c);
+        return map_error(mrc);
+    }
+    *out = c;
+    return 0;
+}
+
+void jkb__cursor_close(jkb__cursor *c)
+{
+    if (c == NULL)
+        return;
+    mdb_cursor_close(c->cur);
+    free(c);
+}
+
+static int cursor_op(jkb__cursor *c, MDB_val *k, jkb__val *ko, jkb__val *vo, MDB_cursor_op op)
+{
+    MDB_val v;
+    int mrc = mdb_cursor_get(c->cur, k, &v, op);
+    if (mrc)
+        return map_error(mrc);
+    if (ko) {
+        ko->data = k->mv_data;
+        ko->len = k->mv_size;
+    }
+    if (vo) {
+        vo->data = v.mv_data;
+        vo->len = v.mv_size;
+    }
+    return 0;
+}
+
+int jkb__cursor_seek(jkb__cursor *c, const void *key, size_t klen, jkb__val *k, jkb__val *v)
+{
+    MDB_val mk = {klen, (void *)(uintptr_t)key};
+    return cursor_op(c, &mk, k, v, klen ? MDB_SET_RANGE : MDB_FIRST);
+}
+
+int jkb__cursor_next(jkb__cursor *c, jkb__val *k, jkb__val *v)
+{
+    MDB_val mk;
+    return cursor_op(c, &mk, k, v, MDB_NEXT);
+}
+
+int jkb__cursor_prev(jkb__cursor *c, jkb__val *k, jkb__val *v)
+{
+    MDB_val mk;
+    return cursor_op(c, &mk, k, v, MDB_PREV);
+}
+
+int jkb__cursor_last(jkb__cursor *c, jkb__val *k, jkb__val *v)
+{
+    MDB_val mk;
+    return cursor_op(c, &mk, k, v, MDB_LAST);
+}
+
+int jkb__store_table_stat(jkb__txn *t, jkb__table tb, jkb__table_stat *out)
+{
+    MDB_stat st;
+    int mrc = mdb_stat(t->txn, t->store->dbi[tb], &st);
+    if (mrc)
+        return map_error(mrc);
+    out->name = table_names[tb];
+    out->entries = st.ms_entries;
+    out->bytes = (uint64_t)st.ms_psize *
+                 (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages);
+    return 0;
+}

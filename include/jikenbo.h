@@ -1,0 +1,185 @@
+/*
+ * jikenbo.h — the public interface of jikenbo, a full-text search engine for Japanese
+ * security-incident notices.
+ *
+ * Conventions:
+ *   - Functions return 0 on success or a negative JKB_E* code; jkb_strerror() names the code
+ *     and jkb_index_errmsg() / jkb_reader_errmsg() give the detail of the last failure.
+ *   - Out-parameters come first and are named out.
+ *   - Strings are UTF-8 and NUL-terminated unless a length is passed beside them.
+ *   - Every *_close() / *_free() accepts NULL.
+ *   - An index handle is used by one thread at a time; open one handle per thread.
+ */
+#ifndef JKB_JIKENBO_H
+#define JKB_JIKENBO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(JKB_BUILDING) && defined(__GNUC__)
+#define JKB_API __attribute__((visibility("default")))
+#else
+#define JKB_API
+#endif
+
+/* Error codes. */
+#define JKB_OK 0
+#define JKB_ENOMEM (-1)    /* out of memory */
+#define JKB_EINVAL (-2)    /* bad argument or usage */
+#define JKB_EIO (-3)       /* a file or the index could not be read or written */
+#define JKB_ENOTFOUND (-4) /* no such document, case or index */
+#define JKB_ECORRUPT (-5)  /* stored data is damaged */
+#define JKB_EFULL (-6)     /* the disk (or the index's size limit) is full */
+#define JKB_ETOKENIZE (-7) /* MeCab or its dictionary failed */
+#define JKB_EVERSION (-8)  /* index of another format version */
+#define JKB_EANALYZER (-9) /* index built with another analyzer */
+#define JKB_EINPUT (-10)   /* an input record was malformed and skipped */
+#define JKB_EQUERY (-11)   /* malformed query */
+
+JKB_API const char *jkb_strerror(int code);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Documents */
+
+/* An extra stored field (JSON Lines keys beyond the known ones). */
+typedef struct jkb_field {
+    const char *name;
+    const char *value;
+} jkb_field;
+
+/*
+ * A release as read from input or stored in the index. Every string is non-NULL ("" when
+ * missing). date is "YYYY-MM-DD" or "". source_ref is "FILE:LINE" where the post starts.
+ */
+typedef struct jkb_doc {
+    const char *id;
+    const char *case_no; /* "2024-217" or "" */
+    const char *title;
+    const char *org;
+    const char *label;   /* the logo caption under a casebook header */
+    const char *date;
+    const char *body;
+    const char *url;
+    const char *source_ref;
+    const jkb_field *fields;
+    size_t n_fields;
+} jkb_doc;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Reading input: casebook archives and JSON Lines (optionally gzip-compressed) */
+
+typedef enum jkb_format { JKB_FORMAT_AUTO = 0, JKB_FORMAT_CASEBOOK, JKB_FORMAT_JSONL } jkb_format;
+
+/* Called for every record that is skipped or repaired: file, 1-based line, message. */
+typedef void (*jkb_warn_fn)(const char *file, uint64_t line, const char *msg, void *payload);
+
+typedef struct jkb_reader_options {
+    unsigned version;     /* JKB_READER_OPTIONS_VERSION */
+    jkb_format format;
+    size_t max_doc_bytes; /* larger documents are skipped; 0: JKB_DEFAULT_MAX_DOC_BYTES */
+    jkb_warn_fn warn;     /* NULL: warnings are only counted */
+    void *warn_payload;
+} jkb_reader_options;
+
+#define JKB_READER_OPTIONS_VERSION 1
+#define JKB_READER_OPTIONS_INIT {JKB_READER_OPTIONS_VERSION, JKB_FORMAT_AUTO, 0, NULL, NULL}
+#define JKB_DEFAULT_MAX_DOC_BYTES ((size_t)64 << 20)
+
+typedef struct jkb_reader jkb_reader;
+
+/* Opens path ("-" for standard input); .gz input is inflated transparently. */
+JKB_API int jkb_reader_open(jkb_reader **out, const char *path, const jkb_reader_options *opts);
+
+/*
+ * Reads the next document into *out, valid until the next call or jkb_reader_close().
+ * Returns 1 for a document, 0 at the end of input, or a negative code when the input cannot
+ * be read on (an I/O error or a truncated gzip stream). Malformed records are skipped with a
+ * warning and counted in jkb_reader_skipped().
+ */
+JKB_API int jkb_reader_next(jkb_reader *r, const jkb_doc **out);
+JKB_API uint64_t jkb_reader_skipped(const jkb_reader *r);
+JKB_API uint64_t jkb_reader_bytes(const jkb_reader *r); /* input bytes consumed so far */
+JKB_API const char *jkb_reader_errmsg(const jkb_reader *r);
+JKB_API void jkb_reader_close(jkb_reader *r);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The index */
+
+typedef struct jkb_index jkb_index;
+
+typedef struct jkb_options {
+    unsigned version;        /* JKB_OPTIONS_VERSION */
+    int readonly;            /* open for searching only */
+    int create;              /* create the index directory when missing */
+    int ignore_analyzer;     /* open even when the analyzer fingerprint differs */
+    const char *dicdir;      /* MeCab system dictionary; NULL: JKB_DEFAULT_DICDIR */
+    const char *datadir;     /* user dictionary + variant table; NULL: built-in location */
+    size_t batch_bytes;      /* text buffered before a commit; 0: default (64 MiB) */
+} jkb_options;
+
+#define JKB_OPTIONS_VERSION 1
+#define JKB_OPTIONS_INIT {JKB_OPTIONS_VERSION, 0, 0, 0, NULL, NULL, 0}
+#define JKB_DEFAULT_DICDIR "/var/lib/mecab/dic/ipadic-utf8"
+
+/*
+ * Opens (or with opts->create, creates) the index in directory path. Fails with JKB_EVERSION
+ * for another format version and JKB_EANALYZER for another analyzer. On failure *out is still
+ * set, when memory allowed, so that jkb_index_errmsg() can explain; close it.
+ */
+JKB_API int jkb_index_open(jkb_index **out, const char *path, const jkb_options *opts);
+JKB_API void jkb_index_close(jkb_index *ix);
+JKB_API const char *jkb_index_errmsg(const jkb_index *ix);
+
+/*
+ * Adds a document, replacing any document with the same id. Documents are buffered and
+ * written by jkb_index_commit(), or automatically when the buffer is full; nothing is visible
+ * to readers before it is committed. Returns JKB_EINPUT (document skipped, index unchanged)
+ * for a document that has neither title nor body.
+ */
+JKB_API int jkb_index_add(jkb_index *ix, const jkb_doc *doc);
+
+/* Deletes the document with this id: JKB_ENOTFOUND when there is none. Buffered like add. */
+JKB_API int jkb_index_delete(jkb_index *ix, const char *id);
+
+/* Writes every buffered change in one transaction. On failure nothing of the batch is kept. */
+JKB_API int jkb_index_commit(jkb_index *ix);
+
+/* Drops every buffered change. */
+JKB_API void jkb_index_rollback(jkb_index *ix);
+
+typedef struct jkb_table_stats {
+    const char *name;
+    uint64_t entries;
+    uint64_t bytes; /* pages in use times page size */
+} jkb_table_stats;
+
+#define JKB_MAX_TABLES 16
+
+typedef struct jkb_stats {
+    uint64_t documents;
+    uint64_t terms;
+    uint64_t tokens;      /* indexed tokens over all documents */
+    uint64_t bytes;       /* pages in use over all tables */
+    uint64_t file_bytes;  /* size of the data file */
+    uint32_t format_version;
+    char analyzer[96];    /* fingerprint of dictionary, user dictionary and variant table */
+    size_t n_tables;
+    jkb_table_stats tables[JKB_MAX_TABLES];
+} jkb_stats;
+
+JKB_API int jkb_index_stats(jkb_index *ix, jkb_stats *out);
+
+/*
+ * Fetches a stored document by id into *out; its strings stay valid until the next call on
+ * ix. JKB_ENOTFOUND when there is none.
+ */
+JKB_API int jkb_index_get(jkb_index *ix, const char *id, const jkb_doc **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* JKB_JIKENBO_H */

@@ -1,0 +1,702 @@
+/*
+ * Adding, replacing and deleting documents.
+ *
+ * Changes are buffered in a batch: each added document is analysed at once, its stored
+ * record encoded, and its postings accumulated per term with batch-local doc numbers. A
+ * commit writes the whole batch in one LMDB write transaction, in this order: documents
+ * that are replaced or deleted are removed (their postings, found through dterms, come out
+ * of exactly the blocks that hold them); the batch's terms are resolved in sorted order and
+ * their postings appended to each term's last block; the documents' records, columns, ids,
+ * case entries and term lists are written; the counters last. When the map fills, the
+ * transaction is dropped, the map doubled and the batch written again from memory.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "index.h"
+#include "strmap.h"
+#include "utf8.h"
+
+/* The longest external id: LMDB keys are at most 511 bytes. */
+#define ID_MAX 400
+#define DEFAULT_BATCH_BYTES ((size_t)64 << 20)
+
+typedef struct term_entry {
+    uint32_t key_off; /* the term in the batch's arena */
+    uint32_t key_len;
+    uint32_t tid;     /* resolved at commit */
+    jkb__postings post; /* batch-local doc numbers */
+} term_entry;
+
+typedef struct pending {
+    uint32_t id_off;   /* external id in the arena */
+    uint32_t id_len;
+    int is_delete;
+    int dropped;       /* replaced by a later add of the same id in this batch */
+    uint32_t local;    /* batch-local doc number of an add */
+    char *case_no;
+    jkb__buf record;   /* the stored document */
+    jkb__cols cols;
+    uint32_t *terms;   /* entry indexes of the document's terms */
+    size_t n_terms;
+    size_t terms_cap;
+} pending;
+
+typedef struct jkb__batch {
+    jkb__buf arena; /* term and id bytes */
+    term_entry *entries;
+    size_t n_entries;
+    size_t entries_cap;
+    jkb__strmap term_map;
+    pending *docs;
+    size_t n_docs;
+    size_t docs_cap;
+    jkb__strmap id_map; /* external id -> index in docs */
+    uint32_t n_local;
+    size_t bytes;
+} jkb__batch;
+
+static const char *entry_key(const void *ctx, uint32_t v, size_t *len)
+{
+    const jkb__batch *b = ctx;
+    *len = b->entries[v].key_len;
+    return (const char *)b->arena.data + b->entries[v].key_off;
+}
+
+static const char *doc_key(const void *ctx, uint32_t v, size_t *len)
+{
+    const jkb__batch *b = ctx;
+    *len = b->docs[v].id_len;
+    return (const char *)b->arena.data + b->docs[v].id_off;
+}
+
+static void pending_fin(pending *p)
+{
+    free(p->case_no);
+    free(p->terms);
+    jkb__buf_fin(&p->record);
+}
+
+static void batch_reset(jkb__batch *b)
+{
+    size_t i;
+    for (i = 0; i < b->n_entries; i++)
+        jkb__postings_fin(&b->entries[i].post);
+    for (i = 0; i < b->n_docs; i++)
+        pending_fin(&b->docs[i]);
+    b->n_entries = b->n_docs = 0;
+    b->n_local = 0;
+    b->bytes = 0;
+    b->arena.len = 0;
+    jkb__strmap_clear(&b->term_map);
+    jkb__strmap_clear(&b->id_map);
+}
+
+static void batch_free(jkb__batch *b)
+{
+    if (b == NULL)
+        return;
+    batch_reset(b);
+    free(b->entries);
+    free(b->docs);
+    jkb__buf_fin(&b->arena);
+    jkb__strmap_fin(&b->term_map);
+    jkb__strmap_fin(&b->id_map);
+    free(b);
+}
+
+static jkb__batch *get_batch(jkb_index *ix)
+{
+    if (ix->batch == NULL) {
+        ix->batch = calloc(1, sizeof *ix->batch);
+        ix->batch_free = batch_free;
+    }
+    return ix->batch;
+}
+
+void jkb_index_rollback(jkb_index *ix)
+{
+    if (ix->batch)
+        batch_reset(ix->batch);
+}
+
+/* ---- buffering ---- */
+
+/* Takes a buffered add (or delete) out of the batch, with the postings it added. */
+static void drop_pending(jkb__batch *b, pending *p)
+{
+    size_t i;
+    for (i = 0; !p->is_delete && i < p->n_terms; i++) {
+        jkb__postings *post = &b->entries[p->terms[i]].post;
+        /* p's postings are the last ones of each of its terms unless p was superseded */
+        size_t k = post->n;
+        while (k > 0 && post->docs[k - 1] != p->local)
+            k--;
+        if (k > 0)
+            jkb__postings_remove(post, k - 1);
+    }
+    p->dropped = 1;
+}
+
+static pending *new_pending(jkb__batch *b, const char *id, size_t id_len, int *rc)
+{
+    pending *p;
+    uint32_t hash = jkb__hash(id, id_len), prev;
+
+    if (*rc)
+        return NULL;
+    if (b->n_docs == b->docs_cap) {
+        size_t cap = b->docs_cap ? b->docs_cap * 2 : 64;
+        pending *d = realloc(b->docs, cap * sizeof *d);
+        if (d == NULL) {
+            *rc = JKB_ENOMEM;
+            return NULL;
+        }
+        b->docs = d;
+        b->docs_cap = cap;
+    }
+    /* A later change to the same id in one batch supersedes the earlier one. */
+    if (jkb__strmap_find(&b->id_map, id, id_len, hash, doc_key, b, &prev))
+        drop_pending(b, &b->docs[prev]);
+    p = &b->docs[b->n_docs];
+    memset(p, 0, sizeof *p);
+    p->id_off = (uint32_t)b->arena.len;
+    p->id_len = (uint32_t)id_len;
+    jkb__buf_put(rc, &b->arena, id, id_len);
+    if (*rc == 0)
+        *rc = jkb__strmap_insert(&b->id_map, hash, (uint32_t)b->n_docs);
+    if (*rc)
+        return NULL;
+    b->n_docs++;
+    return p;
+}
+
+typedef struct add_ctx {
+    jkb__batch *b;
+    pending *doc;
+    unsigned field;
+    int rc;
+} add_ctx;
+
+static int on_token(const jkb__token *tok, void *payload)
+{
+    add_ctx *ctx = payload;
+    jkb__batch *b = ctx->b;
+    uint32_t hash = jkb__hash(tok->term, tok->term_len), idx;
+    term_entry *e;
+    int rc = 0;
+
+    if (!jkb__strmap_find(&b->term_map, tok->term, tok->term_len, hash, entry_key, b, &idx)) {
+        if (b->n_entries == b->entries_cap) {
+            size_t cap = b->entries_cap ? b->entries_cap * 2 : 1024;
+            term_entry *n = realloc(b->entries, cap * sizeof *n);
+            if (n == NULL)
+                return ctx->rc = JKB_ENOMEM;
+            b->entries = n;
+            b->entries_cap = cap;
+        }
+        idx = (uint32_t)b->n_entries;
+        e = &b->entries[idx];
+        e->key_off = (uint32_t)b->arena.len;
+        e->key_len = (uint32_t)tok->term_len;
+        jkb__postings_init(&e->post);
+        jkb__buf_put(&rc, &b->arena, tok->term, tok->term_len);
+        if (rc || (rc = jkb__strmap_insert(&b->term_map, hash, idx)) != 0)
+            return ctx->rc = rc;
+        b->n_entries++;
+    }
+    e = &b->entries[idx];
+    if (e->post.n == 0 || e->post.docs[e->post.n - 1] != ctx->doc->local) {
+        pending *d = ctx->doc;
+        /* Room in the term list first, so that a posting is never left unlisted. */
+        if (d->n_terms == d->terms_cap) {
+            size_t cap = d->terms_cap ? d->terms_cap * 2 : 64;
+            uint32_t *t = realloc(d->terms, cap * sizeof *t);
+            if (t == NULL)
+                return ctx->rc = JKB_ENOMEM;
+            d->terms = t;
+            d->terms_cap = cap;
+        }
+        jkb__postings_add_doc(&rc, &e->post, d->local);
+        if (rc)
+            return ctx->rc = rc;
+        d->terms[d->n_terms++] = idx;
+    }
+    jkb__postings_add_pos(&rc, &e->post, ctx->field, tok->pos);
+    ctx->doc->cols.len[ctx->field]++;
+    return ctx->rc = rc;
+}
+
+static int check_id(jkb_index *ix, const char *id)
+{
+    size_t len = id ? strlen(id) : 0;
+    if (len == 0)
+        return jkb__err_set(&ix->err, JKB_EINPUT, "document has no id");
+    if (len > ID_MAX)
+        return jkb__err_set(&ix->err, JKB_EINPUT, "document id longer than %d bytes", ID_MAX);
+    if (jkb__utf8_invalid_at((const uint8_t *)id, len) != len)
+        return jkb__err_set(&ix->err, JKB_EINPUT, "document id is not valid UTF-8");
+    return 0;
+}
+
+int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
+{
+    jkb__batch *b;
+    pending *p = NULL;
+    add_ctx ctx;
+    const char *texts[JKB__NFIELDS];
+    size_t total = 0;
+    int rc = 0;
+    unsigned f;
+
+    if (ix->opts.readonly)
+        return jkb__err_set(&ix->err, JKB_EINVAL, "[index][add] index opened read-only");
+    if ((rc = check_id(ix, doc->id)) != 0)
+        return rc;
+    texts[JKB__FIELD_TITLE] = doc->title ? doc->title : "";
+    texts[JKB__FIELD_LABEL] = doc->label ? doc->label : "";
+    texts[JKB__FIELD_BODY] = doc->body ? doc->body : "";
+    if (!*texts[JKB__FIELD_TITLE] && !*texts[JKB__FIELD_BODY])
+        return jkb__err_set(&ix->err, JKB_EINPUT, "document %s has neither title nor body",
+                            doc->id);
+    if ((b = get_batch(ix)) == NULL)
+        return JKB_ENOMEM;
+
+    p = new_pending(b, doc->id, strlen(doc->id), &rc);
+    if (rc)
+        goto fail;
+    p->local = b->n_local++;
+    p->cols.day = doc->date && *doc->date ? jkb__date_to_day(doc->date) : JKB__NO_DATE;
+    if (doc->case_no && *doc->case_no && (p->case_no = strdup(doc->case_no)) == NULL) {
+        rc = JKB_ENOMEM;
+        goto fail;
+    }
+    if ((rc = jkb__doc_encode(&p->record, doc)) != 0)
+        goto fail;
+
+    ctx.b = b;
+    ctx.doc = p;
+    ctx.rc = 0;
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        size_t len = strlen(texts[f]);
+        ctx.field = f;
+        total += len;
+        rc = jkb__analyze(ix->analyzer, JKB__MODE_DOCUMENT, texts[f], len, 0, on_token, &ctx,
+                          NULL);
+        if (rc)
+            goto fail;
+    }
+    b->bytes += total + p->record.len;
+    if (b->bytes >= (ix->opts.batch_bytes ? ix->opts.batch_bytes : DEFAULT_BATCH_BYTES))
+        return jkb_index_commit(ix);
+    return 0;
+fail:
+    /* Take back what the batch holds of this document; the rest of the batch stays. */
+    if (p)
+        drop_pending(b, p);
+    return jkb__err_set(&ix->err, rc, "[index][add] %s: %s", doc->id, jkb_strerror(rc));
+}
+
+int jkb_index_delete(jkb_index *ix, const char *id)
+{
+    jkb__batch *b;
+    jkb__txn *t;
+    jkb__val v;
+    pending *p;
+    uint32_t prev;
+    int rc, in_batch;
+
+    if (ix->opts.readonly)
+        return jkb__err_set(&ix->err, JKB_EINVAL, "[index][delete] index opened read-only");
+    if ((b = get_batch(ix)) == NULL)
+        return JKB_ENOMEM;
+    in_batch = jkb__strmap_find(&b->id_map, id, strlen(id), jkb__hash(id, strlen(id)), doc_key,
+                                b, &prev) && !b->docs[prev].is_delete;
+    if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
+        return rc;
+    rc = jkb__get(t, JKB__T_IDS, id, strlen(id), &v);
+    jkb__txn_abort(t);
+    if (rc == JKB_ENOTFOUND && !in_batch)
+        return jkb__err_set(&ix->err, JKB_ENOTFOUND, "no document with id %s", id);
+    if (rc && rc != JKB_ENOTFOUND)
+        return jkb__err_set(&ix->err, rc, "[index][delete] %s: %s", id, jkb_strerror(rc));
+    rc = 0;
+    p = new_pending(b, id, strlen(id), &rc);
+    if (rc)
+        return jkb__err_set(&ix->err, rc, "[index][delete] %s: %s", id, jkb_strerror(rc));
+    p->is_delete = 1;
+    return 0;
+}
+
+/* ---- committing ---- */
+
+static void key8(uint8_t *k, uint32_t a, uint32_t b)
+{
+    jkb__be32_put(k, a);
+    jkb__be32_put(k + 4, b);
+}
+
+static int df_add(jkb__txn *t, uint32_t tid, int64_t delta)
+{
+    uint8_t k[4], buf[JKB__VARINT_MAX];
+    jkb__val v;
+    uint64_t df = 0;
+    int rc;
+    jkb__be32_put(k, tid);
+    rc = jkb__get(t, JKB__T_TINFO, k, 4, &v);
+    if (rc == 0) {
+        const uint8_t *p = v.data;
+        if (jkb__varint_get(&p, v.data + v.len, &df))
+            return JKB_ECORRUPT;
+    } else if (rc != JKB_ENOTFOUND) {
+        return rc;
+    }
+    if (delta < 0 && df < (uint64_t)-delta)
+        return JKB_ECORRUPT;
+    df = (uint64_t)((int64_t)df + delta);
+    if (df == 0)
+        return rc == 0 ? jkb__del(t, JKB__T_TINFO, k, 4) : 0;
+    return jkb__put(t, JKB__T_TINFO, k, 4, buf, jkb__varint_put(buf, df));
+}
+
+/* Takes document doc out of term tid's postings. */
+static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
+{
+    jkb__cursor *c;
+    jkb__val k, v;
+    jkb__buf out = JKB__BUF_INIT;
+    uint8_t key[8];
+    size_t i;
+    int rc;
+
+    if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
+        return rc;
+    key8(key, tid, doc);
+    rc = jkb__cursor_seek(c, key, 8, &k, &v);
+    if (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != tid))
+        rc = JKB_ECORRUPT; /* the document lists the term, the term has no such block */
+    if (rc == 0)
+        rc = jkb__block_decode(v.data, v.len, tmp, 1);
+    jkb__cursor_close(c);
+    if (rc)
+        return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
+    memcpy(key, k.data, 8);
+    for (i = 0; i < tmp->n && tmp->docs[i] != doc; i++)
+        ;
+    if (i == tmp->n)
+        return JKB_ECORRUPT;
+    jkb__postings_remove(tmp, i);
+    if ((rc = jkb__del(t, JKB__T_POST, key, 8)) != 0)
+        return rc;
+    if (tmp->n > 0) {
+        jkb__block_encode(&rc, &out, tmp, 0, tmp->n);
+        key8(key, tid, tmp->docs[tmp->n - 1]);
+        if (rc == 0)
+            rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
+        jkb__buf_fin(&out);
+    }
+    return rc ? rc : df_add(t, tid, -1);
+}
+
+/* Removes stored document doc and everything that refers to it. */
+static int remove_doc(jkb__txn *t, jkb__counts *counts, uint32_t doc)
+{
+    uint8_t k[4];
+    jkb__val v;
+    jkb__buf tids = JKB__BUF_INIT, ckey = JKB__BUF_INIT;
+    jkb__postings tmp;
+    jkb__docbuf db;
+    const jkb_doc *stored;
+    jkb__cols cols;
+    const uint8_t *p, *end;
+    uint64_t n, i;
+    uint32_t tid = 0, gap;
+    int rc = 0, f;
+
+    memset(&db, 0, sizeof db);
+    jkb__postings_init(&tmp);
+    jkb__be32_put(k, doc);
+    /* Copy what is read before writing: a write invalidates borrowed values. */
+    if ((rc = jkb__get(t, JKB__T_DTERMS, k, 4, &v)) != 0)
+        goto out;
+    jkb__buf_put(&rc, &tids, v.data, v.len);
+    if (rc)
+        goto out;
+    p = tids.data;
+    end = tids.data + tids.len;
+    if (jkb__varint_get(&p, end, &n)) {
+        rc = JKB_ECORRUPT;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        if (jkb__varint_get32(&p, end, &gap) || (i > 0 && gap == 0)) {
+            rc = JKB_ECORRUPT;
+            goto out;
+        }
+        tid += gap;
+        if ((rc = unpost(t, &tmp, tid, doc)) != 0)
+            goto out;
+    }
+    if ((rc = jkb__get(t, JKB__T_COLS, k, 4, &v)) != 0 ||
+        (rc = jkb__cols_decode(v.data, v.len, &cols)) != 0)
+        goto out;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        counts->field_tokens[f] -= counts->field_tokens[f] < cols.len[f] ? counts->field_tokens[f]
+                                                                         : cols.len[f];
+    if ((rc = jkb__get(t, JKB__T_DOCS, k, 4, &v)) != 0 ||
+        (rc = jkb__doc_decode(&db, v.data, v.len, &stored)) != 0)
+        goto out;
+    if ((rc = jkb__del(t, JKB__T_IDS, stored->id, strlen(stored->id))) != 0)
+        goto out;
+    if (*stored->case_no) {
+        jkb__buf_put(&rc, &ckey, stored->case_no, strlen(stored->case_no) + 1);
+        jkb__buf_put(&rc, &ckey, k, 4);
+        if (rc || (rc = jkb__del(t, JKB__T_CASES, ckey.data, ckey.len)) != 0)
+            goto out;
+    }
+    if ((rc = jkb__del(t, JKB__T_DOCS, k, 4)) != 0 || (rc = jkb__del(t, JKB__T_COLS, k, 4)) != 0 ||
+        (rc = jkb__del(t, JKB__T_DTERMS, k, 4)) != 0)
+        goto out;
+    counts->docs--;
+out:
+    jkb__buf_fin(&tids);
+    jkb__buf_fin(&ckey);
+    jkb__docbuf_fin(&db);
+    jkb__postings_fin(&tmp);
+    return rc;
+}
+
+/* Finds or creates the term's id. */
+static int resolve_term(jkb__txn *t, jkb__counts *counts, const char *term, size_t len,
+                        uint32_t *out)
+{
+    jkb__val v;
+    uint8_t buf[JKB__VARINT_MAX];
+    int rc = jkb__get(t, JKB__T_TERMS, term, len, &v);
+    if (rc == 0) {
+        const uint8_t *p = v.data;
+        return jkb__varint_get32(&p, v.data + v.len, out);
+    }
+    if (rc != JKB_ENOTFOUND)
+        return rc;
+    *out = counts->next_term++;
+    return jkb__put(t, JKB__T_TERMS, term, len, buf, jkb__varint_put(buf, *out));
+}
+
+/* Appends the batch's postings of one term (local numbers + base) to its last block. */
+static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
+                           const jkb__postings *add, uint32_t base)
+{
+    jkb__cursor *c;
+    jkb__val k, v;
+    jkb__buf out = JKB__BUF_INIT;
+    uint8_t key[8];
+    size_t i, from;
+    int rc;
+
+    jkb__postings_clear(merged);
+    if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
+        return rc;
+    key8(key, tid, UINT32_MAX);
+    rc = jkb__cursor_seek(c, key, 8, &k, &v);
+    if (rc == 0)
+        rc = jkb__cursor_prev(c, &k, &v);
+    else if (rc == JKB_ENOTFOUND)
+        rc = jkb__cursor_last(c, &k, &v);
+    if (rc == 0 && k.len == 8 && jkb__be32_get(k.data) == tid) {
+        jkb__block_header h;
+        rc = jkb__block_header_read(v.data, v.len, &h);
+        if (rc == 0 && h.n < JKB__BLOCK_DOCS) {
+            memcpy(key, k.data, 8);
+            rc = jkb__block_decode(v.data, v.len, merged, 1);
+            jkb__cursor_close(c);
+            c = NULL;
+            if (rc == 0)
+                rc = jkb__del(t, JKB__T_POST, key, 8);
+        }
+    } else if (rc == JKB_ENOTFOUND) {
+        rc = 0;
+    }
+    jkb__cursor_close(c);
+    for (i = 0; rc == 0 && i < add->n; i++)
+        jkb__postings_copy_doc(&rc, merged, add, i, base + add->docs[i]);
+    for (from = 0; rc == 0 && from < merged->n; from += JKB__BLOCK_DOCS) {
+        size_t n = merged->n - from < JKB__BLOCK_DOCS ? merged->n - from : JKB__BLOCK_DOCS;
+        out.len = 0;
+        jkb__block_encode(&rc, &out, merged, from, n);
+        key8(key, tid, merged->docs[from + n - 1]);
+        if (rc == 0)
+            rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
+    }
+    jkb__buf_fin(&out);
+    return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct sort_key {
+    const uint8_t *key;
+    uint32_t len;
+    uint32_t entry;
+} sort_key;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const sort_key *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Writes one added document's record, columns, id, case entry and term list. */
+static int write_doc(jkb__txn *t, const jkb__batch *b, const pending *p, uint32_t doc,
+                     uint32_t *tids)
+{
+    uint8_t k[4], cols[JKB__COLS_BYTES];
+    jkb__buf buf = JKB__BUF_INIT;
+    size_t i;
+    int rc = 0;
+
+    jkb__be32_put(k, doc);
+    for (i = 0; i < p->n_terms; i++)
+        tids[i] = b->entries[p->terms[i]].tid;
+    qsort(tids, p->n_terms, sizeof *tids, cmp_u32);
+    jkb__buf_put_varint(&rc, &buf, p->n_terms);
+    for (i = 0; i < p->n_terms; i++)
+        jkb__buf_put_varint(&rc, &buf, i ? tids[i] - tids[i - 1] : tids[i]);
+    if (rc == 0)
+        rc = jkb__put(t, JKB__T_DTERMS, k, 4, buf.data, buf.len);
+    jkb__cols_encode(cols, &p->cols);
+    if (rc == 0)
+        rc = jkb__put(t, JKB__T_COLS, k, 4, cols, sizeof cols);
+    if (rc == 0)
+        rc = jkb__put(t, JKB__T_DOCS, k, 4, p->record.data, p->record.len);
+    if (rc == 0)
+        rc = jkb__put(t, JKB__T_IDS, b->arena.data + p->id_off, p->id_len, k, 4);
+    if (rc == 0 && p->case_no) {
+        buf.len = 0;
+        jkb__buf_put(&rc, &buf, p->case_no, strlen(p->case_no) + 1);
+        jkb__buf_put(&rc, &buf, k, 4);
+        if (rc == 0)
+            rc = jkb__put(t, JKB__T_CASES, buf.data, buf.len, "", 0);
+    }
+    jkb__buf_fin(&buf);
+    return rc;
+}
+
+static int write_batch(jkb__txn *t, jkb__batch *b)
+{
+    jkb__counts counts;
+    jkb__postings merged;
+    sort_key *order = NULL;
+    uint32_t *tids = NULL, base;
+    size_t i, max_terms = 0;
+    int rc, f;
+
+    jkb__postings_init(&merged);
+    if ((rc = jkb__counts_read(t, &counts)) != 0)
+        return rc;
+
+    for (i = 0; i < b->n_docs; i++) {
+        const pending *p = &b->docs[i];
+        jkb__val v;
+        if (p->dropped && !p->is_delete)
+            continue;
+        rc = jkb__get(t, JKB__T_IDS, b->arena.data + p->id_off, p->id_len, &v);
+        if (rc == JKB_ENOTFOUND)
+            continue;
+        if (rc == 0 && v.len != 4)
+            rc = JKB_ECORRUPT;
+        if (rc || (rc = remove_doc(t, &counts, jkb__be32_get(v.data))) != 0)
+            goto out;
+    }
+
+    base = counts.next_doc;
+    if ((uint64_t)base + b->n_local >= UINT32_MAX) {
+        rc = JKB_EFULL;
+        goto out;
+    }
+    order = malloc((b->n_entries + 1) * sizeof *order);
+    if (order == NULL) {
+        rc = JKB_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < b->n_entries; i++) {
+        order[i].key = b->arena.data + b->entries[i].key_off;
+        order[i].len = b->entries[i].key_len;
+        order[i].entry = (uint32_t)i;
+    }
+    /* Terms in key order: LMDB writes sorted keys into neighbouring pages. */
+    qsort(order, b->n_entries, sizeof *order, cmp_key);
+    for (i = 0; i < b->n_entries; i++) {
+        term_entry *e = &b->entries[order[i].entry];
+        if (e->post.n == 0)
+            continue; /* its only document was superseded */
+        if ((rc = resolve_term(t, &counts, (const char *)order[i].key, order[i].len,
+                               &e->tid)) != 0 ||
+            (rc = df_add(t, e->tid, (int64_t)e->post.n)) != 0 ||
+            (rc = append_postings(t, &merged, e->tid, &e->post, base)) != 0)
+            goto out;
+    }
+
+    for (i = 0; i < b->n_docs; i++)
+        if (b->docs[i].n_terms > max_terms)
+            max_terms = b->docs[i].n_terms;
+    tids = malloc((max_terms + 1) * sizeof *tids);
+    if (tids == NULL) {
+        rc = JKB_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < b->n_docs; i++) {
+        const pending *p = &b->docs[i];
+        if (p->is_delete || p->dropped)
+            continue;
+        if ((rc = write_doc(t, b, p, base + p->local, tids)) != 0)
+            goto out;
+        counts.docs++;
+        for (f = 0; f < JKB__NFIELDS; f++)
+            counts.field_tokens[f] += p->cols.len[f];
+    }
+    counts.next_doc = base + b->n_local;
+    rc = jkb__counts_write(t, &counts);
+out:
+    free(order);
+    free(tids);
+    jkb__postings_fin(&merged);
+    return rc;
+}
+
+int jkb_index_commit(jkb_index *ix)
+{
+    jkb__batch *b = ix->batch;
+    int rc;
+
+    if (b == NULL || b->n_docs == 0)
+        return 0;
+    for (;;) {
+        jkb__txn *t;
+        if ((rc = jkb__txn_begin(ix->store, 1, &t, &ix->err)) != 0)
+            break;
+        rc = write_batch(t, b);
+        if (rc == 0) {
+            rc = jkb__txn_commit(t, &ix->err);
+            if (rc != JKB__EMAPFULL)
+                break;
+        } else {
+            jkb__txn_abort(t);
+            if (rc != JKB__EMAPFULL) {
+                jkb__err_set(&ix->err, rc, "[index][commit] %s", jkb_strerror(rc));
+                break;
+            }
+        }
+        /* The map is full: nothing of the batch was written. Grow and write it again. */
+        if ((rc = jkb__store_grow(ix->store, &ix->err)) != 0)
+            break;
+    }
+    batch_reset(b);
+    return rc;
+}
