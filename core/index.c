@@ -209,7 +209,7 @@ int jkb_index_open(jkb_index **out, const char *path, const jkb_options *opts)
         return rc;
     if ((rc = jkb__analyzer_new(&ix->analyzer, ix->dict, &ix->err)) != 0)
         return rc;
-    if ((rc = jkb__store_open(&ix->store, path, ix->opts.readonly, ix->opts.create,
+    if ((rc = jkb__store_open(&ix->store, path, ix->opts.readonly, ix->opts.create, 0,
                               &ix->err)) != 0)
         return rc;
     return check_meta(ix);

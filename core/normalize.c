@@ -160,8 +160,8 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
             i += clen;
             continue;
         }
-        nd = utf8proc_decompose_char((utf8proc_int32_t)c, dec, CHUNK_MAX, UTF8PROC_COMPAT |
-                                     UTF8PROC_CASEFOLD, NULL);
+        nd = utf8proc_decompose_char((utf8proc_int32_t)c, dec, CHUNK_MAX, UTF8PROC_DECOMPOSE |
+                                     UTF8PROC_COMPAT | UTF8PROC_CASEFOLD, NULL);
         if (nd < 0 || nd > CHUNK_MAX) {
             dec[0] = 0xFFFD;
             nd = 1;

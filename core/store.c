@@ -87,7 +87,7 @@ static int open_tables(jkb__store *s, jkb__err *err)
 }
 
 int jkb__store_open(jkb__store **out, const char *path, int readonly, int create,
-                    jkb__err *err)
+                    size_t map_size, jkb__err *err)
 {
     jkb__store *s;
     char data_path[4096];
@@ -115,7 +115,7 @@ int jkb__store_open(jkb__store **out, const char *path, int readonly, int create
         return JKB_ENOMEM;
     }
     s->readonly = readonly;
-    s->map_size = INITIAL_MAP_SIZE;
+    s->map_size = map_size ? map_size : INITIAL_MAP_SIZE;
     if ((mrc = mdb_env_create(&s->env)) != 0) {
         rc = fail(err, mrc, "open", path);
         goto fail;

@@ -58,9 +58,12 @@ typedef struct jkb__val {
     size_t len;
 } jkb__val;
 
-/* Opens the environment in directory path (creating it when create). */
+/*
+ * Opens the environment in directory path (creating it when create). map_size is the initial
+ * virtual size of the map (0: 1 GiB); an existing larger file keeps its own.
+ */
 int jkb__store_open(jkb__store **out, const char *path, int readonly, int create,
-                    jkb__err *err);
+                    size_t map_size, jkb__err *err);
 void jkb__store_close(jkb__store *s);
 
 /* Doubles the map size. Only call with no transaction open in this process. */

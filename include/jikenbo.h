@@ -174,6 +174,14 @@ typedef struct jkb_stats {
 JKB_API int jkb_index_stats(jkb_index *ix, jkb_stats *out);
 
 /*
+ * Verifies the index in one read transaction: every postings block decodes, every stored
+ * document is found in the postings of each of its terms, document frequencies and the
+ * document count match the postings, and the id, column and term-list tables agree.
+ * JKB_ECORRUPT names the first problem in jkb_index_errmsg().
+ */
+JKB_API int jkb_index_check(jkb_index *ix);
+
+/*
  * Fetches a stored document by id into *out; its strings stay valid until the next call on
  * ix. JKB_ENOTFOUND when there is none.
  */

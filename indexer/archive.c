@@ -240,8 +240,10 @@ static int finish_post(jkb_reader *r, int *rc)
     char ref[64];
     size_t blen = a->body.len, tlen = a->title.len;
     const char *title = (const char *)a->title.data;
+    int too_large = a->too_large;
 
     a->in_post = 0;
+    a->too_large = 0;
     while (blen > 0 && (a->body.data[blen - 1] == '\n'))
         blen--;
     if (a->bad) {
@@ -250,14 +252,20 @@ static int finish_post(jkb_reader *r, int *rc)
         r->skipped++;
         return 0;
     }
+    if (blen == 0 && a->label.len > 0) {
+        /* a single short line after the header is the body, not a caption */
+        jkb__buf_put(rc, &a->body, a->label.data, a->label.len);
+        blen = a->label.len;
+        a->label.len = 0;
+    }
     if (blen == 0) {
         jkb__reader_warn(r, a->start_line, "post has no body; skipped");
         r->skipped++;
         return 0;
     }
-    if (blen + tlen > r->opts.max_doc_bytes) {
-        jkb__reader_warn(r, a->start_line, "post of %zu bytes is larger than --max-doc-bytes "
-                         "(%zu); skipped", blen + tlen, r->opts.max_doc_bytes);
+    if (too_large || blen + tlen > r->opts.max_doc_bytes) {
+        jkb__reader_warn(r, a->start_line, "post is larger than --max-doc-bytes (%zu); skipped",
+                         r->opts.max_doc_bytes);
         r->skipped++;
         return 0;
     }
@@ -314,7 +322,8 @@ int jkb__archive_next(jkb_reader *r, const jkb_doc **out)
         tn = n;
         t = trim(s, &tn);
 
-        valid = !r->line_too_long && jkb__utf8_invalid_at((const uint8_t *)s, n) == n;
+        a->too_large |= r->line_too_long;
+        valid = jkb__utf8_invalid_at((const uint8_t *)s, n) == n;
         if (parse_header(t, tn, &case_no, &case_len, &rest, &rest_len) && !a->prev_was_related) {
             int ready = a->in_post && finish_post(r, &rc);
             size_t title_len;
@@ -337,8 +346,7 @@ int jkb__archive_next(jkb_reader *r, const jkb_doc **out)
             if (a->in_post) {
                 mark_bad(a, r->lineno);
             } else {
-                jkb__reader_warn(r, r->lineno, "invalid UTF-8, NUL byte or overlong line; "
-                                 "line skipped");
+                jkb__reader_warn(r, r->lineno, "invalid UTF-8 or NUL byte; line skipped");
                 r->skipped++;
             }
             continue;

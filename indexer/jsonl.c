@@ -60,14 +60,24 @@ static int fill_doc(jkb_reader *r, json_t *obj, int *rc)
         if (slot >= 0) {
             const char *s;
             size_t n;
-            if (!json_is_string(val)) {
+            char *text = NULL;
+            if (json_is_string(val)) {
+                s = json_string_value(val);
+                n = json_string_length(val);
+            } else if (json_is_number(val) || json_is_boolean(val)) {
+                /* "id": 123 is an id all the same */
+                if ((text = json_dumps(val, JSON_ENCODE_ANY)) == NULL) {
+                    *rc = JKB_ENOMEM;
+                    return 0;
+                }
+                s = text;
+                n = strlen(text);
+            } else {
                 jkb__reader_warn(r, r->lineno, "field \"%s\" is not a string; record skipped",
                                  key);
                 r->skipped++;
                 return 0;
             }
-            s = json_string_value(val);
-            n = json_string_length(val);
             if (slot == JKB__D_DATE && n > 0) {
                 size_t dn = date_part(s, n);
                 if (dn == 0)
@@ -76,6 +86,7 @@ static int fill_doc(jkb_reader *r, json_t *obj, int *rc)
                 n = dn;
             }
             jkb__docb_set(rc, d, slot, s, n);
+            free(text);
         } else if (json_is_string(val)) {
             jkb__docb_add_field(rc, d, key, strlen(key), json_string_value(val),
                                 json_string_length(val));

@@ -43,6 +43,7 @@ typedef struct jkb__archive {
     int in_post;
     int expect_label;
     int bad;              /* the current post holds invalid text: skip it */
+    int too_large;        /* the current post is larger than max_doc_bytes: skip it */
     uint64_t bad_line;
     uint64_t start_line;
     int prev_was_related; /* the previous non-blank line was 関連事件簿 */

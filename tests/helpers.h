@@ -1,0 +1,138 @@
+/* Test helpers: temporary index directories and the shared corpus. */
+#ifndef JKB_TESTS_HELPERS_H
+#define JKB_TESTS_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "jikenbo.h"
+
+/*
+ * The path of a file under ../shared, or skips the test when it is missing, except under CI
+ * (CI set), where a missing file fails the test.
+ */
+static inline const char *shared_file(char *buf, size_t cap, const char *rel)
+{
+    struct stat st;
+    snprintf(buf, cap, "%s/%s", JKB_SHARED_DIR, rel);
+    if (stat(buf, &st) != 0) {
+        if (getenv("CI") != NULL)
+            fail_msg("%s is missing (CI requires the shared corpus)", buf);
+        skip();
+    }
+    return buf;
+}
+
+/* A new empty directory under /tmp; rm_tree() removes it. */
+static inline char *temp_dir(void)
+{
+    char *d = strdup("/tmp/jikenbo-test-XXXXXX");
+    assert_non_null(d);
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static inline void rm_tree(char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
+/* Writes text to a new file in dir; returns its path (caller frees). */
+static inline char *write_file(const char *dir, const char *name, const void *text, size_t len)
+{
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    FILE *f;
+    assert_non_null(path);
+    sprintf(path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* Skips (or under CI fails) when MeCab's IPADIC UTF-8 dictionary is not installed. */
+static inline void need_dictionary(void)
+{
+    struct stat st;
+    if (stat(JKB_DEFAULT_DICDIR "/sys.dic", &st) != 0) {
+        if (getenv("CI") != NULL)
+            fail_msg("MeCab dictionary %s is missing", JKB_DEFAULT_DICDIR);
+        skip();
+    }
+}
+
+/* ---- reading a whole input into memory ---- */
+
+typedef struct read_doc {
+    char *id, *case_no, *title, *org, *label, *date, *body, *source_ref;
+} read_doc;
+
+typedef struct read_result {
+    read_doc docs[64];
+    size_t n;
+    uint64_t skipped;
+    char warnings[4096];
+    int rc; /* the last jkb_reader_next() result */
+} read_result;
+
+static inline void collect_warning(const char *file, uint64_t line, const char *msg, void *p)
+{
+    read_result *r = p;
+    size_t len = strlen(r->warnings);
+    snprintf(r->warnings + len, sizeof r->warnings - len, "%s:%llu: %s\n", file,
+             (unsigned long long)line, msg);
+}
+
+/* Reads path with the given format into *out (caller frees with free_result). */
+static inline void read_all(const char *path, jkb_format format, size_t max_doc_bytes,
+                            read_result *out)
+{
+    jkb_reader_options o = JKB_READER_OPTIONS_INIT;
+    jkb_reader *r;
+    const jkb_doc *d;
+    memset(out, 0, sizeof *out);
+    o.format = format;
+    o.max_doc_bytes = max_doc_bytes;
+    o.warn = collect_warning;
+    o.warn_payload = out;
+    assert_int_equal(jkb_reader_open(&r, path, &o), 0);
+    while ((out->rc = jkb_reader_next(r, &d)) > 0) {
+        read_doc *x = &out->docs[out->n < 64 ? out->n : 63];
+        x->id = strdup(d->id);
+        x->case_no = strdup(d->case_no);
+        x->title = strdup(d->title);
+        x->org = strdup(d->org);
+        x->label = strdup(d->label);
+        x->date = strdup(d->date);
+        x->body = strdup(d->body);
+        x->source_ref = strdup(d->source_ref);
+        out->n++;
+    }
+    out->skipped = jkb_reader_skipped(r);
+    jkb_reader_close(r);
+}
+
+static inline void free_result(read_result *res)
+{
+    size_t i;
+    for (i = 0; i < res->n && i < 64; i++) {
+        read_doc *x = &res->docs[i];
+        free(x->id), free(x->case_no), free(x->title), free(x->org);
+        free(x->label), free(x->date), free(x->body), free(x->source_ref);
+    }
+}
+
+#endif

@@ -1,0 +1,222 @@
+#include "analyzer.h"
+#include "helpers.h"
+
+typedef struct collected {
+    char terms[4096];   /* "term@pos[start,end) " ... */
+    size_t n;
+    uint32_t last_pos;
+    int monotonic;
+} collected;
+
+static int collect(const jkb__token *tok, void *payload)
+{
+    collected *c = payload;
+    size_t len = strlen(c->terms);
+    if (c->n > 0 && tok->pos <= c->last_pos)
+        c->monotonic = 0;
+    c->last_pos = tok->pos;
+    c->n++;
+    if (len + tok->term_len + 32 < sizeof c->terms)
+        snprintf(c->terms + len, sizeof c->terms - len, "%.*s@%u ", (int)tok->term_len,
+                 tok->term, tok->pos);
+    return 0;
+}
+
+typedef struct fixture {
+    jkb__dict *dict;
+    jkb__analyzer *an;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    jkb__err err;
+    *state = f;
+    if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0)
+        return 0; /* each test decides to skip or fail */
+    if (jkb__dict_open(&f->dict, NULL, NULL, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return jkb__analyzer_new(&f->an, f->dict, &err);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    jkb__analyzer_free(f->an);
+    jkb__dict_close(f->dict);
+    free(f);
+    return 0;
+}
+
+static const char *analyze(fixture *f, jkb__mode mode, const char *text, collected *c)
+{
+    memset(c, 0, sizeof *c);
+    c->monotonic = 1;
+    assert_int_equal(jkb__analyze(f->an, mode, text, strlen(text), 0, collect, c, NULL), 0);
+    return c->terms;
+}
+
+static const struct {
+    const char *name;
+    const char *text;
+    const char *terms;
+} rows[] = {
+    /* particles and auxiliaries take a position but are not terms; verbs by base form */
+    {"particles dropped, verb base form", "ランサムウェア被害が発生した",
+     "ランサムウェア@0 被害@1 発生@3 する@4 "},
+    {"user dictionary word", "フィッシングメールを送信", "フィッシング@0 メール@1 送信@3 "},
+    {"variant ランサムウエア", "ランサムウエア", "ランサムウェア@0 "},
+    {"variant 漏洩", "漏洩", "漏えい@0 "},
+    {"variant ウィルス", "ウィルス", "ウイルス@0 "},
+    {"long vowel サーバー", "サーバー", "サーバ@0 "},
+    {"long vowel コンピューター", "コンピューターの", "コンピュータ@0 "},
+    {"short word keeps its mark", "キー", "キー@0 "},
+    {"流出 is not 漏えい", "流出", "流出@0 "},
+    {"full width folds", "ｇｍｅｉｌ", "gmeil@0 "},
+    {"symbols dropped", "「gmail」", "gmail@1 "},
+};
+
+static void test_terms(void **state)
+{
+    fixture *f = *state;
+    collected c;
+    size_t i;
+    need_dictionary();
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *got = analyze(f, JKB__MODE_DOCUMENT, rows[i].text, &c);
+        if (strcmp(got, rows[i].terms) != 0)
+            fail_msg("%s: got \"%s\", expected \"%s\"", rows[i].name, got, rows[i].terms);
+    }
+}
+
+typedef struct span_check {
+    const char *src;
+    int ok;
+    char first[64];
+} span_check;
+
+static int check_span(const jkb__token *tok, void *payload)
+{
+    span_check *s = payload;
+    if (tok->start >= tok->end || tok->end > strlen(s->src))
+        s->ok = 0;
+    if (s->first[0] == '\0')
+        snprintf(s->first, sizeof s->first, "%.*s", (int)(tok->end - tok->start),
+                 s->src + tok->start);
+    return 0;
+}
+
+/* Spans point at the original bytes, before folding. */
+static void test_spans(void **state)
+{
+    fixture *f = *state;
+    span_check s = {"　ＵＳＢメモリを紛失", 1, ""};
+    need_dictionary();
+    assert_int_equal(jkb__analyze(f->an, JKB__MODE_DOCUMENT, s.src, strlen(s.src), 0, check_span,
+                                  &s, NULL), 0);
+    assert_true(s.ok);
+    assert_string_equal(s.first, "ＵＳＢ");
+}
+
+static void test_prefix_not_split(void **state)
+{
+    fixture *f = *state;
+    collected c;
+    need_dictionary();
+    /* MeCab would cut ランサム into ラン + サム */
+    assert_string_equal(analyze(f, JKB__MODE_PREFIX, " ランサム ", &c), "ランサム@0 ");
+    assert_string_equal(analyze(f, JKB__MODE_PREFIX, "ＲＡＮ", &c), "ran@0 ");
+    assert_string_equal(analyze(f, JKB__MODE_PREFIX, "   ", &c), "");
+}
+
+/* Text far longer than a chunk is analysed whole, with positions in order. */
+static void test_long_text(void **state)
+{
+    fixture *f = *state;
+    const char *sentence = "不正アクセスによる情報漏えいを確認しました。";
+    size_t n = 5000, len = strlen(sentence), i;
+    char *text = malloc(n * len + 1);
+    collected c;
+    need_dictionary();
+    for (i = 0; i < n; i++)
+        memcpy(text + i * len, sentence, len);
+    text[n * len] = '\0';
+    memset(&c, 0, sizeof c);
+    c.monotonic = 1;
+    assert_int_equal(jkb__analyze(f->an, JKB__MODE_DOCUMENT, text, n * len, 0, collect, &c,
+                                  NULL), 0);
+    assert_true(c.monotonic);
+    assert_int_equal(c.n, n * 6); /* 不正 アクセス 情報 漏えい 確認 する */
+    /* one line without any sentence end: cut at character boundaries, nothing lost */
+    for (i = 0; i < n * len / 3; i++)
+        memcpy(text + i * 3, "ア", 3);
+    text[(n * len / 3) * 3] = '\0';
+    memset(&c, 0, sizeof c);
+    c.monotonic = 1;
+    assert_int_equal(jkb__analyze(f->an, JKB__MODE_DOCUMENT, text, strlen(text), 0, collect, &c,
+                                  NULL), 0);
+    assert_true(c.n > 0);
+    free(text);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The fingerprint follows the contents of the data files, not their paths. */
+static void test_fingerprint(void **state)
+{
+    fixture *f = *state;
+    char *dir = temp_dir(), path[512];
+    jkb__dict *other;
+    jkb__err err;
+    const char *extra = "\nサーバー\tサーバ\n";
+    FILE *fp;
+    need_dictionary();
+    snprintf(path, sizeof path, "%s/security.dic", dir);
+    copy_file(JKB_DATA_DIR_FOR_TESTS "/security.dic", path);
+    snprintf(path, sizeof path, "%s/variants.tsv", dir);
+    copy_file(JKB_DATA_DIR_FOR_TESTS "/variants.tsv", path);
+    assert_int_equal(jkb__dict_open(&other, NULL, dir, &err), 0);
+    assert_string_equal(jkb__dict_fingerprint(other), jkb__dict_fingerprint(f->dict));
+    jkb__dict_close(other);
+
+    fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs(extra, fp);
+    fclose(fp);
+    /* another path, so the process-wide cache does not answer */
+    snprintf(path, sizeof path, "%s/", dir);
+    assert_int_equal(jkb__dict_open(&other, NULL, path, &err), 0);
+    assert_string_not_equal(jkb__dict_fingerprint(other), jkb__dict_fingerprint(f->dict));
+    jkb__dict_close(other);
+    rm_tree(dir);
+}
+
+static void test_bad_dictionary(void **state)
+{
+    jkb__dict *d = NULL;
+    jkb__err err;
+    (void)state;
+    assert_int_equal(jkb__dict_open(&d, "/nonexistent/dic", NULL, &err), JKB_ETOKENIZE);
+    assert_null(d);
+    assert_non_null(strstr(err.msg, "/nonexistent/dic"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_terms),
+        cmocka_unit_test(test_spans),
+        cmocka_unit_test(test_prefix_not_split),
+        cmocka_unit_test(test_long_text),
+        cmocka_unit_test(test_fingerprint),
+        cmocka_unit_test(test_bad_dictionary),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

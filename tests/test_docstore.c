@@ -1,0 +1,108 @@
+#include "helpers.h"
+
+#include "docstore.h"
+
+static void test_round_trip(void **state)
+{
+    static const jkb_field extra[] = {{"category", "it-life-hack"}, {"source", "テスト"}};
+    jkb_doc doc = {"2031-101-abc", "2031-101", "架空印刷株式会社 ランサムウェア被害", "架空印刷株式会社",
+                   "架空印刷", "2031-04-02", "本文です。\n二行目。", "https://example.invalid/",
+                   "demo.txt:1", extra, 2};
+    jkb__buf rec = JKB__BUF_INIT;
+    jkb__docbuf db;
+    const jkb_doc *back;
+    (void)state;
+    memset(&db, 0, sizeof db);
+    assert_int_equal(jkb__doc_encode(&rec, &doc), 0);
+    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, &back), 0);
+    assert_string_equal(back->id, doc.id);
+    assert_string_equal(back->case_no, doc.case_no);
+    assert_string_equal(back->title, doc.title);
+    assert_string_equal(back->org, doc.org);
+    assert_string_equal(back->label, doc.label);
+    assert_string_equal(back->date, doc.date);
+    assert_string_equal(back->body, doc.body);
+    assert_string_equal(back->url, doc.url);
+    assert_string_equal(back->source_ref, doc.source_ref);
+    assert_int_equal(back->n_fields, 2);
+    assert_string_equal(back->fields[1].name, "source");
+    assert_string_equal(back->fields[1].value, "テスト");
+    jkb__buf_fin(&rec);
+    jkb__docbuf_fin(&db);
+}
+
+/* A long repetitive body is stored compressed; a tiny one is stored as it is. */
+static void test_compresses(void **state)
+{
+    jkb_doc doc = {"id", "", "t", "", "", "", NULL, "", "", NULL, 0};
+    jkb__buf rec = JKB__BUF_INIT;
+    jkb__docbuf db;
+    const jkb_doc *back;
+    char *body = malloc(100001);
+    size_t i;
+    (void)state;
+    memset(&db, 0, sizeof db);
+    for (i = 0; i < 100000; i++)
+        body[i] = "漏えい"[i % 9];
+    body[100000] = 0;
+    doc.body = body;
+    assert_int_equal(jkb__doc_encode(&rec, &doc), 0);
+    assert_true(rec.len < 5000);
+    assert_int_equal(rec.data[0], 1);
+    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, &back), 0);
+    assert_string_equal(back->body, body);
+    rec.len = 0;
+    doc.body = "x";
+    assert_int_equal(jkb__doc_encode(&rec, &doc), 0);
+    assert_int_equal(rec.data[0], 0);
+    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, &back), 0);
+    assert_string_equal(back->body, "x");
+    free(body);
+    jkb__buf_fin(&rec);
+    jkb__docbuf_fin(&db);
+}
+
+static void test_corrupt(void **state)
+{
+    jkb_doc doc = {"id-1", "2031-001", "タイトル", "", "", "", "本文本文本文本文本文本文本文本文本文本文",
+                   "", "", NULL, 0};
+    jkb__buf rec = JKB__BUF_INIT;
+    jkb__docbuf db;
+    const jkb_doc *back;
+    size_t len, i;
+    (void)state;
+    memset(&db, 0, sizeof db);
+    assert_int_equal(jkb__doc_encode(&rec, &doc), 0);
+    for (len = 0; len < rec.len; len++) {
+        uint8_t *cut = malloc(len ? len : 1);
+        memcpy(cut, rec.data, len);
+        assert_int_equal(jkb__doc_decode(&db, cut, len, &back), JKB_ECORRUPT);
+        free(cut);
+    }
+    for (i = 0; i < rec.len; i++) {
+        uint8_t *bad = malloc(rec.len);
+        int r;
+        memcpy(bad, rec.data, rec.len);
+        bad[i] ^= 0x5A;
+        r = jkb__doc_decode(&db, bad, rec.len, &back);
+        assert_true(r == 0 || r == JKB_ECORRUPT);
+        free(bad);
+    }
+    {
+        /* a raw length that promises gigabytes is refused before allocating */
+        static const uint8_t huge[] = {1, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x78, 0x9c};
+        assert_int_equal(jkb__doc_decode(&db, huge, sizeof huge, &back), JKB_ECORRUPT);
+    }
+    jkb__buf_fin(&rec);
+    jkb__docbuf_fin(&db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_compresses),
+        cmocka_unit_test(test_corrupt),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

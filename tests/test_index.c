@@ -1,0 +1,292 @@
+/* Adding, replacing and deleting documents through the public API, with the index's
+   invariants checked after each step. */
+#include "index.h"
+#include "helpers.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = temp_dir();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_tree(dir);
+    return 0;
+}
+
+static jkb_index *open_rw(const char *path)
+{
+    jkb_options o = JKB_OPTIONS_INIT;
+    jkb_index *ix;
+    int rc;
+    o.create = 1;
+    rc = jkb_index_open(&ix, path, &o);
+    if (rc)
+        fail_msg("open %s: %s", path, jkb_index_errmsg(ix));
+    return ix;
+}
+
+static char *fresh_path(const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static jkb_doc make_doc(const char *id, const char *case_no, const char *title, const char *body)
+{
+    jkb_doc d = {id, case_no, title, "", "", "2031-04-02", body, "", "test", NULL, 0};
+    return d;
+}
+
+/* Document frequency of term (folded form), read from the tables. */
+static uint64_t term_df(jkb_index *ix, const char *term)
+{
+    jkb__txn *t;
+    jkb__val v;
+    uint64_t df = 0;
+    uint32_t tid;
+    const uint8_t *p;
+    assert_int_equal(jkb__txn_begin(ix->store, 0, &t, &ix->err), 0);
+    if (jkb__get(t, JKB__T_TERMS, term, strlen(term), &v) == 0) {
+        uint8_t k[4];
+        p = v.data;
+        assert_int_equal(jkb__varint_get32(&p, v.data + v.len, &tid), 0);
+        jkb__be32_put(k, tid);
+        if (jkb__get(t, JKB__T_TINFO, k, 4, &v) == 0) {
+            p = v.data;
+            assert_int_equal(jkb__varint_get(&p, v.data + v.len, &df), 0);
+        }
+    }
+    jkb__txn_abort(t);
+    return df;
+}
+
+static uint64_t doc_count(jkb_index *ix)
+{
+    jkb_stats st;
+    assert_int_equal(jkb_index_stats(ix, &st), 0);
+    return st.documents;
+}
+
+static void check(jkb_index *ix)
+{
+    int rc = jkb_index_check(ix);
+    if (rc)
+        fail_msg("index check: %s", jkb_index_errmsg(ix));
+}
+
+static void test_add_replace_delete(void **state)
+{
+    char *path = fresh_path("ard.db");
+    jkb_index *ix;
+    jkb_doc a = make_doc("a", "2031-101", "架空印刷 ランサムウェア被害", "サーバーが暗号化された。");
+    jkb_doc b = make_doc("b", "2031-101", "架空市 委託先の被害", "委託先でランサムウェア被害。");
+    jkb_doc c = make_doc("c", "", "編集部メモ", "フィッシングメールの傾向。");
+    const jkb_doc *got;
+    (void)state;
+    need_dictionary();
+    ix = open_rw(path);
+    assert_int_equal(jkb_index_add(ix, &a), 0);
+    assert_int_equal(jkb_index_add(ix, &b), 0);
+    assert_int_equal(jkb_index_add(ix, &c), 0);
+    assert_int_equal(doc_count(ix), 0); /* nothing visible before the commit */
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 3);
+    assert_int_equal(term_df(ix, "ランサムウェア"), 2);
+    assert_int_equal(term_df(ix, "サーバ"), 1);
+    check(ix);
+    assert_int_equal(jkb_index_get(ix, "b", &got), 0);
+    assert_string_equal(got->title, "架空市 委託先の被害");
+    assert_string_equal(got->case_no, "2031-101");
+
+    /* replacing "a": its old terms go, its new ones come, the count stays */
+    a.body = "ノートパソコンを紛失した。";
+    assert_int_equal(jkb_index_add(ix, &a), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 3);
+    assert_int_equal(term_df(ix, "サーバ"), 0);
+    assert_int_equal(term_df(ix, "紛失"), 1);
+    assert_int_equal(term_df(ix, "ランサムウェア"), 2); /* a's title still says it */
+    check(ix);
+
+    assert_int_equal(jkb_index_delete(ix, "b"), 0);
+    assert_int_equal(jkb_index_delete(ix, "nope"), JKB_ENOTFOUND);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 2);
+    assert_int_equal(term_df(ix, "委託"), 0);
+    assert_int_equal(jkb_index_get(ix, "b", &got), JKB_ENOTFOUND);
+    check(ix);
+    jkb_index_close(ix);
+
+    /* everything survives reopening */
+    ix = open_rw(path);
+    assert_int_equal(doc_count(ix), 2);
+    assert_int_equal(jkb_index_get(ix, "a", &got), 0);
+    assert_string_equal(got->body, "ノートパソコンを紛失した。");
+    check(ix);
+    jkb_index_close(ix);
+    free(path);
+}
+
+/* Within one batch the last change to an id wins. */
+static void test_same_id_in_batch(void **state)
+{
+    char *path = fresh_path("batch.db");
+    jkb_index *ix;
+    jkb_doc d1 = make_doc("x", "", "一回目", "最初の本文。");
+    jkb_doc d2 = make_doc("x", "", "二回目", "次の本文。");
+    jkb_doc y = make_doc("y", "", "別の文書", "最初の本文とは別。");
+    jkb_doc z = make_doc("z", "", "消える", "消える本文。");
+    jkb_doc w = make_doc("w", "", "取り消し", "取り消される。");
+    const jkb_doc *got;
+    (void)state;
+    need_dictionary();
+    ix = open_rw(path);
+    assert_int_equal(jkb_index_add(ix, &d1), 0);
+    assert_int_equal(jkb_index_add(ix, &y), 0);
+    assert_int_equal(jkb_index_add(ix, &d2), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 2);
+    assert_int_equal(jkb_index_get(ix, "x", &got), 0);
+    assert_string_equal(got->title, "二回目");
+    assert_int_equal(term_df(ix, "最初"), 1); /* only y now */
+    check(ix);
+
+    /* delete then add again in one batch: the add stands */
+    assert_int_equal(jkb_index_delete(ix, "x"), 0);
+    assert_int_equal(jkb_index_add(ix, &d1), 0);
+    /* add then delete: the document is gone */
+    assert_int_equal(jkb_index_add(ix, &z), 0);
+    assert_int_equal(jkb_index_delete(ix, "z"), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 2);
+    assert_int_equal(jkb_index_get(ix, "x", &got), 0);
+    assert_string_equal(got->title, "一回目");
+    assert_int_equal(jkb_index_get(ix, "z", &got), JKB_ENOTFOUND);
+    assert_int_equal(term_df(ix, "消える"), 0);
+    check(ix);
+
+    /* rollback drops what was buffered */
+    assert_int_equal(jkb_index_add(ix, &w), 0);
+    jkb_index_rollback(ix);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 2);
+    jkb_index_close(ix);
+    free(path);
+}
+
+/* Many documents per term span several blocks; deleting from the middle keeps df exact. */
+static void test_many_blocks(void **state)
+{
+    char *path = fresh_path("blocks.db");
+    jkb_index *ix;
+    char id[32], body[128];
+    int i;
+    (void)state;
+    need_dictionary();
+    ix = open_rw(path);
+    for (i = 0; i < 700; i++) {
+        jkb_doc d;
+        snprintf(id, sizeof id, "doc-%d", i);
+        snprintf(body, sizeof body, "共通語と番号%dの文書。%s", i, i % 2 ? "奇数" : "偶数");
+        d = make_doc(id, "", "", body);
+        assert_int_equal(jkb_index_add(ix, &d), 0);
+        if (i % 250 == 0)
+            assert_int_equal(jkb_index_commit(ix), 0); /* appends to partial blocks */
+    }
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(term_df(ix, "共通"), 700);
+    assert_int_equal(term_df(ix, "奇数"), 350);
+    check(ix);
+    for (i = 100; i < 400; i += 3) {
+        snprintf(id, sizeof id, "doc-%d", i);
+        assert_int_equal(jkb_index_delete(ix, id), 0);
+    }
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(term_df(ix, "共通"), 600);
+    assert_int_equal(doc_count(ix), 600);
+    check(ix);
+    jkb_index_close(ix);
+    free(path);
+}
+
+static void test_bad_documents(void **state)
+{
+    char *path = fresh_path("bad.db");
+    jkb_index *ix;
+    jkb_doc empty = make_doc("e", "", "", "");
+    jkb_doc ok = make_doc("ok", "", "題", "本文。");
+    jkb_doc noid = make_doc("", "", "題", "本文。");
+    (void)state;
+    need_dictionary();
+    ix = open_rw(path);
+    assert_int_equal(jkb_index_add(ix, &ok), 0);
+    assert_int_equal(jkb_index_add(ix, &empty), JKB_EINPUT);
+    assert_int_equal(jkb_index_add(ix, &noid), JKB_EINPUT);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 1); /* the good one was kept */
+    check(ix);
+    jkb_index_close(ix);
+    free(path);
+}
+
+/* Another format version or another analyzer is refused with its own code. */
+static void test_version_and_analyzer(void **state)
+{
+    char *path = fresh_path("meta.db");
+    jkb_index *ix;
+    jkb_options o = JKB_OPTIONS_INIT;
+    jkb__txn *t;
+    jkb_doc d = make_doc("d", "", "題", "本文。");
+    uint8_t ver = 99;
+    (void)state;
+    need_dictionary();
+    ix = open_rw(path);
+    assert_int_equal(jkb_index_add(ix, &d), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(jkb__txn_begin(ix->store, 1, &t, &ix->err), 0);
+    assert_int_equal(jkb__put(t, JKB__T_META, "analyzer", 8, "mecab:0 other", 13), 0);
+    assert_int_equal(jkb__txn_commit(t, &ix->err), 0);
+    jkb_index_close(ix);
+
+    o.readonly = 1;
+    assert_int_equal(jkb_index_open(&ix, path, &o), JKB_EANALYZER);
+    assert_non_null(strstr(jkb_index_errmsg(ix), "rebuild"));
+    jkb_index_close(ix);
+    o.ignore_analyzer = 1;
+    assert_int_equal(jkb_index_open(&ix, path, &o), 0);
+    jkb_index_close(ix);
+
+    o.readonly = 0;
+    assert_int_equal(jkb_index_open(&ix, path, &o), 0);
+    assert_int_equal(jkb__txn_begin(ix->store, 1, &t, &ix->err), 0);
+    assert_int_equal(jkb__put(t, JKB__T_META, "format", 6, &ver, 1), 0);
+    assert_int_equal(jkb__txn_commit(t, &ix->err), 0);
+    jkb_index_close(ix);
+    assert_int_equal(jkb_index_open(&ix, path, &o), JKB_EVERSION);
+    assert_non_null(strstr(jkb_index_errmsg(ix), "99"));
+    jkb_index_close(ix);
+
+    o.readonly = 1;
+    assert_int_equal(jkb_index_open(&ix, "/nonexistent/index.db", &o), JKB_ENOTFOUND);
+    jkb_index_close(ix);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_add_replace_delete),
+        cmocka_unit_test(test_same_id_in_batch),
+        cmocka_unit_test(test_many_blocks),
+        cmocka_unit_test(test_bad_documents),
+        cmocka_unit_test(test_version_and_analyzer),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,84 @@
+#include "helpers.h"
+
+#include "normalize.h"
+
+static const struct {
+    const char *name;
+    const char *in;
+    const char *out;
+} folds[] = {
+    {"full-width latin and digits", "ＡＢＣ１２３", "abc123"},
+    {"half-width katakana", "ｶﾀｶﾅ", "カタカナ"},
+    {"half-width voiced mark composes", "ｶﾞｲﾄﾞ", "ガイド"},
+    {"case folding", "Emotet GMAIL", "emotet gmail"},
+    {"ideographic space", "個人　情報", "個人 情報"},
+    {"no-break space", "a\xC2\xA0" "b", "a b"},
+    {"wave dash", "1〜3", "1~3"},
+    {"full-width tilde", "1～3", "1~3"},
+    {"circled number", "①②", "12"},
+    {"full-width punctuation", "！？", "!?"},
+    {"kanji and kana unchanged", "漏えい 漏洩", "漏えい 漏洩"},
+    {"long vowel mark kept", "サーバー", "サーバー"},
+    {"tab and CR to space", "a\tb\rc", "a b c"},
+    {"newline kept", "a\nb", "a\nb"},
+    {"invalid byte replaced", "a\xFF" "b", "a\xEF\xBF\xBD" "b"},
+    {"combining acute composes", "e\xCC\x81", "\xC3\xA9"},
+};
+
+static void test_folding(void **state)
+{
+    jkb__norm n = JKB__NORM_INIT;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof folds / sizeof folds[0]; i++) {
+        assert_int_equal(jkb__normalize(&n, (const uint8_t *)folds[i].in, strlen(folds[i].in)), 0);
+        if (n.text.len != strlen(folds[i].out) || memcmp(n.text.data, folds[i].out, n.text.len))
+            fail_msg("%s: got \"%s\", expected \"%s\"", folds[i].name, (char *)n.text.data,
+                     folds[i].out);
+        assert_int_equal(n.text.data[n.text.len], 0);
+    }
+    jkb__norm_fin(&n);
+}
+
+/* Every output character maps back to the source bytes it came from. */
+static void test_offset_map(void **state)
+{
+    const char *src = "ＡＢ　漏洩ｶﾞ①x";
+    jkb__norm n = JKB__NORM_INIT;
+    (void)state;
+    assert_int_equal(jkb__normalize(&n, (const uint8_t *)src, strlen(src)), 0);
+    assert_string_equal((char *)n.text.data, "ab 漏洩ガ1x");
+    /* "b" (output byte 1) came from "Ｂ" at source bytes 3..6 */
+    assert_int_equal(jkb__norm_src_start(&n, 1), 3);
+    assert_int_equal(jkb__norm_src_end(&n, 2), 6);
+    /* "漏洩" (output 3..9) came from source 9..15 */
+    assert_int_equal(jkb__norm_src_start(&n, 3), 9);
+    assert_int_equal(jkb__norm_src_end(&n, 9), 15);
+    /* "ガ" (output 9..12) came from "ｶﾞ", two source characters, 15..21 */
+    assert_int_equal(jkb__norm_src_start(&n, 9), 15);
+    assert_int_equal(jkb__norm_src_end(&n, 12), 21);
+    /* "1" from "①" (21..24), "x" at 24 */
+    assert_int_equal(jkb__norm_src_end(&n, 13), 24);
+    assert_int_equal(jkb__norm_src_end(&n, n.text.len), strlen(src));
+    jkb__norm_fin(&n);
+}
+
+static void test_empty(void **state)
+{
+    jkb__norm n = JKB__NORM_INIT;
+    (void)state;
+    assert_int_equal(jkb__normalize(&n, (const uint8_t *)"", 0), 0);
+    assert_int_equal(n.text.len, 0);
+    assert_int_equal(jkb__norm_src_end(&n, 0), 0);
+    jkb__norm_fin(&n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_folding),
+        cmocka_unit_test(test_offset_map),
+        cmocka_unit_test(test_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,193 @@
+#include "helpers.h"
+
+#include "postings.h"
+
+/* xorshift: every random test prints its seed so a failure can be replayed. */
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 16);
+}
+
+static void fill_random(jkb__postings *p, size_t n, uint32_t first, uint32_t max_gap)
+{
+    uint32_t doc = first;
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < n; i++) {
+        unsigned f;
+        if (i > 0)
+            doc += 1 + rnd() % max_gap;
+        jkb__postings_add_doc(&rc, p, doc);
+        for (f = 0; f < JKB__NFIELDS; f++) {
+            uint32_t k, tf = (f == (unsigned)(i % JKB__NFIELDS)) ? 1 + rnd() % 5 : rnd() % 2;
+            uint32_t pos = rnd() % 100;
+            for (k = 0; k < tf; k++) {
+                jkb__postings_add_pos(&rc, p, f, pos);
+                pos += rnd() % 50; /* gaps of 0 allowed: a compound and its part */
+            }
+        }
+    }
+    assert_int_equal(rc, 0);
+}
+
+static void assert_same(const jkb__postings *a, size_t from, const jkb__postings *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++) {
+        size_t na = a->pos_off[from + i + 1] - a->pos_off[from + i];
+        size_t nb = b->pos_off[i + 1] - b->pos_off[i];
+        assert_int_equal(a->docs[from + i], b->docs[i]);
+        assert_memory_equal(a->tf + (from + i) * JKB__NFIELDS, b->tf + i * JKB__NFIELDS,
+                            JKB__NFIELDS * sizeof *a->tf);
+        assert_int_equal(na, nb);
+        if (na)
+            assert_memory_equal(a->pos + a->pos_off[from + i], b->pos + b->pos_off[i],
+                                na * sizeof *a->pos);
+    }
+}
+
+static void round_trip(const jkb__postings *p, size_t from, size_t n)
+{
+    jkb__buf out = JKB__BUF_INIT;
+    jkb__postings back, ids_only;
+    jkb__block_header h;
+    int rc = 0;
+    jkb__postings_init(&back);
+    jkb__postings_init(&ids_only);
+    jkb__block_encode(&rc, &out, p, from, n);
+    assert_int_equal(rc, 0);
+    assert_int_equal(jkb__block_header_read(out.data, out.len, &h), 0);
+    assert_int_equal(h.n, n);
+    assert_int_equal(h.last_doc, p->docs[from + n - 1]);
+    assert_int_equal(jkb__block_decode(out.data, out.len, &back, 1), 0);
+    assert_int_equal(back.n, n);
+    assert_same(p, from, &back);
+    /* without positions: the same ids and frequencies */
+    assert_int_equal(jkb__block_decode(out.data, out.len, &ids_only, 0), 0);
+    assert_int_equal(ids_only.n, n);
+    assert_memory_equal(ids_only.docs, p->docs + from, n * sizeof *p->docs);
+    jkb__postings_fin(&back);
+    jkb__postings_fin(&ids_only);
+    jkb__buf_fin(&out);
+}
+
+static void test_boundaries(void **state)
+{
+    static const uint32_t firsts[] = {0, 1, 127, 128, 16383, 16384, UINT32_MAX - 200};
+    size_t i;
+    (void)state;
+    rng_state = 42;
+    for (i = 0; i < sizeof firsts / sizeof firsts[0]; i++) {
+        jkb__postings p;
+        jkb__postings_init(&p);
+        fill_random(&p, 1, firsts[i], 1);
+        round_trip(&p, 0, 1);
+        jkb__postings_fin(&p);
+    }
+    {
+        /* the largest gap a 32-bit id can take */
+        jkb__postings p;
+        int rc = 0;
+        jkb__postings_init(&p);
+        jkb__postings_add_doc(&rc, &p, 0);
+        jkb__postings_add_pos(&rc, &p, JKB__FIELD_BODY, UINT32_MAX);
+        jkb__postings_add_doc(&rc, &p, UINT32_MAX);
+        jkb__postings_add_pos(&rc, &p, JKB__FIELD_TITLE, 0);
+        assert_int_equal(rc, 0);
+        round_trip(&p, 0, 2);
+        jkb__postings_fin(&p);
+    }
+}
+
+static void test_random_blocks(void **state)
+{
+    int iter;
+    (void)state;
+    rng_state = (uint64_t)time(NULL) | 1;
+    print_message("seed %llu\n", (unsigned long long)rng_state);
+    for (iter = 0; iter < 200; iter++) {
+        jkb__postings p;
+        size_t n = 1 + rnd() % (3 * JKB__BLOCK_DOCS), from;
+        jkb__postings_init(&p);
+        fill_random(&p, n, rnd() % 1000, 1 + rnd() % 5000);
+        for (from = 0; from < n; from += JKB__BLOCK_DOCS)
+            round_trip(&p, from, n - from < JKB__BLOCK_DOCS ? n - from : JKB__BLOCK_DOCS);
+        jkb__postings_fin(&p);
+    }
+}
+
+static void test_remove_and_copy(void **state)
+{
+    jkb__postings p, q;
+    int rc = 0;
+    size_t i;
+    (void)state;
+    rng_state = 7;
+    jkb__postings_init(&p);
+    jkb__postings_init(&q);
+    fill_random(&p, 10, 5, 10);
+    for (i = 0; i < p.n; i++)
+        if (i != 3)
+            jkb__postings_copy_doc(&rc, &q, &p, i, p.docs[i]);
+    assert_int_equal(rc, 0);
+    jkb__postings_remove(&p, 3);
+    assert_int_equal(p.n, 9);
+    assert_same(&p, 0, &q);
+    round_trip(&p, 0, p.n);
+    jkb__postings_fin(&p);
+    jkb__postings_fin(&q);
+}
+
+/* Truncated or garbled blocks are errors, never crashes or reads past the end. */
+static void test_corrupt(void **state)
+{
+    jkb__postings p, back;
+    jkb__buf out = JKB__BUF_INIT;
+    size_t len, i;
+    int rc = 0;
+    (void)state;
+    rng_state = 99;
+    jkb__postings_init(&p);
+    jkb__postings_init(&back);
+    fill_random(&p, 50, 1, 100);
+    jkb__block_encode(&rc, &out, &p, 0, 50);
+    assert_int_equal(rc, 0);
+    for (len = 0; len < out.len; len++) {
+        /* a copy of exactly len bytes, so that ASan sees any read beyond it */
+        uint8_t *cut = malloc(len ? len : 1);
+        memcpy(cut, out.data, len);
+        assert_int_equal(jkb__block_decode(cut, len, &back, 1), JKB_ECORRUPT);
+        free(cut);
+    }
+    for (i = 0; i < 2000; i++) {
+        uint8_t *bad = malloc(out.len);
+        int r;
+        memcpy(bad, out.data, out.len);
+        bad[rnd() % out.len] ^= (uint8_t)(1 + rnd() % 255);
+        r = jkb__block_decode(bad, out.len, &back, 1);
+        assert_true(r == 0 || r == JKB_ECORRUPT);
+        free(bad);
+    }
+    {
+        uint8_t unknown_codec = 99;
+        assert_int_equal(jkb__block_decode(&unknown_codec, 1, &back, 1), JKB_ECORRUPT);
+    }
+    jkb__buf_fin(&out);
+    jkb__postings_fin(&p);
+    jkb__postings_fin(&back);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_random_blocks),
+        cmocka_unit_test(test_remove_and_copy),
+        cmocka_unit_test(test_corrupt),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
