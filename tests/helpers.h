@@ -81,7 +81,7 @@ typedef struct read_doc {
 } read_doc;
 
 typedef struct read_result {
-    read_doc docs[64];
+    read_doc docs[64]; /* the first 64 documents */
     size_t n;
     uint64_t skipped;
     char warnings[4096];
@@ -110,7 +110,12 @@ static inline void read_all(const char *path, jkb_format format, size_t max_doc_
     o.warn_payload = out;
     assert_int_equal(jkb_reader_open(&r, path, &o), 0);
     while ((out->rc = jkb_reader_next(r, &d)) > 0) {
-        read_doc *x = &out->docs[out->n < 64 ? out->n : 63];
+        read_doc *x;
+        if (out->n >= 64) { /* counted, not kept */
+            out->n++;
+            continue;
+        }
+        x = &out->docs[out->n];
         x->id = strdup(d->id);
         x->case_no = strdup(d->case_no);
         x->title = strdup(d->title);
