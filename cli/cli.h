@@ -32,6 +32,15 @@ const char *cli_case_ref(char *buf, size_t cap, const char *case_no);
 /* The document object of SPEC 4.1. */
 json_t *cli_doc_json(const jkb_doc *doc);
 
+/* Whether to print bold: f is a terminal and NO_COLOR is unset. */
+int cli_use_color(FILE *f);
+
+/* The search result object of SPEC 4.1 as one line. */
+void cli_print_results_json(FILE *f, const char *query, const jkb_results *res, double took_ms);
+
+/* One block per hit, matches in bold when color. */
+void cli_print_results(FILE *f, const jkb_results *res, int color);
+
 /* Prints value as one line of JSON on f. */
 void cli_print_json(FILE *f, json_t *value);
 

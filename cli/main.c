@@ -25,7 +25,10 @@ static const char usage_text[] =
     "  index [--format auto|casebook|jsonl] [--strict] [--max-doc-bytes N] FILE...\n"
     "                      add or replace the documents of each FILE (- for stdin; .gz is read)\n"
     "  delete ID...        delete documents\n"
+    "  search [-n N] [--offset N] [--no-group] [--batch FILE] QUERY...\n"
+    "                      ranked releases with snippets, one hit per case unless --no-group\n"
     "  show ID             print a stored document\n"
+    "  case CASE           every release of a case (2024-217), oldest first\n"
     "  stats               documents, terms, bytes per table, analyzer, format version\n"
     "\n"
     "options for every command:\n"
@@ -245,7 +248,159 @@ static int cmd_index(global *g, int argc, char **argv)
     return run.skipped ? EXIT_SKIPPED : EXIT_OK;
 }
 
-/* ---- delete, show, stats ---- */
+/* ---- search ---- */
+
+typedef struct search_args {
+    jkb_search_options opts;
+    const char *batch;
+} search_args;
+
+static int parse_count(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+    if (*s < '0' || *s > '9')
+        return -1;
+    v = strtoull(s, &end, 10);
+    if (*end || v > 1000000)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* Runs one query and prints its result; returns the exit status. */
+static int run_query(const global *g, jkb_index *ix, const char *query,
+                     const jkb_search_options *opts, int batch)
+{
+    jkb_results *res;
+    double t0 = now_seconds(), ms;
+    int rc = jkb_search(ix, query, opts, &res);
+    ms = (now_seconds() - t0) * 1000;
+    if (rc) {
+        const char *code = cli_error_code(rc);
+        if (g->json || batch) {
+            json_t *err = json_pack("{s:s,s:s}", "code", code, "message", jkb_index_errmsg(ix));
+            if (jkb_index_erroffset(ix) >= 0)
+                json_object_set_new(err, "offset", json_integer(jkb_index_erroffset(ix)));
+            if (batch) { /* keep one line per query on stdout */
+                json_t *o = json_pack("{s:s,s:o}", "query", query, "error", err);
+                cli_print_json(stdout, o);
+                json_decref(o);
+            } else {
+                json_t *o = json_pack("{s:o}", "error", err);
+                cli_print_json(stderr, o);
+                json_decref(o);
+            }
+        } else {
+            cli_error(0, code, "%s", jkb_index_errmsg(ix));
+        }
+        return cli_exit_status(rc);
+    }
+    if (g->json || batch)
+        cli_print_results_json(stdout, query, res, ms);
+    else
+        cli_print_results(stdout, res, cli_use_color(stdout));
+    jkb_results_free(res);
+    return EXIT_OK;
+}
+
+static int run_batch(const global *g, jkb_index *ix, const char *path,
+                     const jkb_search_options *opts)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int status = EXIT_OK;
+    if (f == NULL) {
+        cli_error(g->json, "usage", "%s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        int st;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        st = run_query(g, ix, line, opts, 1);
+        if (st > status && st != EXIT_USAGE)
+            status = st;
+        fflush(stdout);
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return status;
+}
+
+static int cmd_search(global *g, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"offset", required_argument, NULL, 'o'},
+        {"batch", required_argument, NULL, 'b'},
+        {"no-group", no_argument, NULL, 'g'},
+        {"limit", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    static const jkb_search_options defaults = JKB_SEARCH_OPTIONS_INIT;
+    search_args a;
+    jkb_index *ix;
+    char *query = NULL;
+    size_t len = 0;
+    int c, i, status;
+
+    a.opts = defaults;
+    a.batch = NULL;
+    optind = 1;
+    /* "+": options end at the first query word, which may start with '-' */
+    while ((c = getopt_long(argc, argv, "+n:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (parse_count(optarg, &a.opts.limit) || a.opts.limit == 0)
+                return usage_error(g, "-n takes a number of hits from 1 to 1000000");
+            break;
+        case 'o':
+            if (parse_count(optarg, &a.opts.offset))
+                return usage_error(g, "--offset takes a number");
+            break;
+        case 'b':
+            a.batch = optarg;
+            break;
+        case 'g':
+            a.opts.no_group = 1;
+            break;
+        default:
+            return usage_error(g, "unknown option to search");
+        }
+    }
+    if (a.batch == NULL && optind >= argc)
+        return usage_error(g, "search needs a QUERY (or --batch FILE)");
+    if (a.batch != NULL && optind < argc)
+        return usage_error(g, "search takes a QUERY or --batch FILE, not both");
+    if ((status = open_index(g, &ix, 0)) != EXIT_OK)
+        return status;
+    if (a.batch) {
+        status = run_batch(g, ix, a.batch, &a.opts);
+    } else {
+        for (i = optind; i < argc; i++)
+            len += strlen(argv[i]) + 1;
+        query = malloc(len + 1);
+        if (query == NULL) {
+            jkb_index_close(ix);
+            return EXIT_INDEX;
+        }
+        query[0] = '\0';
+        for (i = optind; i < argc; i++) {
+            if (i > optind)
+                strcat(query, " ");
+            strcat(query, argv[i]);
+        }
+        status = run_query(g, ix, query, &a.opts, 0);
+        free(query);
+    }
+    jkb_index_close(ix);
+    return status;
+}
+
+/* ---- delete, show, case, stats ---- */
 
 static int cmd_delete(global *g, int argc, char **argv)
 {
@@ -316,6 +471,59 @@ static int cmd_show(global *g, int argc, char **argv)
     return EXIT_OK;
 }
 
+typedef struct case_walk {
+    const global *g;
+    json_t *list;
+    int n;
+} case_walk;
+
+static int print_case_doc(const jkb_doc *doc, void *payload)
+{
+    case_walk *w = payload;
+    if (w->g->json) {
+        json_array_append_new(w->list, cli_doc_json(doc));
+    } else {
+        char ref[128];
+        if (w->n == 0)
+            printf("%s\n", cli_case_ref(ref, sizeof ref, doc->case_no));
+        printf("%-10s  %s\n            %s  %s\n", *doc->date ? doc->date : "(no date)",
+               doc->title, doc->id, doc->source_ref);
+    }
+    w->n++;
+    return 0;
+}
+
+static int cmd_case(global *g, int argc, char **argv)
+{
+    jkb_index *ix;
+    case_walk w;
+    const char *case_no;
+    int rc, status;
+
+    if (argc != 2)
+        return usage_error(g, "case takes one case number, such as 2024-217");
+    case_no = argv[1][0] == '#' ? argv[1] + 1 : argv[1];
+    if ((status = open_index(g, &ix, 0)) != EXIT_OK)
+        return status;
+    w.g = g;
+    w.list = json_array();
+    w.n = 0;
+    rc = jkb_index_case(ix, case_no, print_case_doc, &w);
+    if (rc) {
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        status = cli_exit_status(rc);
+    } else if (g->json) {
+        char ref[128];
+        json_t *o = json_pack("{s:s,s:s,s:O}", "case", case_no, "case_ref",
+                              cli_case_ref(ref, sizeof ref, case_no), "releases", w.list);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    }
+    json_decref(w.list);
+    jkb_index_close(ix);
+    return status;
+}
+
 static int cmd_stats(global *g, int argc, char **argv)
 {
     jkb_index *ix;
@@ -376,7 +584,9 @@ typedef struct command {
 static const command commands[] = {
     {"index", cmd_index},
     {"delete", cmd_delete},
+    {"search", cmd_search},
     {"show", cmd_show},
+    {"case", cmd_case},
     {"stats", cmd_stats},
 };
 

@@ -1,5 +1,7 @@
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -88,4 +90,90 @@ void cli_print_json(FILE *f, json_t *value)
 {
     json_dumpf(value, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
     fputc('\n', f);
+}
+
+int cli_use_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(f)) && (nc == NULL || *nc == '\0');
+}
+
+void cli_print_results_json(FILE *f, const char *query, const jkb_results *res, double took_ms)
+{
+    json_t *hits = json_array(), *o;
+    size_t i, j;
+    char ref[128];
+    for (i = 0; i < jkb_results_count(res); i++) {
+        const jkb_hit *h = jkb_results_hit(res, i);
+        json_t *hl = json_array(), *rel = json_array();
+        for (j = 0; j < h->n_highlights; j++)
+            json_array_append_new(hl, json_pack("[i,i]", (int)h->highlights[2 * j],
+                                                (int)h->highlights[2 * j + 1]));
+        for (j = 0; j < h->n_related; j++)
+            json_array_append_new(rel, json_pack("{s:s,s:s,s:s,s:b}", "id", h->related[j].id,
+                                                 "title", h->related[j].title, "date",
+                                                 h->related[j].date, "matched",
+                                                 h->related[j].matched));
+        json_array_append_new(hits, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:o,s:o}", "id",
+                                              h->id, "case", h->case_no, "case_ref",
+                                              cli_case_ref(ref, sizeof ref, h->case_no), "title",
+                                              h->title, "org", h->org, "date", h->date, "score",
+                                              h->score, "snippet", h->snippet, "highlights", hl,
+                                              "related", rel));
+    }
+    o = json_pack("{s:s,s:I,s:b,s:f,s:o}", "query", query, "total",
+                  (json_int_t)jkb_results_total(res), "total_exact",
+                  jkb_results_total_exact(res), "took_ms", took_ms, "hits", hits);
+    cli_print_json(f, o);
+    json_decref(o);
+}
+
+/* Prints the snippet with the highlighted code point ranges in bold. */
+static void print_snippet(FILE *f, const jkb_hit *h, int color)
+{
+    const unsigned char *s = (const unsigned char *)h->snippet;
+    size_t cp = 0, k = 0;
+    int bold = 0;
+    for (; *s; s++) {
+        if (color && (*s & 0xC0) != 0x80) { /* the first byte of character number cp */
+            int in;
+            while (k < h->n_highlights && cp >= h->highlights[2 * k] + h->highlights[2 * k + 1])
+                k++;
+            in = k < h->n_highlights && cp >= h->highlights[2 * k];
+            if (in != bold) {
+                fputs(in ? "\033[1m" : "\033[0m", f);
+                bold = in;
+            }
+            cp++;
+        }
+        fputc(*s, f);
+    }
+    if (bold)
+        fputs("\033[0m", f);
+}
+
+void cli_print_results(FILE *f, const jkb_results *res, int color)
+{
+    size_t i, j;
+    char ref[128];
+    fprintf(f, "%llu %s%s\n", (unsigned long long)jkb_results_total(res),
+            jkb_results_total(res) == 1 ? "hit" : "hits",
+            jkb_results_total_exact(res) ? "" : " or more");
+    for (i = 0; i < jkb_results_count(res); i++) {
+        const jkb_hit *h = jkb_results_hit(res, i);
+        fputc('\n', f);
+        if (*h->case_no)
+            fputs(cli_case_ref(ref, sizeof ref, h->case_no), f);
+        fprintf(f, "%s%s%s\n", color ? "\033[1m" : "", h->title, color ? "\033[0m" : "");
+        fprintf(f, "  %s%s%s  %s\n", h->org, *h->org ? "  " : "", *h->date ? h->date : "",
+                h->id);
+        fputs("  ", f);
+        print_snippet(f, h, color);
+        fputc('\n', f);
+        for (j = 0; j < h->n_related; j++)
+            fprintf(f, "  related: %s  %s  %s%s\n", *h->related[j].date ? h->related[j].date :
+                                                                            "(no date)",
+                    h->related[j].title, h->related[j].id, h->related[j].matched ? "  (matches)"
+                                                                                 : "");
+    }
 }

@@ -139,7 +139,8 @@ static int load_variants(jkb__dict *d, const char *path, jkb__err *err)
         }
         d->n_variants++;
     }
-    qsort(d->variants, d->n_variants, sizeof *d->variants, variant_cmp);
+    if (d->n_variants > 1)
+        qsort(d->variants, d->n_variants, sizeof *d->variants, variant_cmp);
 out:
     jkb__norm_fin(&norm);
     fclose(f);
@@ -363,6 +364,42 @@ size_t jkb__fold_term(const jkb__dict *d, const char *term, size_t len, char *ou
             lo = mid + 1;
     }
     return len;
+}
+
+/* Calls fn with s, and with s + ー when the long-vowel rule would fold that back to s. */
+static void with_long_vowel(const char *s, size_t len, jkb__surface_fn fn, void *payload)
+{
+    char buf[JKB__TERM_MAX + 3];
+    size_t i = 0, n_chars = 0;
+    int all_kata = 1;
+    fn(s, len, payload);
+    while (i < len) {
+        uint32_t c;
+        size_t clen = jkb__utf8_decode((const uint8_t *)s + i, len - i, &c);
+        if (clen == 0)
+            return;
+        all_kata &= is_katakana(c);
+        n_chars++;
+        i += clen;
+    }
+    if (all_kata && n_chars >= 3 && len + 3 <= sizeof buf && !(len >= 3 &&
+        memcmp(s + len - 3, "ー", 3) == 0)) {
+        memcpy(buf, s, len);
+        memcpy(buf + len, "ー", 3);
+        fn(buf, len + 3, payload);
+    }
+}
+
+void jkb__term_surfaces(const jkb__dict *d, const char *term, size_t len, jkb__surface_fn fn,
+                        void *payload)
+{
+    size_t i;
+    with_long_vowel(term, len, fn, payload);
+    for (i = 0; i < d->n_variants; i++) {
+        const variant *v = &d->variants[i];
+        if (strlen(v->to) == len && memcmp(v->to, term, len) == 0)
+            with_long_vowel(v->from, strlen(v->from), fn, payload);
+    }
 }
 
 /* ---- analysis ---- */

@@ -67,6 +67,15 @@ void jkb__analyzer_free(jkb__analyzer *a);
 int jkb__analyze(jkb__analyzer *a, jkb__mode mode, const char *text, size_t len,
                  uint32_t first_pos, jkb__token_fn cb, void *payload, uint32_t *next_pos);
 
+/*
+ * Calls fn with every surface form (in text-folded form) that term-level folding turns into
+ * term: the term itself, with a trailing ー where the long-vowel rule drops one, and every
+ * variant the table maps to it. Snippets find matches in text this way without MeCab.
+ */
+typedef void (*jkb__surface_fn)(const char *s, size_t len, void *payload);
+void jkb__term_surfaces(const jkb__dict *d, const char *term, size_t len, jkb__surface_fn fn,
+                        void *payload);
+
 /* Applies the term-level folding to a term (rules, then the variant table). */
 size_t jkb__fold_term(const jkb__dict *d, const char *term, size_t len, char *out, size_t cap);
 

@@ -69,8 +69,9 @@ void jkb__cols_encode(uint8_t *dst, const jkb__cols *c)
 {
     int f;
     put_le32(dst, (uint32_t)c->day);
+    put_le32(dst + 4, c->case_key);
     for (f = 0; f < JKB__NFIELDS; f++)
-        put_le32(dst + 4 + 4 * f, c->len[f]);
+        put_le32(dst + 8 + 4 * f, c->len[f]);
 }
 
 int jkb__cols_decode(const uint8_t *src, size_t len, jkb__cols *out)
@@ -79,9 +80,30 @@ int jkb__cols_decode(const uint8_t *src, size_t len, jkb__cols *out)
     if (len != JKB__COLS_BYTES)
         return JKB_ECORRUPT;
     out->day = (int32_t)get_le32(src);
+    out->case_key = get_le32(src + 4);
     for (f = 0; f < JKB__NFIELDS; f++)
-        out->len[f] = get_le32(src + 4 + 4 * f);
+        out->len[f] = get_le32(src + 8 + 4 * f);
     return 0;
+}
+
+uint32_t jkb__case_key(const char *case_no)
+{
+    uint32_t year = 0, n = 0, h = 2166136261u;
+    const char *p = case_no;
+    int i;
+    if (*case_no == '\0')
+        return 0;
+    for (i = 0; i < 4 && *p >= '0' && *p <= '9'; i++, p++)
+        year = year * 10 + (uint32_t)(*p - '0');
+    if (i == 4 && *p == '-' && p[1]) {
+        for (p++, i = 0; i < 5 && *p >= '0' && *p <= '9'; i++, p++)
+            n = n * 10 + (uint32_t)(*p - '0');
+        if (*p == '\0' && year * 100000u + n < 0x80000000u && year * 100000u + n > 0)
+            return year * 100000u + n;
+    }
+    for (p = case_no; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return h | 0x80000000u;
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -201,6 +223,7 @@ int jkb_index_open(jkb_index **out, const char *path, const jkb_options *opts)
     if (ix == NULL)
         return JKB_ENOMEM;
     *out = ix;
+    ix->err_offset = -1;
     ix->opts = opts ? *opts : defaults;
     if (ix->opts.version != JKB_OPTIONS_VERSION)
         return jkb__err_set(&ix->err, JKB_EINVAL, "[index][open] unknown options version %u",
@@ -302,4 +325,82 @@ int jkb_index_get(jkb_index *ix, const char *id, const jkb_doc **out)
     if (rc)
         return jkb__err_set(&ix->err, rc, "[index][get] %s: %s", id, jkb_strerror(rc));
     return 0;
+}
+
+typedef struct case_entry {
+    uint32_t doc;
+    int32_t day;
+} case_entry;
+
+static int cmp_case_entry(const void *a, const void *b)
+{
+    const case_entry *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+int jkb_index_case(jkb_index *ix, const char *case_no, jkb_doc_fn fn, void *payload)
+{
+    jkb__txn *t;
+    jkb__cursor *c = NULL;
+    jkb__val k, v;
+    jkb__buf prefix = JKB__BUF_INIT;
+    case_entry *list = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+
+    jkb__buf_put(&rc, &prefix, case_no, strlen(case_no) + 1);
+    if (rc || (rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0) {
+        jkb__buf_fin(&prefix);
+        return rc;
+    }
+    if ((rc = jkb__cursor_open(t, JKB__T_CASES, &c)) != 0)
+        goto out;
+    for (rc = jkb__cursor_seek(c, prefix.data, prefix.len, &k, &v); rc == 0;
+         rc = jkb__cursor_next(c, &k, &v)) {
+        jkb__cols cols;
+        jkb__val cv;
+        if (k.len != prefix.len + 4 || memcmp(k.data, prefix.data, prefix.len) != 0)
+            break;
+        if (n == cap) {
+            case_entry *l = realloc(list, (cap = cap ? cap * 2 : 8) * sizeof *l);
+            if (l == NULL) {
+                rc = JKB_ENOMEM;
+                goto out;
+            }
+            list = l;
+        }
+        list[n].doc = jkb__be32_get(k.data + prefix.len);
+        if ((rc = jkb__get(t, JKB__T_COLS, k.data + prefix.len, 4, &cv)) != 0 ||
+            (rc = jkb__cols_decode(cv.data, cv.len, &cols)) != 0)
+            goto out;
+        list[n++].day = cols.day;
+    }
+    if (rc != 0 && rc != JKB_ENOTFOUND)
+        goto out;
+    rc = 0;
+    if (n == 0) {
+        rc = jkb__err_set(&ix->err, JKB_ENOTFOUND, "no releases of case %s", case_no);
+        goto out;
+    }
+    /* oldest first; an unknown date (INT32_MIN) sorts first */
+    qsort(list, n, sizeof *list, cmp_case_entry);
+    for (i = 0; i < n && rc == 0; i++) {
+        const jkb_doc *doc;
+        uint8_t key[4];
+        jkb__be32_put(key, list[i].doc);
+        if ((rc = jkb__get(t, JKB__T_DOCS, key, 4, &v)) != 0 ||
+            (rc = jkb__doc_decode(&ix->docbuf, v.data, v.len, &doc)) != 0)
+            break;
+        rc = fn(doc, payload);
+    }
+out:
+    jkb__cursor_close(c);
+    jkb__txn_abort(t);
+    jkb__buf_fin(&prefix);
+    free(list);
+    if (rc < 0 && rc != JKB_ENOTFOUND)
+        jkb__err_set(&ix->err, rc, "[index][case] %s: %s", case_no, jkb_strerror(rc));
+    return rc;
 }

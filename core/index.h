@@ -21,6 +21,7 @@ struct jkb__batch; /* the writer's buffered changes (indexer/writer.c) */
 
 struct jkb_index {
     jkb__err err;
+    long err_offset; /* code point offset of the last query error, or -1 */
     jkb_options opts;
     jkb__store *store;
     jkb__dict *dict;
@@ -34,12 +35,20 @@ int jkb__counts_read(jkb__txn *t, jkb__counts *out);
 int jkb__counts_write(jkb__txn *t, const jkb__counts *c);
 
 /* The fixed per-document columns (table cols). */
-#define JKB__COLS_BYTES (4 + 4 * JKB__NFIELDS)
+#define JKB__COLS_BYTES (8 + 4 * JKB__NFIELDS)
 #define JKB__NO_DATE INT32_MIN
 typedef struct jkb__cols {
-    int32_t day;
-    uint32_t len[JKB__NFIELDS];
+    int32_t day;                 /* days since 1970-01-01, or JKB__NO_DATE */
+    uint32_t case_key;           /* jkb__case_key() of the case number; 0 without one */
+    uint32_t len[JKB__NFIELDS];  /* indexed tokens per field */
 } jkb__cols;
+
+/*
+ * A number standing for a case number, so that results group by case without reading the
+ * stored documents: YYYY-N (N < 100000) is YYYY * 100000 + N; any other non-empty string is
+ * a hash with the top bit set. 0 for "".
+ */
+uint32_t jkb__case_key(const char *case_no);
 
 void jkb__cols_encode(uint8_t *dst, const jkb__cols *c);
 int jkb__cols_decode(const uint8_t *src, size_t len, jkb__cols *out);

@@ -15,7 +15,8 @@
  *   post    term id (4) + last doc id of the block (4) -> a postings block (postings.h)
  *   docs    doc id (4) -> the stored document, zlib-compressed (docstore.h)
  *   cols    doc id (4) -> fixed columns, little-endian: int32 date as days since 1970-01-01
- *           (INT32_MIN when unknown), then uint32 token count per field
+ *           (INT32_MIN when unknown), uint32 case key (index.h: jkb__case_key), then uint32
+ *           token count per field
  *   ids     external id -> doc id (4)
  *   cases   case number + 0x00 + doc id (4) -> empty
  *   dterms  doc id (4) -> varint count, then the document's term ids ascending as gaps

@@ -187,6 +187,73 @@ JKB_API int jkb_index_check(jkb_index *ix);
  */
 JKB_API int jkb_index_get(jkb_index *ix, const char *id, const jkb_doc **out);
 
+/*
+ * Calls fn for every release of a case, oldest first (then by id). JKB_ENOTFOUND when the
+ * case has none. The document passed to fn is valid during the call only; a non-zero return
+ * from fn stops the walk and is returned.
+ */
+typedef int (*jkb_doc_fn)(const jkb_doc *doc, void *payload);
+JKB_API int jkb_index_case(jkb_index *ix, const char *case_no, jkb_doc_fn fn, void *payload);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Searching */
+
+typedef struct jkb_search_options {
+    unsigned version; /* JKB_SEARCH_OPTIONS_VERSION */
+    size_t limit;     /* hits to return; 0: 10 */
+    size_t offset;    /* hits (groups) to pass over first */
+    int no_group;     /* one hit per release instead of one per case */
+} jkb_search_options;
+
+#define JKB_SEARCH_OPTIONS_VERSION 1
+#define JKB_SEARCH_OPTIONS_INIT {JKB_SEARCH_OPTIONS_VERSION, 10, 0, 0}
+
+/* Another release of the same case as a hit. */
+typedef struct jkb_related {
+    const char *id;
+    const char *title;
+    const char *date;
+    int matched; /* it matches the query too */
+} jkb_related;
+
+typedef struct jkb_hit {
+    const char *id;
+    const char *case_no;
+    const char *title;
+    const char *org;
+    const char *date;
+    double score;
+    /* About 120 characters of the body around the best passage, plain text, cut on
+       character boundaries; highlights are [start, length] pairs in code points into it. */
+    const char *snippet;
+    const uint32_t *highlights; /* 2 * n_highlights values */
+    size_t n_highlights;
+    const jkb_related *related; /* oldest first; empty with no_group */
+    size_t n_related;
+} jkb_hit;
+
+typedef struct jkb_results jkb_results;
+
+/*
+ * Runs a query: space-separated words must all match; a word that MeCab splits (ウイルス感染)
+ * needs all its parts, and documents holding them next to each other rank first. Ranking is
+ * BM25 over fields (title above label above body) with a proximity boost; ties go to the
+ * newer date, then the id. JKB_EQUERY for a query with no searchable word, with the reason
+ * in jkb_index_errmsg() and the offending character in jkb_index_erroffset().
+ */
+JKB_API int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
+                       jkb_results **out);
+JKB_API size_t jkb_results_count(const jkb_results *r);
+JKB_API const jkb_hit *jkb_results_hit(const jkb_results *r, size_t i);
+/* Matching hits (groups when grouped) in all; a lower bound when jkb_results_total_exact()
+   is 0. */
+JKB_API uint64_t jkb_results_total(const jkb_results *r);
+JKB_API int jkb_results_total_exact(const jkb_results *r);
+JKB_API void jkb_results_free(jkb_results *r);
+
+/* Code point offset into the query of the last JKB_EQUERY error, or -1. */
+JKB_API long jkb_index_erroffset(const jkb_index *ix);
+
 #ifdef __cplusplus
 }
 #endif

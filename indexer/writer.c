@@ -268,6 +268,7 @@ int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
         goto fail;
     p->local = b->n_local++;
     p->cols.day = doc->date && *doc->date ? jkb__date_to_day(doc->date) : JKB__NO_DATE;
+    p->cols.case_key = jkb__case_key(doc->case_no ? doc->case_no : "");
     if (doc->case_no && *doc->case_no && (p->case_no = strdup(doc->case_no)) == NULL) {
         rc = JKB_ENOMEM;
         goto fail;

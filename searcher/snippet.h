@@ -1,0 +1,34 @@
+/*
+ * Snippets: about JKB__SNIPPET_CHARS characters of a document's body around the passage that
+ * holds the most distinct query terms (then the most matches), cut at sentence ends (。！？
+ * and line breaks) where one is near, never inside a character.
+ *
+ * Matches are found without MeCab: the body is folded like text (normalize.h) and searched
+ * for every surface form that folds to a query term (jkb__term_surfaces), then mapped back
+ * to the original bytes through the normaliser's offset map.
+ */
+#ifndef JKB_SEARCHER_SNIPPET_H
+#define JKB_SEARCHER_SNIPPET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer.h"
+#include "normalize.h"
+#include "query.h"
+
+#define JKB__SNIPPET_CHARS 120
+
+typedef struct jkb__snippet {
+    char *text;           /* malloc'd, NUL-terminated */
+    uint32_t *highlights; /* malloc'd [start, length] pairs in code points */
+    size_t n_highlights;
+} jkb__snippet;
+
+/* Builds the snippet of body[0..len) for q into out. 0 or JKB_ENOMEM. */
+int jkb__snippet_make(jkb__snippet *out, const jkb__dict *dict, const jkb__query *q,
+                      const char *body, size_t len, jkb__norm *scratch);
+
+void jkb__snippet_fin(jkb__snippet *s);
+
+#endif
