@@ -165,8 +165,12 @@ void cli_print_results(FILE *f, const jkb_results *res, int color)
         if (*h->case_no)
             fputs(cli_case_ref(ref, sizeof ref, h->case_no), f);
         fprintf(f, "%s%s%s\n", color ? "\033[1m" : "", h->title, color ? "\033[0m" : "");
-        fprintf(f, "  %s%s%s  %s\n", h->org, *h->org ? "  " : "", *h->date ? h->date : "",
-                h->id);
+        fputs(" ", f);
+        if (*h->org)
+            fprintf(f, " %s ", h->org);
+        if (*h->date)
+            fprintf(f, " %s ", h->date);
+        fprintf(f, " %s\n", h->id);
         fputs("  ", f);
         print_snippet(f, h, color);
         fputc('\n', f);
