@@ -119,16 +119,9 @@ static int load_variants(jkb__dict *d, const char *path, jkb__err *err)
             goto out;
         }
         *end = '\0';
-        if (d->n_variants == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            v = realloc(d->variants, ncap * sizeof *v);
-            if (v == NULL) {
-                rc = JKB_ENOMEM;
-                goto out;
-            }
-            d->variants = v;
-            cap = ncap;
-        }
+        JKB__RESERVE(rc, d->variants, cap, d->n_variants);
+        if (rc)
+            goto out;
         v = &d->variants[d->n_variants];
         v->from = fold_text(&norm, line, (size_t)(tab - line));
         v->to = v->from ? fold_text(&norm, tab + 1, strlen(tab + 1)) : NULL;

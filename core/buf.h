@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+#include "jikenbo.h"
 
 typedef struct jkb__buf {
     uint8_t *data;
@@ -30,6 +33,25 @@ void jkb__buf_put_varint(int *rc, jkb__buf *b, uint64_t v);
 void jkb__buf_put_blob(int *rc, jkb__buf *b, const void *src, size_t n);
 /* Appends a NUL without counting it in len, so data can be used as a C string. */
 void jkb__buf_terminate(int *rc, jkb__buf *b);
+
+/*
+ * Makes room for element n of the array arr, of which cap are allocated, doubling it; sets
+ * rc to JKB_ENOMEM on failure, leaving the array as it was. Sticky rc.
+ */
+#define JKB__RESERVE(rc, arr, cap, n)                                                         \
+    do {                                                                                      \
+        if ((rc) == 0 && (size_t)(n) >= (cap)) {                                              \
+            size_t cap_ = (cap) ? (cap) * 2 : 16;                                             \
+            void *p_ = cap_ > SIZE_MAX / sizeof *(arr) ? NULL                                 \
+                                                       : realloc((arr), cap_ * sizeof *(arr)); \
+            if (p_ == NULL) {                                                                 \
+                (rc) = JKB_ENOMEM;                                                            \
+            } else {                                                                          \
+                (arr) = p_;                                                                   \
+                (cap) = cap_;                                                                 \
+            }                                                                                 \
+        }                                                                                     \
+    } while (0)
 
 /* Writes v at dst (room for JKB__VARINT_MAX bytes); returns the bytes written. */
 #define JKB__VARINT_MAX 10

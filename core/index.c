@@ -363,14 +363,9 @@ int jkb_index_case(jkb_index *ix, const char *case_no, jkb_doc_fn fn, void *payl
         jkb__val cv;
         if (k.len != prefix.len + 4 || memcmp(k.data, prefix.data, prefix.len) != 0)
             break;
-        if (n == cap) {
-            case_entry *l = realloc(list, (cap = cap ? cap * 2 : 8) * sizeof *l);
-            if (l == NULL) {
-                rc = JKB_ENOMEM;
-                goto out;
-            }
-            list = l;
-        }
+        JKB__RESERVE(rc, list, cap, n);
+        if (rc)
+            goto out;
         list[n].doc = jkb__be32_get(k.data + prefix.len);
         if ((rc = jkb__get(t, JKB__T_COLS, k.data + prefix.len, 4, &cv)) != 0 ||
             (rc = jkb__cols_decode(cv.data, cv.len, &cols)) != 0)

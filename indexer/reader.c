@@ -220,16 +220,7 @@ void jkb__reader_unique_id(int *rc, jkb_reader *r, jkb__buf *id)
         if (*rc)
             return;
     }
-    if (r->n_ids == r->ids_cap) {
-        size_t cap = r->ids_cap ? r->ids_cap * 2 : 256;
-        size_t *o = realloc(r->id_offs, cap * sizeof *o);
-        if (o == NULL) {
-            *rc = JKB_ENOMEM;
-            return;
-        }
-        r->id_offs = o;
-        r->ids_cap = cap;
-    }
+    JKB__RESERVE(*rc, r->id_offs, r->ids_cap, r->n_ids);
     off = r->ids.len;
     jkb__buf_put(rc, &r->ids, id->data, id->len);
     jkb__buf_putc(rc, &r->ids, 0);

@@ -144,18 +144,9 @@ static pending *new_pending(jkb__batch *b, const char *id, size_t id_len, int *r
     pending *p;
     uint32_t hash = jkb__hash(id, id_len), prev;
 
+    JKB__RESERVE(*rc, b->docs, b->docs_cap, b->n_docs);
     if (*rc)
         return NULL;
-    if (b->n_docs == b->docs_cap) {
-        size_t cap = b->docs_cap ? b->docs_cap * 2 : 64;
-        pending *d = realloc(b->docs, cap * sizeof *d);
-        if (d == NULL) {
-            *rc = JKB_ENOMEM;
-            return NULL;
-        }
-        b->docs = d;
-        b->docs_cap = cap;
-    }
     /* A later change to the same id in one batch supersedes the earlier one. */
     if (jkb__strmap_find(&b->id_map, id, id_len, hash, doc_key, b, &prev))
         drop_pending(b, &b->docs[prev]);
@@ -188,14 +179,9 @@ static int on_token(const jkb__token *tok, void *payload)
     int rc = 0;
 
     if (!jkb__strmap_find(&b->term_map, tok->term, tok->term_len, hash, entry_key, b, &idx)) {
-        if (b->n_entries == b->entries_cap) {
-            size_t cap = b->entries_cap ? b->entries_cap * 2 : 1024;
-            term_entry *n = realloc(b->entries, cap * sizeof *n);
-            if (n == NULL)
-                return ctx->rc = JKB_ENOMEM;
-            b->entries = n;
-            b->entries_cap = cap;
-        }
+        JKB__RESERVE(rc, b->entries, b->entries_cap, b->n_entries);
+        if (rc)
+            return ctx->rc = rc;
         idx = (uint32_t)b->n_entries;
         e = &b->entries[idx];
         e->key_off = (uint32_t)b->arena.len;
@@ -210,14 +196,7 @@ static int on_token(const jkb__token *tok, void *payload)
     if (e->post.n == 0 || e->post.docs[e->post.n - 1] != ctx->doc->local) {
         pending *d = ctx->doc;
         /* Room in the term list first, so that a posting is never left unlisted. */
-        if (d->n_terms == d->terms_cap) {
-            size_t cap = d->terms_cap ? d->terms_cap * 2 : 64;
-            uint32_t *t = realloc(d->terms, cap * sizeof *t);
-            if (t == NULL)
-                return ctx->rc = JKB_ENOMEM;
-            d->terms = t;
-            d->terms_cap = cap;
-        }
+        JKB__RESERVE(rc, d->terms, d->terms_cap, d->n_terms);
         jkb__postings_add_doc(&rc, &e->post, d->local);
         if (rc)
             return ctx->rc = rc;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "utf8.h"
 
 void jkb__query_fin(jkb__query *q)
@@ -36,14 +37,9 @@ static int on_term(const jkb__token *tok, void *payload)
     jkb__query *q = ctx->q;
     jkb__qterm *t;
     size_t i;
-    if (q->n_terms == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        jkb__qterm *n = realloc(q->terms, cap * sizeof *n);
-        if (n == NULL)
-            return ctx->rc = JKB_ENOMEM;
-        q->terms = n;
-        q->cap = cap;
-    }
+    JKB__RESERVE(ctx->rc, q->terms, q->cap, q->n_terms);
+    if (ctx->rc)
+        return ctx->rc;
     t = &q->terms[q->n_terms];
     memcpy(t->term, tok->term, tok->term_len);
     t->len = tok->term_len;

@@ -188,16 +188,11 @@ typedef struct exec {
 
 static int push_cand(exec *e, const cand *c)
 {
-    if (e->n_cands == e->cap_cands) {
-        size_t cap = e->cap_cands ? e->cap_cands * 2 : 256;
-        cand *n = realloc(e->cands, cap * sizeof *n);
-        if (n == NULL)
-            return JKB_ENOMEM;
-        e->cands = n;
-        e->cap_cands = cap;
-    }
-    e->cands[e->n_cands++] = *c;
-    return 0;
+    int rc = 0;
+    JKB__RESERVE(rc, e->cands, e->cap_cands, e->n_cands);
+    if (rc == 0)
+        e->cands[e->n_cands++] = *c;
+    return rc;
 }
 
 /* BM25F of the document every iterator currently stands on. */
@@ -528,15 +523,8 @@ static int add_related(exec *e, hit_store *h, uint32_t self, size_t n_scored, jk
         doc = jkb__be32_get(k.data + prefix.len);
         if (doc == self)
             continue;
-        if (n == cap) {
-            rel_tmp *r = realloc(rel, (cap = cap ? cap * 2 : 8) * sizeof *r);
-            if (r == NULL) {
-                rc = JKB_ENOMEM;
-                break;
-            }
-            rel = r;
-        }
-        if ((rc = read_doc(e, doc, db, &d)) != 0)
+        JKB__RESERVE(rc, rel, cap, n);
+        if (rc || (rc = read_doc(e, doc, db, &d)) != 0)
             break;
         rel[n].doc = doc;
         rel[n].id = dup_str(d->id, &rc);

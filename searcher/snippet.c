@@ -47,16 +47,9 @@ static void find_surface(const char *s, size_t len, void *payload)
         if (ascii_word && ((i > 0 && is_alnum((uint8_t)text[i - 1])) ||
                            (i + len < n && is_alnum((uint8_t)text[i + len]))))
             continue;
-        if (f->n == f->cap) {
-            size_t cap = f->cap ? f->cap * 2 : 32;
-            match *m = realloc(f->m, cap * sizeof *m);
-            if (m == NULL) {
-                f->rc = JKB_ENOMEM;
-                return;
-            }
-            f->m = m;
-            f->cap = cap;
-        }
+        JKB__RESERVE(f->rc, f->m, f->cap, f->n);
+        if (f->rc)
+            return;
         f->m[f->n].start = i; /* folded offsets for now */
         f->m[f->n].end = i + len;
         f->m[f->n].term = f->term;
