@@ -25,8 +25,10 @@ static const char usage_text[] =
     "  index [--format auto|casebook|jsonl] [--strict] [--max-doc-bytes N] FILE...\n"
     "                      add or replace the documents of each FILE (- for stdin; .gz is read)\n"
     "  delete ID...        delete documents\n"
-    "  search [-n N] [--offset N] [--no-group] [--batch FILE] QUERY...\n"
-    "                      ranked releases with snippets, one hit per case unless --no-group\n"
+    "  search [-n N] [--offset N] [--no-group] [--complete] [--batch FILE] QUERY...\n"
+    "                      ranked releases with snippets, one hit per case unless --no-group;\n"
+    "                      --complete takes the last word as partial (a search box)\n"
+    "  suggest [-n N] TEXT...  completions of the last word, most frequent first\n"
     "  show ID             print a stored document\n"
     "  case CASE           every release of a case (2024-217), oldest first\n"
     "  stats               documents, terms, bytes per table, analyzer, format version\n"
@@ -268,6 +270,25 @@ static int parse_count(const char *s, size_t *out)
     return 0;
 }
 
+/* The words joined by single spaces (malloc'd), or NULL. */
+static char *join_words(int n, char **words)
+{
+    size_t len = 1;
+    int i;
+    char *s;
+    for (i = 0; i < n; i++)
+        len += strlen(words[i]) + 1;
+    if ((s = malloc(len)) == NULL)
+        return NULL;
+    s[0] = '\0';
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            strcat(s, " ");
+        strcat(s, words[i]);
+    }
+    return s;
+}
+
 /* Runs one query and prints its result; returns the exit status. */
 static int run_query(const global *g, jkb_index *ix, const char *query,
                      const jkb_search_options *opts, int batch)
@@ -338,14 +359,14 @@ static int cmd_search(global *g, int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},
         {"no-group", no_argument, NULL, 'g'},
         {"limit", required_argument, NULL, 'n'},
+        {"complete", no_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     static const jkb_search_options defaults = JKB_SEARCH_OPTIONS_INIT;
     search_args a;
     jkb_index *ix;
-    char *query = NULL;
-    size_t len = 0;
-    int c, i, status;
+    char *query;
+    int c, status;
 
     a.opts = defaults;
     a.batch = NULL;
@@ -367,6 +388,9 @@ static int cmd_search(global *g, int argc, char **argv)
         case 'g':
             a.opts.no_group = 1;
             break;
+        case 'c':
+            a.opts.complete = 1;
+            break;
         default:
             return usage_error(g, "unknown option to search");
         }
@@ -379,23 +403,61 @@ static int cmd_search(global *g, int argc, char **argv)
         return status;
     if (a.batch) {
         status = run_batch(g, ix, a.batch, &a.opts);
+    } else if ((query = join_words(argc - optind, argv + optind)) == NULL) {
+        status = EXIT_INDEX;
     } else {
-        for (i = optind; i < argc; i++)
-            len += strlen(argv[i]) + 1;
-        query = malloc(len + 1);
-        if (query == NULL) {
-            jkb_index_close(ix);
-            return EXIT_INDEX;
-        }
-        query[0] = '\0';
-        for (i = optind; i < argc; i++) {
-            if (i > optind)
-                strcat(query, " ");
-            strcat(query, argv[i]);
-        }
         status = run_query(g, ix, query, &a.opts, 0);
         free(query);
     }
+    jkb_index_close(ix);
+    return status;
+}
+
+static int cmd_suggest(global *g, int argc, char **argv)
+{
+    jkb_suggestion sug[100];
+    size_t limit = 10, n, i, keep;
+    jkb_index *ix;
+    char *text, *last;
+    int c, rc, status;
+
+    optind = 1;
+    while ((c = getopt(argc, argv, "+n:")) != -1) {
+        if (c != 'n' || parse_count(optarg, &limit) || limit == 0 || limit > 100)
+            return usage_error(g, "suggest takes -n N (1 to 100) and the text to complete");
+    }
+    if (optind >= argc)
+        return usage_error(g, "suggest needs the text to complete");
+    if ((text = join_words(argc - optind, argv + optind)) == NULL)
+        return EXIT_INDEX;
+    /* complete the last word; the words before it stay as they are */
+    last = strrchr(text, ' ');
+    last = last ? last + 1 : text;
+    keep = (size_t)(last - text);
+    if ((status = open_index(g, &ix, 0)) != EXIT_OK) {
+        free(text);
+        return status;
+    }
+    rc = jkb_suggest(ix, last, sug, limit, &n);
+    if (rc) {
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        status = cli_exit_status(rc);
+    } else if (g->json) {
+        json_t *list = json_array(), *o;
+        for (i = 0; i < n; i++) {
+            json_t *q = json_sprintf("%.*s%s", (int)keep, text, sug[i].term);
+            json_array_append_new(list, json_pack("{s:s,s:I,s:o}", "term", sug[i].term, "df",
+                                                  (json_int_t)sug[i].df, "query", q));
+        }
+        o = json_pack("{s:s,s:o}", "prefix", text, "suggestions", list);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        for (i = 0; i < n; i++)
+            printf("%.*s%s\t%llu\n", (int)keep, text, sug[i].term,
+                   (unsigned long long)sug[i].df);
+    }
+    free(text);
     jkb_index_close(ix);
     return status;
 }
@@ -585,6 +647,7 @@ static const command commands[] = {
     {"index", cmd_index},
     {"delete", cmd_delete},
     {"search", cmd_search},
+    {"suggest", cmd_suggest},
     {"show", cmd_show},
     {"case", cmd_case},
     {"stats", cmd_stats},

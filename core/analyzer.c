@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
 #include <zlib.h>
 
 #include "normalize.h"
 #include "utf8.h"
 
 /* Bump when a folding rule changes: indexes built before then must be rebuilt. */
-#define RULES_VERSION 1
+#define RULES_VERSION 2
 
 /* MeCab is fed chunks of at most this many bytes. */
 #define CHUNK_BYTES 8192
@@ -312,30 +313,82 @@ static int is_katakana(uint32_t c)
     return (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC;
 }
 
+/* Code points of the katakana rules. */
+#define KATA_U 0x30A6      /* ウ */
+#define KATA_VU 0x30F4     /* ヴ */
+#define KATA_LONG 0x30FC   /* ー */
+
+/* ウイ ウエ ウオ -> ウィ ウェ ウォ: the small form is the common one in the corpora. */
+static uint32_t small_after_u(uint32_t c)
+{
+    return c == 0x30A4 ? 0x30A3 : c == 0x30A8 ? 0x30A7 : c == 0x30AA ? 0x30A9 : 0;
+}
+
+/* ヴァ ヴィ ヴ(ゥ) ヴェ ヴォ -> バ ビ ブ ベ ボ: the official spelling of loanwords. */
+static uint32_t ba_row(uint32_t small)
+{
+    switch (small) {
+    case 0x30A1: return 0x30D0;
+    case 0x30A3: return 0x30D3;
+    case 0x30A5: return 0x30D6;
+    case 0x30A7: return 0x30D9;
+    case 0x30A9: return 0x30DC;
+    default: return 0;
+    }
+}
+
+/*
+ * The katakana rules, for a word written in katakana only: ウ + large vowel -> ウ + small
+ * vowel, ヴ spellings -> the バ row, and a word of four or more characters drops a trailing
+ * ー (サーバー -> サーバ, JIS Z 8301 style). cps holds the word; returns its new length.
+ */
+static size_t katakana_rules(uint32_t *cps, size_t n)
+{
+    size_t i, j = 0;
+    for (i = 0; i < n; i++) {
+        uint32_t c = cps[i], next = i + 1 < n ? cps[i + 1] : 0, r;
+        if (c == KATA_U && (r = small_after_u(next)) != 0) {
+            cps[j++] = c;
+            cps[j++] = r;
+            i++;
+        } else if (c == KATA_VU) {
+            r = ba_row(next);
+            cps[j++] = r ? r : 0x30D6;
+            i += r != 0;
+        } else {
+            cps[j++] = c;
+        }
+    }
+    if (j >= 4 && cps[j - 1] == KATA_LONG)
+        j--;
+    return j;
+}
+
 size_t jkb__fold_term(const jkb__dict *d, const char *term, size_t len, char *out, size_t cap)
 {
     const uint8_t *s = (const uint8_t *)term;
-    size_t i = 0, n_chars = 0, last = 0;
+    uint32_t cps[JKB__TERM_MAX];
+    size_t i = 0, n = 0, lo = 0, hi = d->n_variants;
     int all_kata = 1;
-    size_t lo = 0, hi = d->n_variants;
 
     if (len > cap)
         len = jkb__utf8_floor(s, cap);
-    while (i < len) {
+    while (i < len && n < JKB__TERM_MAX) {
         uint32_t c;
         size_t clen = jkb__utf8_decode(s + i, len - i, &c);
         if (clen == 0)
             break;
         all_kata &= is_katakana(c);
-        last = i;
-        n_chars++;
+        cps[n++] = c;
         i += clen;
     }
-    /* サーバー -> サーバ, コンピューター -> コンピュータ: the trailing long-vowel mark of a
-       katakana word of four or more characters is dropped (JIS Z 8301 style). */
-    if (all_kata && n_chars >= 4 && len - last == 3 && memcmp(term + last, "ー", 3) == 0)
-        len = last;
-    memcpy(out, term, len);
+    if (all_kata && i == len) {
+        n = katakana_rules(cps, n);
+        for (i = 0, len = 0; i < n; i++)
+            len += jkb__utf8_encode((uint8_t *)out + len, cps[i]); /* no longer than before */
+    } else {
+        memcpy(out, term, len);
+    }
 
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -359,27 +412,45 @@ size_t jkb__fold_term(const jkb__dict *d, const char *term, size_t len, char *ou
     return len;
 }
 
-/* Calls fn with s, and with s + ー when the long-vowel rule would fold that back to s. */
-static void with_long_vowel(const char *s, size_t len, jkb__surface_fn fn, void *payload)
+/* Calls fn with s and with the spellings the katakana rules fold into s: a trailing ー and
+   ウイ ウエ ウオ for ウィ ウェ ウォ. (ヴ spellings are not generated back.) */
+static void katakana_surfaces(const char *s, size_t len, jkb__surface_fn fn, void *payload)
 {
-    char buf[JKB__TERM_MAX + 3];
-    size_t i = 0, n_chars = 0;
-    int all_kata = 1;
+    uint8_t buf[2][JKB__TERM_MAX + 3];
+    size_t blen[2], i = 0, n = 0, k;
+    int all_kata = 1, changed = 0;
     fn(s, len, payload);
+    if (len > JKB__TERM_MAX)
+        return;
+    memcpy(buf[0], s, len);
+    blen[0] = len;
+    blen[1] = 0;
     while (i < len) {
-        uint32_t c;
+        uint32_t c, next = 0;
         size_t clen = jkb__utf8_decode((const uint8_t *)s + i, len - i, &c);
         if (clen == 0)
             return;
         all_kata &= is_katakana(c);
-        n_chars++;
+        if (c == KATA_U && i + clen < len)
+            jkb__utf8_decode((const uint8_t *)s + i + clen, len - i - clen, &next);
+        blen[1] += jkb__utf8_encode(buf[1] + blen[1], c);
+        if (next == 0x30A3 || next == 0x30A7 || next == 0x30A9) {
+            blen[1] += jkb__utf8_encode(buf[1] + blen[1], next + 1); /* the large vowel */
+            clen += 3;
+            changed = 1;
+        }
+        n++;
         i += clen;
     }
-    if (all_kata && n_chars >= 3 && len + 3 <= sizeof buf && !(len >= 3 &&
-        memcmp(s + len - 3, "ー", 3) == 0)) {
-        memcpy(buf, s, len);
-        memcpy(buf + len, "ー", 3);
-        fn(buf, len + 3, payload);
+    if (!all_kata)
+        return;
+    if (changed)
+        fn((const char *)buf[1], blen[1], payload);
+    if (n >= 3 && !(len >= 3 && memcmp(s + len - 3, "ー", 3) == 0)) {
+        for (k = 0; k <= (size_t)changed; k++) {
+            memcpy(buf[k] + blen[k], "ー", 3);
+            fn((const char *)buf[k], blen[k] + 3, payload);
+        }
     }
 }
 
@@ -387,11 +458,11 @@ void jkb__term_surfaces(const jkb__dict *d, const char *term, size_t len, jkb__s
                         void *payload)
 {
     size_t i;
-    with_long_vowel(term, len, fn, payload);
+    katakana_surfaces(term, len, fn, payload);
     for (i = 0; i < d->n_variants; i++) {
         const variant *v = &d->variants[i];
         if (strlen(v->to) == len && memcmp(v->to, term, len) == 0)
-            with_long_vowel(v->from, strlen(v->from), fn, payload);
+            katakana_surfaces(v->from, strlen(v->from), fn, payload);
     }
 }
 
@@ -437,18 +508,192 @@ static size_t chunk_end(const char *text, size_t start, size_t len)
     return start + jkb__utf8_floor((const uint8_t *)text + start, CHUNK_BYTES);
 }
 
+/* ---- compounds ---- */
+
+#define PART_MAX 8
+
+static size_t char_count(const char *s, size_t len)
+{
+    return jkb__utf8_count((const uint8_t *)s, len);
+}
+
+static int all_katakana(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint32_t c;
+        size_t clen = jkb__utf8_decode((const uint8_t *)s + i, len - i, &c);
+        if (clen == 0 || !is_katakana(c))
+            return 0;
+        i += clen;
+    }
+    return 1;
+}
+
+/* Nouns long enough to be made of words: three characters (要注意 = 要 + 注意: MeCab reads
+   the word alone that way, and a query is often the word alone), five in katakana (ユーザー
+   and サーバー stay whole), none of them hiragana (問合せ is one word with its okurigana). */
+static int may_be_compound(const mecab_node_t *node)
+{
+    size_t chars, i = 0;
+    if (strncmp(node->feature, "名詞,", 7) != 0 || strncmp(node->feature, "名詞,数", 10) == 0)
+        return 0;
+    chars = char_count(node->surface, node->length);
+    if (chars < 3 || (chars < 5 && all_katakana(node->surface, node->length)))
+        return 0;
+    while (i < node->length) {
+        uint32_t c;
+        size_t clen = jkb__utf8_decode((const uint8_t *)node->surface + i, node->length - i, &c);
+        if (clen == 0 || (c >= 0x3041 && c <= 0x309F))
+            return 0;
+        i += clen;
+    }
+    return 1;
+}
+
+/* A part is a known noun of two or more characters (three in katakana: ラン + サム is not
+   what ランサムウェア is made of), or a single-kanji prefix or suffix (多, 型, 性). */
+static int may_be_part(const mecab_node_t *b)
+{
+    size_t chars;
+    if (b->stat != MECAB_NOR_NODE)
+        return 0;
+    chars = char_count(b->surface, b->length);
+    if (chars >= 2)
+        return strncmp(b->feature, "名詞,", 7) == 0 &&
+               (chars >= 3 || !all_katakana(b->surface, b->length));
+    return strncmp(b->feature, "名詞,接尾,", 14) == 0 || strncmp(b->feature, "接頭詞,", 10) == 0;
+}
+
+/* Where no known word fits, a katakana run MeCab does not know (ヘッダー in
+   セキュリティヘッダー) of three or more characters can be a part too. */
+static int may_be_unknown_part(const mecab_node_t *b)
+{
+    return b->stat == MECAB_UNK_NODE && char_count(b->surface, b->length) >= 3 &&
+           all_katakana(b->surface, b->length);
+}
+
+typedef struct split {
+    mecab_lattice_t *lat;
+    const char *sentence;
+    size_t end;
+    size_t whole;  /* the compound's length: not a part of itself */
+    const mecab_node_t *parts[PART_MAX];
+    int steps;     /* bounds the search */
+} split;
+
+/*
+ * Covers sentence[p, end) with parts, n already chosen: at each point known words first,
+ * longest first, then a katakana run MeCab does not know; backs up when a choice leads
+ * nowhere (セキュリティ + ヘッダ leaves ー over; セキュリティ + ヘッダー covers). Returns the
+ * number of parts, or 0.
+ */
+static size_t cover(split *sp, size_t p, size_t n)
+{
+    const mecab_node_t *cand[16];
+    size_t n_cand = 0, i, j;
+    if (p == sp->end)
+        return n;
+    if (n == PART_MAX || ++sp->steps > 64)
+        return 0;
+    for (const mecab_node_t *b = mecab_lattice_get_begin_nodes(sp->lat, p); b; b = b->bnext) {
+        if (b->surface != sp->sentence + p || p + b->length > sp->end ||
+            b->length == sp->whole || !(may_be_part(b) || may_be_unknown_part(b)))
+            continue;
+        for (j = 0; j < n_cand; j++) /* one node per length: MeCab lists one per POS */
+            if (cand[j]->length == b->length && cand[j]->stat == b->stat)
+                break;
+        if (j == n_cand && n_cand < 16)
+            cand[n_cand++] = b;
+    }
+    /* known before unknown, then longest first */
+    for (i = 1; i < n_cand; i++) {
+        const mecab_node_t *c = cand[i];
+        for (j = i; j > 0 && (cand[j - 1]->stat > c->stat ||
+                              (cand[j - 1]->stat == c->stat && cand[j - 1]->length < c->length));
+             j--)
+            cand[j] = cand[j - 1];
+        cand[j] = c;
+    }
+    for (i = 0; i < n_cand; i++) {
+        size_t got;
+        sp->parts[n] = cand[i];
+        if ((got = cover(sp, p + cand[i]->length, n + 1)) != 0)
+            return got;
+    }
+    return 0;
+}
+
+/*
+ * The dictionary words a compound noun is made of, read off MeCab's lattice (as Kuromoji's
+ * search mode does): parts that cover the compound exactly, known words preferred and long
+ * ones first. Returns the number of parts (copied to parts), 0 when it does not split so.
+ */
+static size_t compound_parts(mecab_lattice_t *lat, const char *sentence,
+                             const mecab_node_t *node, const mecab_node_t **parts)
+{
+    split sp;
+    size_t n, i, known = 0, unknown = 0, short_kata = 0;
+    if (!may_be_compound(node))
+        return 0;
+    sp.lat = lat;
+    sp.sentence = sentence;
+    sp.end = (size_t)(node->surface - sentence) + node->length;
+    sp.whole = node->length;
+    sp.steps = 0;
+    n = cover(&sp, (size_t)(node->surface - sentence), 0);
+    for (i = 0; i < n; i++) {
+        const mecab_node_t *b = sp.parts[i];
+        if (b->stat == MECAB_UNK_NODE)
+            unknown++;
+        else if (char_count(b->surface, b->length) >= 2)
+            known++; /* affixes alone do not make a split */
+        short_kata += b->stat == MECAB_NOR_NODE && all_katakana(b->surface, b->length) &&
+                      char_count(b->surface, b->length) < 4;
+        parts[i] = b;
+    }
+    /* Known words anchor the split; next to a run MeCab does not know, short katakana words
+       are more likely pieces of a longer one (ヴァイ + オリン). */
+    return n >= 2 && known > 0 && (unknown == 0 || short_kata == 0) ? n : 0;
+}
+
+/* Whether s holds a letter, digit, kana or kanji: anything but punctuation and symbols. */
+static int has_word_char(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint32_t c;
+        size_t clen = jkb__utf8_decode((const uint8_t *)s + i, len - i, &c);
+        utf8proc_category_t cat;
+        if (clen == 0)
+            return 0;
+        cat = utf8proc_category((utf8proc_int32_t)c);
+        if (cat != UTF8PROC_CATEGORY_PC && cat != UTF8PROC_CATEGORY_PD &&
+            cat != UTF8PROC_CATEGORY_PS && cat != UTF8PROC_CATEGORY_PE &&
+            cat != UTF8PROC_CATEGORY_PI && cat != UTF8PROC_CATEGORY_PF &&
+            cat != UTF8PROC_CATEGORY_PO && cat != UTF8PROC_CATEGORY_SM &&
+            cat != UTF8PROC_CATEGORY_SC && cat != UTF8PROC_CATEGORY_SK &&
+            cat != UTF8PROC_CATEGORY_SO && cat != UTF8PROC_CATEGORY_ZS)
+            return 1;
+        i += clen;
+    }
+    return 0;
+}
+
 /* Folds term and reports it with the span [off, off + span_len) of the normalised text. */
 static int emit(jkb__analyzer *a, const char *term, size_t len, size_t off, size_t span_len,
-                uint32_t pos, jkb__token_fn cb, void *payload)
+                uint32_t pos, uint32_t pos_len, jkb__token_fn cb, void *payload)
 {
     char folded[JKB__TERM_MAX];
     jkb__token tok;
+    if (!has_word_char(term, len))
+        return 0; /* "!" or "->" that MeCab did not tag as a symbol */
     tok.term_len = jkb__fold_term(a->dict, term, len, folded, sizeof folded);
     if (tok.term_len == 0)
         return 0;
     tok.term = folded;
     tok.pos = pos;
-    tok.pos_len = 1;
+    tok.pos_len = pos_len;
     tok.start = jkb__norm_src_start(&a->norm, off);
     tok.end = jkb__norm_src_end(&a->norm, off + span_len);
     return cb(&tok, payload);
@@ -509,23 +754,54 @@ int jkb__analyze(jkb__analyzer *a, jkb__mode mode, const char *text, size_t len,
         }
         s[end] = saved;
         for (node = mecab_lattice_get_bos_node(a->lattice); node; node = node->next) {
-            size_t tlen;
+            const mecab_node_t *parts[PART_MAX];
+            size_t tlen, n_parts, i;
+            const char *term;
             if (node->stat != MECAB_NOR_NODE && node->stat != MECAB_UNK_NODE)
                 continue;
             if (node->length == 0)
                 continue;
-            if (!is_skipped_pos(node->feature)) {
-                const char *term = base_form(node->feature, &tlen);
-                if (term == NULL) {
-                    term = node->surface;
-                    tlen = node->length;
-                }
-                /* A base form reports the span of the surface it stands for. */
-                rc = emit(a, term, tlen, (size_t)(node->surface - s), node->length, pos, cb,
-                          payload);
+            if (is_skipped_pos(node->feature)) {
+                pos++; /* takes a position, so phrases match across it */
+                continue;
+            }
+            /* A compound takes one position per part. A document has it whole, spanning
+               them, and each part at its own; a query has the parts, which then meet the
+               compound as well as the parts written apart (コンピュータ ウイルス). */
+            n_parts = compound_parts(a->lattice, s + start, node, parts);
+            if (n_parts && mode == JKB__MODE_DOCUMENT &&
+                (rc = emit(a, node->surface, node->length, (size_t)(node->surface - s),
+                           node->length, pos, (uint32_t)n_parts, cb, payload)) != 0)
+                return rc;
+            for (i = 0; i < n_parts; i++) {
+                rc = emit(a, parts[i]->surface, parts[i]->length, (size_t)(parts[i]->surface - s),
+                          parts[i]->length, pos + (uint32_t)i, 1, cb, payload);
                 if (rc)
                     return rc;
             }
+            if (n_parts) {
+                pos += (uint32_t)n_parts;
+                continue;
+            }
+            /* Verbs and adjectives go by their base form, which reports the span of the
+               surface it stands for. A document keeps a surface of two or more characters too,
+               at the same position: a query word alone is often read as a noun (片付け) where
+               the text has the verb (片付ける). */
+            term = base_form(node->feature, &tlen);
+            if (term != NULL && mode == JKB__MODE_DOCUMENT &&
+                char_count(node->surface, node->length) >= 2 &&
+                (tlen != node->length || memcmp(term, node->surface, tlen) != 0) &&
+                (rc = emit(a, node->surface, node->length, (size_t)(node->surface - s),
+                           node->length, pos, 1, cb, payload)) != 0)
+                return rc;
+            if (term == NULL) {
+                term = node->surface;
+                tlen = node->length;
+            }
+            rc = emit(a, term, tlen, (size_t)(node->surface - s), node->length, pos, 1, cb,
+                      payload);
+            if (rc)
+                return rc;
             pos++;
         }
         start = end;

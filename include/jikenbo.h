@@ -203,10 +203,11 @@ typedef struct jkb_search_options {
     size_t limit;     /* hits to return; 0: 10 */
     size_t offset;    /* hits (groups) to pass over first */
     int no_group;     /* one hit per release instead of one per case */
+    int complete;     /* the last word is partial (a search box): match it as a prefix */
 } jkb_search_options;
 
 #define JKB_SEARCH_OPTIONS_VERSION 1
-#define JKB_SEARCH_OPTIONS_INIT {JKB_SEARCH_OPTIONS_VERSION, 10, 0, 0}
+#define JKB_SEARCH_OPTIONS_INIT {JKB_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0}
 
 /* Another release of the same case as a hit. */
 typedef struct jkb_related {
@@ -236,9 +237,10 @@ typedef struct jkb_results jkb_results;
 
 /*
  * Runs a query: space-separated words must all match; a word that MeCab splits (ウイルス感染)
- * needs all its parts, and documents holding them next to each other rank first. Ranking is
- * BM25 over fields (title above label above body) with a proximity boost; ties go to the
- * newer date, then the id. JKB_EQUERY for a query with no searchable word, with the reason
+ * needs all its parts, and documents holding them next to each other rank first; a word
+ * ending in * (ランサム*) matches every term starting with it. When no document holds every
+ * word, each word is tried as a prefix. Ranking is BM25 over fields (title above label above
+ * body) with a proximity boost; ties go to the newer date, then the earlier-indexed release. JKB_EQUERY for a query with no searchable word, with the reason
  * in jkb_index_errmsg() and the offending character in jkb_index_erroffset().
  */
 JKB_API int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
@@ -250,6 +252,21 @@ JKB_API const jkb_hit *jkb_results_hit(const jkb_results *r, size_t i);
 JKB_API uint64_t jkb_results_total(const jkb_results *r);
 JKB_API int jkb_results_total_exact(const jkb_results *r);
 JKB_API void jkb_results_free(jkb_results *r);
+
+/* A completion of a partial word: an indexed term (in its folded form) and how many
+   documents hold it. */
+typedef struct jkb_suggestion {
+    char term[128];
+    uint64_t df;
+} jkb_suggestion;
+
+/*
+ * Completes prefix (folded like text, never split by MeCab) into the indexed terms that
+ * start with it, the most frequent first (then in term order): at most cap into out, their
+ * number in *n.
+ */
+JKB_API int jkb_suggest(jkb_index *ix, const char *prefix, jkb_suggestion *out, size_t cap,
+                        size_t *n);
 
 /* Code point offset into the query of the last JKB_EQUERY error, or -1. */
 JKB_API long jkb_index_erroffset(const jkb_index *ix);

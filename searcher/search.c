@@ -36,6 +36,7 @@
 #define B 0.75
 #define NEAR 0.25
 #define NEAR_WINDOW 8
+#define EXPAND_TERMS 1024 /* terms a prefix or infix expands to, at most */
 
 static const double field_weight[JKB__NFIELDS] = {3.0, 1.5, 1.0};
 
@@ -50,6 +51,7 @@ typedef struct piter {
     int has_pos;     /* ... with positions */
     uint32_t first;  /* doc range of the loaded block */
     uint32_t last;
+    int mem;         /* block holds a prefix's whole union, not one stored block */
 } piter;
 
 /* Loads the block that may hold doc or the next one after it. 1 when loaded, 0 past the
@@ -85,7 +87,12 @@ static int piter_load(piter *it, uint32_t doc, int want_pos)
 static int piter_seek(piter *it, uint32_t doc, int want_pos, uint32_t *at)
 {
     int rc;
-    if (!it->loaded || doc < it->first || doc > it->last || (want_pos && !it->has_pos)) {
+    if (it->mem) {
+        if (doc > it->last)
+            return 0;
+        if (it->block.docs[it->i] > doc)
+            it->i = 0;
+    } else if (!it->loaded || doc < it->first || doc > it->last || (want_pos && !it->has_pos)) {
         if ((rc = piter_load(it, doc, want_pos)) <= 0)
             return rc;
         it->i = 0;
@@ -314,8 +321,8 @@ static int proximity(exec *e, const cand *c, double *out)
     if (q->n_terms < 2)
         return 0;
     for (t = 0; t < q->n_terms; t++) {
-        if (q->terms[t].uniq != t)
-            continue;
+        if (q->terms[t].uniq != t || q->terms[t].match != JKB__MATCH_EXACT)
+            continue; /* a prefix's union has no positions */
         if ((rc = piter_seek(&e->it[t], c->doc, 1, &at)) < 0)
             return rc;
         if (rc == 0 || at != c->doc)
@@ -326,7 +333,7 @@ static int proximity(exec *e, const cand *c, double *out)
         int same_word = a->word == b->word;
         double pair = (e->idf[a->uniq] + e->idf[b->uniq]) / 2, best = 0;
         unsigned f;
-        if (a->uniq == b->uniq)
+        if (a->uniq == b->uniq || a->match != JKB__MATCH_EXACT || b->match != JKB__MATCH_EXACT)
             continue;
         for (f = 0; f < JKB__NFIELDS; f++) {
             uint32_t na, nb, d;
@@ -359,7 +366,7 @@ static double max_bonus(const exec *e)
     for (t = 0; t + 1 < q->n_terms; t++) {
         const jkb__qterm *a = &q->terms[t], *b = &q->terms[t + 1];
         double pair = (e->idf[a->uniq] + e->idf[b->uniq]) / 2;
-        if (a->uniq != b->uniq)
+        if (a->uniq != b->uniq && a->match == JKB__MATCH_EXACT && b->match == JKB__MATCH_EXACT)
             m += a->word == b->word ? pair : NEAR * pair;
     }
     return m;
@@ -615,105 +622,195 @@ static int count_groups(const exec *e, uint64_t *out)
     return 0;
 }
 
-int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
-               jkb_results **out)
+/* Finds term t's id and document frequency: 0 with *df = 0 when no document holds it. */
+static int lookup_term(exec *e, const jkb__qterm *t, uint32_t *tid, uint64_t *df)
 {
-    static const jkb_search_options defaults = JKB_SEARCH_OPTIONS_INIT;
-    jkb_search_options o = opts ? *opts : defaults;
-    jkb__query q;
+    jkb__val v;
+    const uint8_t *p;
+    uint8_t key[4];
+    int rc = jkb__get(e->txn, JKB__T_TERMS, t->term, t->len, &v);
+    *df = 0;
+    if (rc == JKB_ENOTFOUND)
+        return 0;
+    p = v.data;
+    if (rc || (rc = jkb__varint_get32(&p, v.data + v.len, tid)) != 0)
+        return rc;
+    jkb__be32_put(key, *tid);
+    rc = jkb__get(e->txn, JKB__T_TINFO, key, 4, &v);
+    if (rc == JKB_ENOTFOUND)
+        return 0;
+    p = v.data;
+    return rc ? rc : jkb__varint_get(&p, v.data + v.len, df);
+}
+
+typedef struct union_doc {
+    uint32_t doc;
+    uint32_t tf[JKB__NFIELDS];
+} union_doc;
+
+static int cmp_union_doc(const void *a, const void *b)
+{
+    uint32_t x = ((const union_doc *)a)->doc, y = ((const union_doc *)b)->doc;
+    return (x > y) - (x < y);
+}
+
+/* Whether index term k meets query term t (a prefix or an infix). */
+static int meets(const jkb__qterm *t, const jkb__val *k)
+{
+    size_t i;
+    if (t->match == JKB__MATCH_PREFIX)
+        return k->len >= t->len && memcmp(k->data, t->term, t->len) == 0;
+    for (i = 0; i + t->len <= k->len; i++)
+        if (memcmp(k->data + i, t->term, t->len) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Expands a prefix or an infix into the union of the postings of the terms it meets (the
+ * EXPAND_TERMS first in key order), kept in memory in it->block: ids and summed frequencies,
+ * no positions. A prefix reads its range of the sorted term dictionary; an infix, tried only
+ * when nothing else matched, reads all of it. *df is the number of documents in the union.
+ */
+static int expand(exec *e, piter *it, const jkb__qterm *t, uint64_t *df)
+{
+    jkb__cursor *tc = NULL;
+    jkb__val k, v;
+    union_doc *all = NULL;
+    size_t n = 0, cap = 0, i, n_terms = 0;
+    int rc;
+
+    *df = 0;
+    if ((rc = jkb__cursor_open(e->txn, JKB__T_TERMS, &tc)) != 0)
+        return rc;
+    rc = t->match == JKB__MATCH_PREFIX ? jkb__cursor_seek(tc, t->term, t->len, &k, &v)
+                                       : jkb__cursor_seek(tc, NULL, 0, &k, &v);
+    for (; rc == 0 && n_terms < EXPAND_TERMS; rc = jkb__cursor_next(tc, &k, &v)) {
+        const uint8_t *p = v.data;
+        uint8_t key[8];
+        uint32_t tid;
+        jkb__val bk, bv;
+        if (!meets(t, &k)) {
+            if (t->match == JKB__MATCH_PREFIX)
+                break; /* past the prefix's range */
+            continue;
+        }
+        n_terms++;
+        if ((rc = jkb__varint_get32(&p, v.data + v.len, &tid)) != 0)
+            break;
+        jkb__be32_put(key, tid);
+        jkb__be32_put(key + 4, 0);
+        for (rc = jkb__cursor_seek(it->cur, key, 8, &bk, &bv); rc == 0;
+             rc = jkb__cursor_next(it->cur, &bk, &bv)) {
+            if (bk.len != 8 || jkb__be32_get(bk.data) != tid)
+                break;
+            if ((rc = jkb__block_decode(bv.data, bv.len, &it->block, 0)) != 0)
+                break;
+            for (i = 0; rc == 0 && i < it->block.n; i++) {
+                JKB__RESERVE(rc, all, cap, n);
+                if (rc == 0) {
+                    all[n].doc = it->block.docs[i];
+                    memcpy(all[n].tf, it->block.tf + i * JKB__NFIELDS, sizeof all[n].tf);
+                    n++;
+                }
+            }
+            if (rc)
+                break;
+        }
+        if (rc == JKB_ENOTFOUND)
+            rc = 0;
+        if (rc)
+            break;
+    }
+    jkb__cursor_close(tc);
+    if (rc == JKB_ENOTFOUND)
+        rc = 0;
+    if (rc == 0 && n > 1)
+        qsort(all, n, sizeof *all, cmp_union_doc);
+    jkb__postings_clear(&it->block);
+    for (i = 0; rc == 0 && i < n; i++) {
+        size_t f;
+        if (it->block.n == 0 || it->block.docs[it->block.n - 1] != all[i].doc)
+            jkb__postings_add_doc(&rc, &it->block, all[i].doc);
+        for (f = 0; rc == 0 && f < JKB__NFIELDS; f++)
+            it->block.tf[(it->block.n - 1) * JKB__NFIELDS + f] += all[i].tf[f];
+    }
+    free(all);
+    if (rc == 0 && it->block.n > 0) {
+        it->mem = 1;
+        it->loaded = 1;
+        it->has_pos = 0;
+        it->i = 0;
+        it->first = it->block.docs[0];
+        it->last = it->block.docs[it->block.n - 1];
+        *df = it->block.n;
+    }
+    return rc;
+}
+
+/* Runs parsed query q into res: candidates, ranking, the page. */
+static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
+                   jkb_results *res)
+{
     exec e;
     jkb__counts counts;
-    jkb_results *res = NULL;
     jkb__docbuf db;
     jkb__norm norm = JKB__NORM_INIT;
-    size_t t, i, n_scored = 0, need, page_start, page_end, seen;
-    int rc, grouped;
+    size_t t, i, n_scored = 0, seen;
+    int rc, grouped = !o->no_group;
 
-    *out = NULL;
-    ix->err_offset = -1;
-    if (o.limit == 0)
-        o.limit = 10;
-    grouped = !o.no_group;
-    memset(&q, 0, sizeof q);
     memset(&e, 0, sizeof e);
     memset(&db, 0, sizeof db);
-    if ((rc = jkb__query_parse(&q, ix->analyzer, query, &ix->err, &ix->err_offset)) != 0) {
-        jkb__query_fin(&q);
-        return rc;
-    }
-    res = calloc(1, sizeof *res);
-    e.it = calloc(q.n_terms, sizeof *e.it);
-    e.idf = calloc(q.n_terms, sizeof *e.idf);
-    if (res == NULL || e.it == NULL || e.idf == NULL) {
+    e.it = calloc(q->n_terms, sizeof *e.it);
+    e.idf = calloc(q->n_terms, sizeof *e.idf);
+    if (e.it == NULL || e.idf == NULL) {
         rc = JKB_ENOMEM;
         goto out;
     }
-    res->total_exact = 1;
     e.ix = ix;
-    e.q = &q;
-    if ((rc = jkb__txn_begin(ix->store, 0, &e.txn, &ix->err)) != 0)
-        goto out;
-    if ((rc = jkb__counts_read(e.txn, &counts)) != 0)
+    e.q = q;
+    if ((rc = jkb__txn_begin(ix->store, 0, &e.txn, &ix->err)) != 0 ||
+        (rc = jkb__counts_read(e.txn, &counts)) != 0)
         goto out;
     e.n_docs = counts.docs;
     for (t = 0; t < JKB__NFIELDS; t++)
         e.avglen[t] = counts.docs ? (double)counts.field_tokens[t] / (double)counts.docs : 0;
 
-    /* 1. terms */
-    for (t = 0; t < q.n_terms; t++) {
-        jkb__val v;
-        const uint8_t *p;
-        uint64_t df = 0;
-        uint8_t key[4];
-        if (q.terms[t].uniq != t)
+    /* 1. terms: a term no document holds empties the result */
+    for (t = 0; t < q->n_terms; t++) {
+        uint64_t df;
+        if (q->terms[t].uniq != t)
             continue;
-        rc = jkb__get(e.txn, JKB__T_TERMS, q.terms[t].term, q.terms[t].len, &v);
-        if (rc == JKB_ENOTFOUND) {
-            rc = 0;
-            goto done; /* no document holds it */
-        }
-        p = v.data;
-        if (rc || (rc = jkb__varint_get32(&p, v.data + v.len, &e.it[t].tid)) != 0)
-            goto out;
-        jkb__be32_put(key, e.it[t].tid);
-        rc = jkb__get(e.txn, JKB__T_TINFO, key, 4, &v);
-        if (rc == JKB_ENOTFOUND) {
-            rc = 0;
-            goto done;
-        }
-        p = v.data;
-        if (rc || (rc = jkb__varint_get(&p, v.data + v.len, &df)) != 0)
-            goto out;
-        e.idf[t] = log(1 + ((double)e.n_docs - (double)df + 0.5) / ((double)df + 0.5));
         jkb__postings_init(&e.it[t].block);
         if ((rc = jkb__cursor_open(e.txn, JKB__T_POST, &e.it[t].cur)) != 0)
             goto out;
+        rc = q->terms[t].match != JKB__MATCH_EXACT
+                 ? expand(&e, &e.it[t], &q->terms[t], &df)
+                 : lookup_term(&e, &q->terms[t], &e.it[t].tid, &df);
+        if (rc || df == 0)
+            goto out;
+        e.idf[t] = log(1 + ((double)e.n_docs - (double)df + 0.5) / ((double)df + 0.5));
     }
     e.max_bonus = max_bonus(&e);
 
     /* 2-3. candidates and their order */
-    if ((rc = collect(&e)) != 0)
+    if ((rc = collect(&e)) != 0 || e.n_cands == 0)
         goto out;
-    if (e.n_cands == 0)
-        goto done;
     res->total = e.n_cands;
     if (grouped && (rc = count_groups(&e, &res->total)) != 0)
         goto out;
-    need = o.offset + o.limit;
-    if ((rc = rank(&e, need, grouped, &n_scored)) != 0)
+    if ((rc = rank(&e, o->offset + o->limit, grouped, &n_scored)) != 0)
         goto out;
     /* the unscored rest goes back to doc order, for is_candidate() */
     qsort(e.cands + n_scored, e.n_cands - n_scored, sizeof *e.cands, cmp_doc);
 
     /* 4-5. the page: one hit per group when grouped */
-    res->hits = calloc(o.limit, sizeof *res->hits);
+    res->hits = calloc(o->limit, sizeof *res->hits);
     if (res->hits == NULL) {
         rc = JKB_ENOMEM;
         goto out;
     }
-    page_start = o.offset;
-    page_end = o.offset + o.limit;
-    for (i = 0, seen = 0; i < n_scored && seen < page_end; i++) {
+    for (i = 0, seen = 0; i < n_scored && seen < o->offset + o->limit; i++) {
         const cand *c = &e.cands[i];
         if (grouped && c->case_key) {
             size_t j;
@@ -723,21 +820,15 @@ int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
             if (j < i)
                 continue; /* a better release of this case came first */
         }
-        if (seen++ < page_start)
+        if (seen++ < o->offset)
             continue;
-        if ((rc = make_hit(&e, &res->hits[res->n], c, grouped, n_scored, &db, &norm)) != 0) {
-            res->n++;
-            goto out;
-        }
+        rc = make_hit(&e, &res->hits[res->n], c, grouped, n_scored, &db, &norm);
         res->n++;
+        if (rc)
+            goto out;
     }
-done:
-    *out = res;
-    res = NULL;
 out:
-    if (rc && rc != JKB_EQUERY)
-        jkb__err_set(&ix->err, rc, "[search] %s", jkb_strerror(rc));
-    for (t = 0; e.it && t < q.n_terms; t++) {
+    for (t = 0; e.it && t < q->n_terms; t++) {
         jkb__cursor_close(e.it[t].cur);
         jkb__postings_fin(&e.it[t].block);
     }
@@ -747,7 +838,49 @@ out:
     free(e.cands);
     jkb__docbuf_fin(&db);
     jkb__norm_fin(&norm);
-    jkb__query_fin(&q);
-    jkb_results_free(res);
     return rc;
+}
+
+int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
+               jkb_results **out)
+{
+    static const jkb_search_options defaults = JKB_SEARCH_OPTIONS_INIT;
+    jkb_search_options o = opts ? *opts : defaults;
+    jkb__query q;
+    jkb_results *res;
+    jkb__match m;
+    int rc;
+
+    *out = NULL;
+    ix->err_offset = -1;
+    if (o.limit == 0)
+        o.limit = 10;
+    memset(&q, 0, sizeof q);
+    if ((rc = jkb__query_parse(&q, ix->analyzer, query, &ix->err, &ix->err_offset)) != 0) {
+        jkb__query_fin(&q);
+        return rc;
+    }
+    if (o.complete)
+        jkb__query_complete_last(&q);
+    res = calloc(1, sizeof *res);
+    if (res == NULL) {
+        jkb__query_fin(&q);
+        return JKB_ENOMEM;
+    }
+    res->total_exact = 1;
+    rc = execute(ix, &q, &o, res);
+    /* Nothing holds every word: try each word as a prefix (Locke finds Locker), then inside
+       longer words (テツ finds キムテツ, which MeCab keeps whole). */
+    for (m = JKB__MATCH_PREFIX; rc == 0 && res->total == 0 && m <= JKB__MATCH_INFIX; m++) {
+        jkb__query_relax(&q, m);
+        rc = execute(ix, &q, &o, res);
+    }
+    jkb__query_fin(&q);
+    if (rc) {
+        jkb__err_set(&ix->err, rc, "[search] %s", jkb_strerror(rc));
+        jkb_results_free(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
 }
