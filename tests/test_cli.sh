@@ -1,9 +1,10 @@
 #!/bin/sh
 # The jikenbo command end to end: index, stats, show, delete, exit statuses and messages.
-# usage: test_cli.sh JIKENBO SOURCE_DIR
+# usage: test_cli.sh JIKENBO SOURCE_DIR DATA_DIR
 set -u
 jikenbo=$1
 src=$2
+data=$3
 tmp=$(mktemp -d /tmp/jikenbo-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/demo.db"
@@ -69,6 +70,27 @@ check "delete" 0 $?
 check "deleted is gone" 4 $? '"code":"not_found"' "$tmp/out"
 "$jikenbo" -d "$db" delete no-such-id >"$tmp/out" 2>&1
 check "delete missing" 4 $? "no-such-id" "$tmp/out"
+
+# search, suggest and completion
+"$jikenbo" -d "$db" search ランサムウェア 委託先 >"$tmp/out" 2>&1
+check "search" 0 $? "2031-101" "$tmp/out"
+"$jikenbo" -d "$db" suggest 'ランサム' >"$tmp/out" 2>&1
+check "suggest" 0 $? "ランサムウェア" "$tmp/out"
+"$jikenbo" -d "$db" suggest --json '委託先 ランサ' >"$tmp/out" 2>&1
+check "suggest keeps the words before" 0 $? '"query":"委託先 ランサムウェア"' "$tmp/out"
+"$jikenbo" -d "$db" search --complete --json 'フォレン' >"$tmp/out" 2>&1
+check "search --complete" 0 $? '"total":1' "$tmp/out"
+"$jikenbo" -d "$db" search --json '、' >"$tmp/out" 2>&1
+check "malformed query" 2 $? '"code":"malformed_query"' "$tmp/out"
+
+# another analyzer: the variant table changed
+mkdir "$tmp/data"
+cp "$data/security.dic" "$tmp/data/"
+{ cat "$data/variants.tsv"; printf 'テスト語\tテスト\n'; } >"$tmp/data/variants.tsv"
+JIKENBO_DATA_DIR="$tmp/data" "$jikenbo" -d "$db" search 架空 >"$tmp/out" 2>&1
+check "another analyzer" 3 $? "rebuild the index" "$tmp/out"
+JIKENBO_DATA_DIR="$tmp/data" "$jikenbo" -d "$db" --ignore-analyzer search 架空 >"$tmp/out" 2>&1
+check "--ignore-analyzer" 0 $? "hits" "$tmp/out"
 
 # usage and index errors
 "$jikenbo" -d "$db" frobnicate >"$tmp/out" 2>&1
