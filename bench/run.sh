@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds jikenbo (Release) and measures it on the shared corpora:
-#   - relevance on ../shared/eval/dev-queries.tsv over the casebook sample (--no-group);
+#   - relevance on ../shared/eval/dev-queries.tsv over the casebook sample (--no-group), query
+#     by query;
 #   - index build time, bytes per table and compacted size on livedoor news;
 #   - latency of the 500 livedoor queries (top 10 with snippets, one process);
 #   - the mecab command over the same text, the baseline for analysis speed.
@@ -46,3 +47,14 @@ echo "mecab command over the same text: $(awk "BEGIN { printf \"%.2f\", $end - $
 echo
 echo "== livedoor news: 500 queries, top 10 with snippets"
 "$build/bench/bench_query" "$work/livedoor.db" "$shared/eval/livedoor-queries.txt"
+
+echo
+echo "== beside Groonga 13 and SQLite FTS5, the same documents and queries"
+if command -v groonga >/dev/null 2>&1 && [ -x "$build/bench/compare" ]; then
+    mkdir -p "$work/compare"
+    "$build/bench/compare" "$work/compare" "$shared/corpus/casebook-sample.txt" \
+        "$shared/eval/dev-queries.tsv" "$shared/corpus/livedoor-news.jsonl.gz" \
+        "$shared/eval/livedoor-queries.txt"
+else
+    echo "groonga is not installed: scripts/setup bench installs it"
+fi
