@@ -12,5 +12,6 @@ for f in "$corpus"/*; do
     *.txt | *.jsonl) cat "$f" ;;
     esac
 done |
-    mecab -d /var/lib/mecab/dic/ipadic-utf8 --node-format='' --unk-format='%m\n' --eos-format='' |
+    mecab -d /var/lib/mecab/dic/ipadic-utf8 -b 16777216 --node-format='' --unk-format='%m\n' \
+        --eos-format='' |
     grep -P '^[\x{30A0}-\x{30FF}\x{4E00}-\x{9FFF}]{3,}$' | sort | uniq -c | sort -rn | head -n "$n"
