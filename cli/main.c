@@ -25,9 +25,11 @@ static const char usage_text[] =
     "  index [--format auto|casebook|jsonl] [--strict] [--max-doc-bytes N] FILE...\n"
     "                      add or replace the documents of each FILE (- for stdin; .gz is read)\n"
     "  delete ID...        delete documents\n"
-    "  search [-n N] [--offset N] [--no-group] [--complete] [--batch FILE] QUERY...\n"
+    "  search [-n N] [--offset N] [--no-group] [--complete] [--explain]\n"
+    "         [--weights title=3,label=1.5,body=1,org=1] [--batch FILE] QUERY...\n"
     "                      ranked releases with snippets, one hit per case unless --no-group;\n"
-    "                      --complete takes the last word as partial (a search box)\n"
+    "                      --complete takes the last word as partial (a search box);\n"
+    "                      --explain shows what each term and proximity add to the score\n"
     "  suggest [-n N] TEXT...  completions of the last word, most frequent first\n"
     "  show ID             print a stored document\n"
     "  case CASE           every release of a case (2024-217), oldest first\n"
@@ -270,6 +272,31 @@ static int parse_count(const char *s, size_t *out)
     return 0;
 }
 
+/* "title=3,body=1": the fields not named keep their default weight. */
+static int parse_weights(const char *s, double *w)
+{
+    static const double defaults[JKB_FIELDS] = {3.0, 1.5, 1.0, 1.0};
+    int f;
+    for (f = 0; f < JKB_FIELDS; f++)
+        w[f] = defaults[f];
+    while (*s) {
+        size_t n = strcspn(s, "=");
+        char *end;
+        double v;
+        for (f = 0; f < JKB_FIELDS; f++)
+            if (strlen(jkb_field_name(f)) == n && strncmp(s, jkb_field_name(f), n) == 0)
+                break;
+        if (f == JKB_FIELDS || s[n] != '=')
+            return -1;
+        v = strtod(s + n + 1, &end);
+        if (end == s + n + 1 || v < 0 || v > 100 || (*end && *end != ','))
+            return -1;
+        w[f] = v;
+        s = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
 /* The words joined by single spaces (malloc'd), or NULL. */
 static char *join_words(int n, char **words)
 {
@@ -360,6 +387,8 @@ static int cmd_search(global *g, int argc, char **argv)
         {"no-group", no_argument, NULL, 'g'},
         {"limit", required_argument, NULL, 'n'},
         {"complete", no_argument, NULL, 'c'},
+        {"explain", no_argument, NULL, 'e'},
+        {"weights", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
     static const jkb_search_options defaults = JKB_SEARCH_OPTIONS_INIT;
@@ -390,6 +419,14 @@ static int cmd_search(global *g, int argc, char **argv)
             break;
         case 'c':
             a.opts.complete = 1;
+            break;
+        case 'e':
+            a.opts.explain = 1;
+            break;
+        case 'w':
+            if (parse_weights(optarg, a.opts.weights))
+                return usage_error(g, "--weights takes FIELD=WEIGHT,... (title, label, body, "
+                                      "org; weights from 0 to 100)");
             break;
         default:
             return usage_error(g, "unknown option to search");

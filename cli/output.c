@@ -98,6 +98,28 @@ int cli_use_color(FILE *f)
     return isatty(fileno(f)) && (nc == NULL || *nc == '\0');
 }
 
+/* {"terms": [{"term": t, "fields": {"title": x, ...}, "total": y}], "proximity": p,
+    "score": s}: the parts add up to the score. */
+static json_t *explain_json(const jkb_hit *h)
+{
+    json_t *terms = json_array();
+    size_t i;
+    int f;
+    for (i = 0; i < h->n_explain; i++) {
+        json_t *fields = json_object();
+        double total = 0;
+        for (f = 0; f < JKB_FIELDS; f++) {
+            if (h->explain[i].field[f] != 0)
+                json_object_set_new(fields, jkb_field_name(f), json_real(h->explain[i].field[f]));
+            total += h->explain[i].field[f];
+        }
+        json_array_append_new(terms, json_pack("{s:s,s:o,s:f}", "term", h->explain[i].term,
+                                               "fields", fields, "total", total));
+    }
+    return json_pack("{s:o,s:f,s:f}", "terms", terms, "proximity", h->proximity, "score",
+                     h->score);
+}
+
 void cli_print_results_json(FILE *f, const char *query, const jkb_results *res, double took_ms)
 {
     json_t *hits = json_array(), *o;
@@ -114,12 +136,13 @@ void cli_print_results_json(FILE *f, const char *query, const jkb_results *res, 
                                                  "title", h->related[j].title, "date",
                                                  h->related[j].date, "matched",
                                                  h->related[j].matched));
-        json_array_append_new(hits, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:o,s:o}", "id",
-                                              h->id, "case", h->case_no, "case_ref",
-                                              cli_case_ref(ref, sizeof ref, h->case_no), "title",
-                                              h->title, "org", h->org, "date", h->date, "score",
-                                              h->score, "snippet", h->snippet, "highlights", hl,
-                                              "related", rel));
+        json_t *hit = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:o,s:o}", "id", h->id, "case",
+                              h->case_no, "case_ref", cli_case_ref(ref, sizeof ref, h->case_no),
+                              "title", h->title, "org", h->org, "date", h->date, "score",
+                              h->score, "snippet", h->snippet, "highlights", hl, "related", rel);
+        if (h->explain)
+            json_object_set_new(hit, "explain", explain_json(h));
+        json_array_append_new(hits, hit);
     }
     o = json_pack("{s:s,s:I,s:b,s:f,s:o}", "query", query, "total",
                   (json_int_t)jkb_results_total(res), "total_exact",
@@ -174,6 +197,17 @@ void cli_print_results(FILE *f, const jkb_results *res, int color)
         fputs("  ", f);
         print_snippet(f, h, color);
         fputc('\n', f);
+        if (h->explain) {
+            fprintf(f, "  score %.4f =", h->score);
+            for (j = 0; j < h->n_explain; j++) {
+                int fld;
+                for (fld = 0; fld < JKB_FIELDS; fld++)
+                    if (h->explain[j].field[fld] != 0)
+                        fprintf(f, " %s:%s %.4f +", jkb_field_name(fld), h->explain[j].term,
+                                h->explain[j].field[fld]);
+            }
+            fprintf(f, " proximity %.4f\n", h->proximity);
+        }
         for (j = 0; j < h->n_related; j++)
             fprintf(f, "  related: %s  %s  %s%s\n", *h->related[j].date ? h->related[j].date :
                                                                             "(no date)",

@@ -30,7 +30,7 @@
 #include "buf.h"
 
 /* Indexed fields, in the order their positions are kept. */
-enum { JKB__FIELD_TITLE, JKB__FIELD_LABEL, JKB__FIELD_BODY, JKB__NFIELDS };
+enum { JKB__FIELD_TITLE, JKB__FIELD_LABEL, JKB__FIELD_BODY, JKB__FIELD_ORG, JKB__NFIELDS };
 
 #define JKB__BLOCK_DOCS 128
 #define JKB__CODEC_VARINT 1

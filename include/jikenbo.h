@@ -198,16 +198,29 @@ JKB_API int jkb_index_case(jkb_index *ix, const char *case_no, jkb_doc_fn fn, vo
 /* ---------------------------------------------------------------------------------------- */
 /* Searching */
 
+/* The indexed fields, in the order of the arrays below. */
+#define JKB_FIELDS 4
+JKB_API const char *jkb_field_name(int field); /* "title", "label", "body", "org" */
+
 typedef struct jkb_search_options {
     unsigned version; /* JKB_SEARCH_OPTIONS_VERSION */
     size_t limit;     /* hits to return; 0: 10 */
     size_t offset;    /* hits (groups) to pass over first */
     int no_group;     /* one hit per release instead of one per case */
     int complete;     /* the last word is partial (a search box): match it as a prefix */
+    int explain;      /* fill each hit's explain */
+    double weights[JKB_FIELDS]; /* BM25 weight per field; all 0: title 3, label 1.5, body 1,
+                                   org 1 */
 } jkb_search_options;
 
 #define JKB_SEARCH_OPTIONS_VERSION 1
-#define JKB_SEARCH_OPTIONS_INIT {JKB_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0}
+#define JKB_SEARCH_OPTIONS_INIT {JKB_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, {0, 0, 0, 0}}
+
+/* What one query term added to a hit's score, through each field. */
+typedef struct jkb_explain_term {
+    const char *term;          /* as folded; a prefix ends in "*" */
+    double field[JKB_FIELDS];
+} jkb_explain_term;
 
 /* Another release of the same case as a hit. */
 typedef struct jkb_related {
@@ -231,6 +244,11 @@ typedef struct jkb_hit {
     size_t n_highlights;
     const jkb_related *related; /* oldest first; empty with no_group */
     size_t n_related;
+    /* With opts->explain: the score is the sum of every term's field contributions plus
+       proximity. */
+    const jkb_explain_term *explain;
+    size_t n_explain;
+    double proximity;
 } jkb_hit;
 
 typedef struct jkb_results jkb_results;

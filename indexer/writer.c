@@ -236,6 +236,7 @@ int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
     texts[JKB__FIELD_TITLE] = doc->title ? doc->title : "";
     texts[JKB__FIELD_LABEL] = doc->label ? doc->label : "";
     texts[JKB__FIELD_BODY] = doc->body ? doc->body : "";
+    texts[JKB__FIELD_ORG] = doc->org ? doc->org : "";
     if (!*texts[JKB__FIELD_TITLE] && !*texts[JKB__FIELD_BODY])
         return jkb__err_set(&ix->err, JKB_EINPUT, "document %s has neither title nor body",
                             doc->id);

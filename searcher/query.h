@@ -1,16 +1,23 @@
 /*
- * Queries: the words of a query string, each analysed like document text into the terms it
- * must match.
+ * Queries: a parser from the query language to a tree whose leaves are analysed like
+ * document text.
  *
- * Grammar (words are separated by ASCII blanks, U+3000 or U+00A0):
- *     query := word { blank word }
- *     word  := text | text "*"          ("*" or "＊": a prefix)
- * Every word must match. A word MeCab splits into several terms (ウイルス感染 -> ウイルス,
- * 感染) needs all of them; their positions in the query say how they stand next to each
- * other, which ranking rewards. A prefix word is folded like text but never split by MeCab
- * (ランサム* is one prefix, where MeCab would cut ラン + サム) and matches every term that
- * starts with it. A word that analyses to nothing (only particles or symbols) is dropped; a
- * query left with no term is malformed.
+ * Grammar (blanks are ASCII spaces and tabs, U+3000 and U+00A0):
+ *     query   := all
+ *     all     := any { any }                     juxtaposition: every part must match
+ *     any     := unary { ("OR" | "|") unary }    one of the parts must match
+ *     unary   := "-" unary | primary             the part must not match
+ *     primary := "(" all ")" | phrase | field | "#" case | word
+ *     phrase  := '"' text '"' | "「" text "」"     the words next to each other, in order
+ *     field   := name ":" (phrase | value)       name: case org title body label date
+ *     word    := text [ "*" | "＊" ]              "*": every term starting with it
+ * so "-" binds tightest, then OR, then the implicit AND: A B OR C is A AND (B OR C). A name
+ * that is not a field's (A05:2021) leaves the word as text. A word MeCab splits (ウイルス感染
+ * -> ウイルス, 感染) needs all its parts, which rank first when they stand as in the query;
+ * a word that analyses to nothing (only particles or symbols) is dropped.
+ *
+ * Dates: date:2024-05-01..2024-06-30 (either end may be left open), date:>=2024-05,
+ * date:<2024, date:2024-05 (the whole month); YYYY, YYYY-MM or YYYY-MM-DD.
  */
 #ifndef JKB_SEARCHER_QUERY_H
 #define JKB_SEARCHER_QUERY_H
@@ -31,35 +38,64 @@ typedef enum jkb__match {
 typedef struct jkb__qterm {
     char term[JKB__TERM_MAX];
     size_t len;
-    uint32_t word; /* the word it came from */
-    uint32_t qpos; /* position in the query: words follow one another */
-    uint32_t uniq; /* index of the first term with the same text */
+    uint32_t node;   /* the word or phrase it belongs to */
+    uint32_t qpos;   /* position in the query: words follow one another */
+    uint32_t fields; /* bit mask of the fields it may match in */
+    uint32_t uniq;   /* index of the first term with the same text, match and fields */
     jkb__match match;
+    int negated;     /* under a "-": it must not match, and it does not score */
 } jkb__qterm;
 
+typedef enum jkb__qkind {
+    JKB__Q_ALL,    /* kids: every one matches */
+    JKB__Q_ANY,    /* kids: one matches */
+    JKB__Q_NOT,    /* kid: does not match */
+    JKB__Q_WORD,   /* terms: every one matches in the node's fields */
+    JKB__Q_PHRASE, /* terms: next to each other, in order, within one field */
+    JKB__Q_CASE,   /* a case number */
+    JKB__Q_DATE    /* a range of days */
+} jkb__qkind;
+
+typedef struct jkb__qnode {
+    jkb__qkind kind;
+    uint32_t first;   /* kids or terms: [first, first + n) of q->kids or q->terms */
+    uint32_t n;
+    char case_no[32]; /* JKB__Q_CASE */
+    int32_t day_lo;   /* JKB__Q_DATE, inclusive */
+    int32_t day_hi;
+} jkb__qnode;
+
 typedef struct jkb__query {
-    jkb__qterm *terms; /* in query order */
+    jkb__qterm *terms;
     size_t n_terms;
-    size_t cap;
-    uint32_t n_words;
-    size_t n_uniq;     /* distinct terms; term i with uniq == i is the first of its kind */
+    size_t cap_terms;
+    jkb__qnode *nodes;
+    size_t n_nodes;
+    size_t cap_nodes;
+    uint32_t *kids;
+    size_t n_kids;
+    size_t cap_kids;
+    uint32_t root;
+    int plain; /* only words: no operator, phrase or field (relaxed retries apply) */
 } jkb__query;
+
+#define JKB__ALL_FIELDS 0xFFu
 
 void jkb__query_fin(jkb__query *q);
 
 /*
- * Parses text into q. JKB_EQUERY for a query with no searchable term, with the message in
- * err and the offending code point offset in *err_offset.
+ * Parses text into q. JKB_EQUERY for a malformed query (an unclosed quote or parenthesis, a
+ * lone OR, a bad date, nothing to search for), with the message in err and the code point
+ * offset of the offending character in *err_offset.
  */
 int jkb__query_parse(jkb__query *q, jkb__analyzer *an, const char *text, jkb__err *err,
                      long *err_offset);
 
-/* Makes the last word a prefix (search-box completion): its last term, when the word is
-   not a prefix already. */
+/* Makes the last term a prefix (search-box completion) unless it is one already. */
 void jkb__query_complete_last(jkb__query *q);
 
 /* Makes every exact term match as m (prefix, then infix): the relaxed queries tried in turn
-   when the exact one finds nothing. */
+   when a plain query finds nothing. */
 void jkb__query_relax(jkb__query *q, jkb__match m);
 
 #endif

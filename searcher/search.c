@@ -1,34 +1,34 @@
 /*
- * Query execution: candidates, ranking, grouping by case, and the page of hits.
+ * Query execution: ranking, grouping by case, and the page of hits.
  *
- * 1. Each distinct query term is looked up (terms -> term id, tinfo -> df). A term with no
- *    document empties the result: every term must match.
- * 2. Candidates are the documents holding every term: the rarest term's postings lead, the
- *    others seek to each candidate block by block (keys are (term id, last doc id), so one
- *    cursor seek lands on the block that may hold the document).
- * 3. Each candidate gets its BM25F score from the frequency streams and its field lengths
- *    (cols). Positions are decoded only for the proximity boost, which is computed in
- *    descending BM25F order and only while a document could still reach the page: a
- *    candidate whose BM25F plus the largest possible boost is below the page's last score
- *    cannot enter it, so the page is exact.
- * 4. Grouped, a case is represented by its best-scoring release; every other release of
- *    the case is listed under it, matching or not.
- * 5. Only the page's documents are read from the docs table, for their fields and snippets.
+ * 1. The matcher (match.h) finds the documents the query tree accepts.
+ * 2. Each candidate gets its BM25F score from the frequency streams of the query's positive
+ *    terms and its field lengths (cols). Positions are decoded only for the proximity boost,
+ *    which is computed in descending BM25F order and only while a document could still reach
+ *    the page: a candidate whose BM25F plus the largest possible boost is below the page's
+ *    last score cannot enter it, so the page is exact.
+ * 3. Grouped, a case is represented by its best-scoring release; every other release of the
+ *    case is listed under it, matching or not.
+ * 4. Only the page's documents are read from the docs table, for their fields and snippets.
  *
  * Scoring: for term t with document frequency df among N documents,
  *     idf = ln(1 + (N - df + 0.5) / (df + 0.5))
  *     tf' = sum over fields f of w_f * tf_f / (1 - b + b * len_f / avglen_f)
  *     score_t = idf * tf' / (k1 + tf')
- * with k1 = 1.2, b = 0.75, w = (title 3, label 1.5, body 1). Proximity adds, for each pair
- * of neighbouring query terms, (idf_a + idf_b) / 2 when they stand exactly as in the query
- * (ウイルス感染 -> ウイルス followed by 感染) within one field, and for terms of different
- * words NEAR * (idf_a + idf_b) / 2 * (W + 1 - d) / W when they stand d <= W positions apart.
+ * with k1 = 1.2, b = 0.75, w = (title 3, label 1.5, body 1, org 1) unless the caller says
+ * otherwise; score_t is split over the fields in proportion to their share of tf' for
+ * --explain. Proximity adds, for each pair of neighbouring positive query terms, (idf_a +
+ * idf_b) / 2 when they stand exactly as in the query (ウイルス感染 -> ウイルス followed by
+ * 感染) within one field, and for terms of different words NEAR * (idf_a + idf_b) / 2 *
+ * (W + 1 - d) / W when they stand d <= W positions apart. Terms under "-" do not score.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "index.h"
+#include "match.h"
 #include "query.h"
 #include "snippet.h"
 
@@ -36,75 +36,13 @@
 #define B 0.75
 #define NEAR 0.25
 #define NEAR_WINDOW 8
-#define EXPAND_TERMS 1024 /* terms a prefix or infix expands to, at most */
 
-static const double field_weight[JKB__NFIELDS] = {3.0, 1.5, 1.0};
+static const double default_weights[JKB__NFIELDS] = {3.0, 1.5, 1.0, 1.0};
+static const char *const field_names[JKB__NFIELDS] = {"title", "label", "body", "org"};
 
-/* ---- postings iterators ---- */
-
-typedef struct piter {
-    jkb__cursor *cur;
-    uint32_t tid;
-    jkb__postings block;
-    size_t i;        /* current document in block */
-    int loaded;      /* block holds a decoded block */
-    int has_pos;     /* ... with positions */
-    uint32_t first;  /* doc range of the loaded block */
-    uint32_t last;
-    int mem;         /* block holds a prefix's whole union, not one stored block */
-} piter;
-
-/* Loads the block that may hold doc or the next one after it. 1 when loaded, 0 past the
-   end of the term's postings. */
-static int piter_load(piter *it, uint32_t doc, int want_pos)
+const char *jkb_field_name(int field)
 {
-    uint8_t key[8];
-    jkb__val k, v;
-    int rc;
-    jkb__be32_put(key, it->tid);
-    jkb__be32_put(key + 4, doc);
-    rc = jkb__cursor_seek(it->cur, key, 8, &k, &v);
-    if (rc == JKB_ENOTFOUND || (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != it->tid))) {
-        it->loaded = 0;
-        return 0;
-    }
-    if (rc)
-        return rc;
-    if ((rc = jkb__block_decode(v.data, v.len, &it->block, want_pos)) != 0)
-        return rc;
-    it->loaded = 1;
-    it->has_pos = want_pos;
-    it->first = it->block.docs[0];
-    it->last = it->block.docs[it->block.n - 1];
-    it->i = 0;
-    return 1;
-}
-
-/*
- * Moves to the first document >= doc: 1 with *at set, 0 past the end, or an error. With
- * want_pos, the current block has its positions decoded.
- */
-static int piter_seek(piter *it, uint32_t doc, int want_pos, uint32_t *at)
-{
-    int rc;
-    if (it->mem) {
-        if (doc > it->last)
-            return 0;
-        if (it->block.docs[it->i] > doc)
-            it->i = 0;
-    } else if (!it->loaded || doc < it->first || doc > it->last || (want_pos && !it->has_pos)) {
-        if ((rc = piter_load(it, doc, want_pos)) <= 0)
-            return rc;
-        it->i = 0;
-    } else if (it->block.docs[it->i] > doc) {
-        it->i = 0; /* moving back within the block (proximity visits in score order) */
-    }
-    while (it->i < it->block.n && it->block.docs[it->i] < doc)
-        it->i++;
-    if (it->i == it->block.n) /* cannot happen: last >= doc */
-        return JKB_ECORRUPT;
-    *at = it->block.docs[it->i];
-    return 1;
+    return field >= 0 && field < JKB__NFIELDS ? field_names[field] : "";
 }
 
 /* ---- results ---- */
@@ -115,6 +53,8 @@ typedef struct hit_store {
     jkb__snippet snippet;
     jkb_related *related;
     char **related_strings; /* 3 per related */
+    jkb_explain_term *explain;
+    char (*explain_terms)[JKB__TERM_MAX + 2];
 } hit_store;
 
 struct jkb_results {
@@ -157,6 +97,8 @@ void jkb_results_free(jkb_results *r)
             free(h->related_strings[j]);
         free(h->related_strings);
         free(h->related);
+        free(h->explain);
+        free(h->explain_terms);
         jkb__snippet_fin(&h->snippet);
     }
     free(r->hits);
@@ -168,7 +110,6 @@ long jkb_index_erroffset(const jkb_index *ix)
     return ix ? ix->err_offset : -1;
 }
 
-/* ---- execution ---- */
 
 typedef struct cand {
     uint32_t doc;
@@ -176,119 +117,104 @@ typedef struct cand {
     int32_t day;
     double bm25;
     double score;  /* bm25 plus proximity, once computed */
-    int scored;
 } cand;
 
 typedef struct exec {
     jkb_index *ix;
     jkb__txn *txn;
-    jkb__query *q;
-    piter *it;          /* one per distinct term, indexed by uniq */
-    double *idf;        /* per distinct term */
-    uint64_t n_docs;
+    const jkb__query *q;
+    jkb__matcher m;
+    double *idf;        /* per term (used at uniq) */
+    double weights[JKB__NFIELDS];
     double avglen[JKB__NFIELDS];
+    uint64_t n_docs;
     cand *cands;
     size_t n_cands;
-    size_t cap_cands;
     double max_bonus;
 } exec;
 
-static int push_cand(exec *e, const cand *c)
+/* Whether term t scores: positive, and the first of its kind. */
+static int scoring(const jkb__query *q, size_t t)
 {
-    int rc = 0;
-    JKB__RESERVE(rc, e->cands, e->cap_cands, e->n_cands);
-    if (rc == 0)
-        e->cands[e->n_cands++] = *c;
-    return rc;
+    return q->terms[t].uniq == t && !q->terms[t].negated;
 }
 
-/* BM25F of the document every iterator currently stands on. */
-static double bm25(const exec *e, const jkb__cols *cols)
+/*
+ * BM25F of term t for a document the term's iterator stands on, with its columns; with
+ * per_field, the share of each field.
+ */
+static double term_score(const exec *e, size_t t, const jkb__cols *cols, double *per_field)
 {
-    double score = 0;
-    size_t t, f;
-    for (t = 0; t < e->q->n_terms; t++) {
-        const piter *it;
-        double tfw = 0;
-        if (e->q->terms[t].uniq != t)
-            continue;
-        it = &e->it[t];
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            uint32_t tf = it->block.tf[it->i * JKB__NFIELDS + f];
-            double norm;
-            if (tf == 0)
-                continue;
-            norm = 1 - B + B * (e->avglen[f] > 0 ? cols->len[f] / e->avglen[f] : 1);
-            tfw += field_weight[f] * tf / norm;
-        }
-        score += e->idf[t] * tfw / (K1 + tfw);
+    const jkb__qterm *qt = &e->q->terms[t];
+    const jkb__piter *it = &e->m.it[t];
+    double parts[JKB__NFIELDS], tfw = 0, score;
+    unsigned f;
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        uint32_t tf = (qt->fields >> f & 1) ? jkb__piter_tf(it, f) : 0;
+        double norm = 1 - B + B * (e->avglen[f] > 0 ? cols->len[f] / e->avglen[f] : 1);
+        parts[f] = tf ? e->weights[f] * tf / norm : 0;
+        tfw += parts[f];
     }
+    score = tfw > 0 ? e->idf[t] * tfw / (K1 + tfw) : 0;
+    for (f = 0; per_field && f < JKB__NFIELDS; f++)
+        per_field[f] = tfw > 0 ? score * parts[f] / tfw : 0;
     return score;
 }
 
-/* Finds candidates: documents holding every distinct term. */
-static int collect(exec *e)
+/* Stands every scoring term's iterator on doc; *present[t] says whether the doc holds it. */
+static int stand_on(exec *e, uint32_t doc, int want_pos, unsigned char *present)
 {
-    const jkb__query *q = e->q;
-    size_t lead = 0, t;
-    uint32_t doc = 0;
-    int rc;
-
-    for (t = 0; t < q->n_terms; t++)
-        if (q->terms[t].uniq == t && e->idf[t] > e->idf[lead])
-            lead = t; /* highest idf = rarest */
-    for (;;) {
+    size_t t;
+    for (t = 0; t < e->q->n_terms; t++) {
         uint32_t at;
-        int all = 1;
-        if ((rc = piter_seek(&e->it[lead], doc, 0, &at)) <= 0)
+        int rc;
+        present[t] = 0;
+        if (!scoring(e->q, t) || e->m.df[t] == 0)
+            continue;
+        /* positions only for exact terms: an expansion has none */
+        if ((rc = jkb__piter_seek(&e->m.it[t], doc, want_pos && !e->m.it[t].mem, &at)) < 0)
             return rc;
-        doc = at;
-        for (t = 0; t < q->n_terms && all; t++) {
-            if (q->terms[t].uniq != t || t == lead)
-                continue;
-            if ((rc = piter_seek(&e->it[t], doc, 0, &at)) < 0)
-                return rc;
-            if (rc == 0)
-                return 0; /* a term has no more documents */
-            if (at != doc) {
-                doc = at;
-                all = 0;
-            }
-        }
-        if (all) {
-            uint8_t key[4];
-            jkb__val v;
-            jkb__cols cols;
-            cand c;
-            jkb__be32_put(key, doc);
-            if ((rc = jkb__get(e->txn, JKB__T_COLS, key, 4, &v)) != 0 ||
-                (rc = jkb__cols_decode(v.data, v.len, &cols)) != 0)
-                return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
-            c.doc = doc;
-            c.case_key = cols.case_key;
-            c.day = cols.day;
-            c.bm25 = bm25(e, &cols);
-            c.score = c.bm25;
-            c.scored = 0;
-            if ((rc = push_cand(e, &c)) != 0)
-                return rc;
-            if (doc == UINT32_MAX)
-                return 0;
-            doc++;
-        }
+        present[t] = rc > 0 && at == doc;
     }
+    return 0;
 }
 
-/* Positions of term t (uniq index) in field f of the document the iterator stands on. */
-static const uint32_t *positions(const piter *it, unsigned f, uint32_t *n)
+static int read_cols(exec *e, uint32_t doc, jkb__cols *cols)
 {
-    const uint32_t *tf = it->block.tf + it->i * JKB__NFIELDS;
-    const uint32_t *p = it->block.pos + it->block.pos_off[it->i];
-    unsigned g;
-    for (g = 0; g < f; g++)
-        p += tf[g];
-    *n = tf[f];
-    return p;
+    uint8_t key[4];
+    jkb__val v;
+    int rc;
+    jkb__be32_put(key, doc);
+    if ((rc = jkb__get(e->txn, JKB__T_COLS, key, 4, &v)) != 0)
+        return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
+    return jkb__cols_decode(v.data, v.len, cols);
+}
+
+/* Scores the candidates (in doc order) with BM25F. */
+static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
+{
+    size_t i, t;
+    int rc;
+    e->cands = malloc((docs->n + 1) * sizeof *e->cands);
+    if (e->cands == NULL)
+        return JKB_ENOMEM;
+    for (i = 0; i < docs->n; i++) {
+        cand *c = &e->cands[i];
+        jkb__cols cols;
+        if ((rc = read_cols(e, docs->d[i], &cols)) != 0 ||
+            (rc = stand_on(e, docs->d[i], 0, present)) != 0)
+            return rc;
+        c->doc = docs->d[i];
+        c->case_key = cols.case_key;
+        c->day = cols.day;
+        c->bm25 = 0;
+        for (t = 0; t < e->q->n_terms; t++)
+            if (present[t])
+                c->bm25 += term_score(e, t, &cols, NULL);
+        c->score = c->bm25;
+    }
+    e->n_cands = docs->n;
+    return 0;
 }
 
 /* Smallest |pb - pa - want| over the two sorted lists, as a distance. */
@@ -310,35 +236,39 @@ static uint32_t closest(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
     return (uint32_t)best;
 }
 
-/* The proximity boost of candidate c; its largest possible value is e->max_bonus. */
-static int proximity(exec *e, const cand *c, double *out)
+/* The pairs of neighbouring query terms that proximity rewards, and their largest bonus. */
+static double pair_bonus(const exec *e, size_t t, int *same_word)
+{
+    const jkb__qterm *a = &e->q->terms[t], *b = &e->q->terms[t + 1];
+    if (a->negated || b->negated || a->uniq == b->uniq || a->match != JKB__MATCH_EXACT ||
+        b->match != JKB__MATCH_EXACT)
+        return 0;
+    *same_word = a->node == b->node;
+    return (*same_word ? 1.0 : NEAR) * (e->idf[a->uniq] + e->idf[b->uniq]) / 2;
+}
+
+/* The proximity boost of candidate c; at most e->max_bonus. */
+static int proximity(exec *e, const cand *c, unsigned char *present, double *out)
 {
     const jkb__query *q = e->q;
     size_t t;
-    uint32_t at;
     int rc;
     *out = 0;
-    if (q->n_terms < 2)
+    if (e->max_bonus == 0)
         return 0;
-    for (t = 0; t < q->n_terms; t++) {
-        if (q->terms[t].uniq != t || q->terms[t].match != JKB__MATCH_EXACT)
-            continue; /* a prefix's union has no positions */
-        if ((rc = piter_seek(&e->it[t], c->doc, 1, &at)) < 0)
-            return rc;
-        if (rc == 0 || at != c->doc)
-            return JKB_ECORRUPT; /* a candidate holds every term */
-    }
+    if ((rc = stand_on(e, c->doc, 1, present)) != 0)
+        return rc;
     for (t = 0; t + 1 < q->n_terms; t++) {
         const jkb__qterm *a = &q->terms[t], *b = &q->terms[t + 1];
-        int same_word = a->word == b->word;
-        double pair = (e->idf[a->uniq] + e->idf[b->uniq]) / 2, best = 0;
+        int same_word = 0;
+        double pair = pair_bonus(e, t, &same_word), best = 0;
         unsigned f;
-        if (a->uniq == b->uniq || a->match != JKB__MATCH_EXACT || b->match != JKB__MATCH_EXACT)
+        if (pair == 0 || !present[a->uniq] || !present[b->uniq])
             continue;
         for (f = 0; f < JKB__NFIELDS; f++) {
             uint32_t na, nb, d;
-            const uint32_t *pa = positions(&e->it[a->uniq], f, &na);
-            const uint32_t *pb = positions(&e->it[b->uniq], f, &nb);
+            const uint32_t *pa = jkb__piter_positions(&e->m.it[a->uniq], f, &na);
+            const uint32_t *pb = jkb__piter_positions(&e->m.it[b->uniq], f, &nb);
             double v = 0;
             if (na == 0 || nb == 0)
                 continue;
@@ -348,7 +278,7 @@ static int proximity(exec *e, const cand *c, double *out)
             } else {
                 d = closest(pa, na, pb, nb, 0);
                 if (d <= NEAR_WINDOW)
-                    v = NEAR * pair * (NEAR_WINDOW + 1 - d) / NEAR_WINDOW;
+                    v = pair * (NEAR_WINDOW + 1 - d) / NEAR_WINDOW;
             }
             if (v > best)
                 best = v;
@@ -360,19 +290,15 @@ static int proximity(exec *e, const cand *c, double *out)
 
 static double max_bonus(const exec *e)
 {
-    const jkb__query *q = e->q;
     double m = 0;
     size_t t;
-    for (t = 0; t + 1 < q->n_terms; t++) {
-        const jkb__qterm *a = &q->terms[t], *b = &q->terms[t + 1];
-        double pair = (e->idf[a->uniq] + e->idf[b->uniq]) / 2;
-        if (a->uniq != b->uniq && a->match == JKB__MATCH_EXACT && b->match == JKB__MATCH_EXACT)
-            m += a->word == b->word ? pair : NEAR * pair;
-    }
+    int same_word;
+    for (t = 0; t + 1 < e->q->n_terms; t++)
+        m += pair_bonus(e, t, &same_word);
     return m;
 }
 
-/* Ranking order: score, then newer date, then doc id. */
+/* Ranking order: score, then newer date, then doc id (indexing order). */
 static int rank_before(const cand *x, const cand *y)
 {
     if (x->score != y->score)
@@ -403,17 +329,17 @@ static int cmp_doc(const void *a, const void *b)
 }
 
 /*
- * Scores candidates in BM25F order until none can reach the first `need` groups (or
- * documents), then sorts the scored ones by rank. Returns the number scored, which are
- * the first e->cands entries afterwards.
+ * Adds proximity in BM25F order until no candidate can reach the first `need` groups (or
+ * documents), then sorts the scored ones by rank: they are the first *n_scored candidates.
  */
-static int rank(exec *e, size_t need, int grouped, size_t *n_scored)
+static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_t *n_scored)
 {
     size_t i, n_top = 0;
-    cand *top = NULL; /* the best score of each group seen, kept sorted, at most need */
+    cand *top; /* the best score of each group seen, kept sorted, at most need */
     int rc = 0;
 
-    qsort(e->cands, e->n_cands, sizeof *e->cands, cmp_bm25);
+    if (e->n_cands > 1)
+        qsort(e->cands, e->n_cands, sizeof *e->cands, cmp_bm25);
     top = malloc((need + 1) * sizeof *top);
     if (top == NULL)
         return JKB_ENOMEM;
@@ -423,11 +349,9 @@ static int rank(exec *e, size_t need, int grouped, size_t *n_scored)
         size_t j;
         if (n_top == need && c->bm25 + e->max_bonus < top[n_top - 1].score)
             break;
-        if ((rc = proximity(e, c, &bonus)) != 0)
+        if ((rc = proximity(e, c, present, &bonus)) != 0)
             break;
         c->score = c->bm25 + bonus;
-        c->scored = 1;
-        /* keep the best `need` (per group when grouped) */
         for (j = 0; grouped && c->case_key && j < n_top; j++)
             if (top[j].case_key == c->case_key)
                 break;
@@ -447,7 +371,37 @@ static int rank(exec *e, size_t need, int grouped, size_t *n_scored)
     if (rc)
         return rc;
     *n_scored = i;
-    qsort(e->cands, i, sizeof *e->cands, cmp_rank);
+    if (i > 1)
+        qsort(e->cands, i, sizeof *e->cands, cmp_rank);
+    return 0;
+}
+
+/* Fills the hit's explanation: every scoring term's share per field, and proximity. */
+static int explain(exec *e, hit_store *h, const cand *c, unsigned char *present)
+{
+    const jkb__query *q = e->q;
+    jkb__cols cols;
+    size_t t, n = 0;
+    int rc;
+    h->explain = calloc(q->n_terms + 1, sizeof *h->explain);
+    h->explain_terms = calloc(q->n_terms + 1, sizeof *h->explain_terms);
+    if (h->explain == NULL || h->explain_terms == NULL)
+        return JKB_ENOMEM;
+    if ((rc = read_cols(e, c->doc, &cols)) != 0 || (rc = stand_on(e, c->doc, 0, present)) != 0)
+        return rc;
+    for (t = 0; t < q->n_terms; t++) {
+        if (!scoring(q, t))
+            continue;
+        snprintf(h->explain_terms[n], sizeof h->explain_terms[n], "%.*s%s", (int)q->terms[t].len,
+                 q->terms[t].term, q->terms[t].match == JKB__MATCH_EXACT ? "" : "*");
+        h->explain[n].term = h->explain_terms[n];
+        if (present[t])
+            term_score(e, t, &cols, h->explain[n].field);
+        n++;
+    }
+    h->hit.explain = h->explain;
+    h->hit.n_explain = n;
+    h->hit.proximity = c->score - c->bm25;
     return 0;
 }
 
@@ -622,189 +576,60 @@ static int count_groups(const exec *e, uint64_t *out)
     return 0;
 }
 
-/* Finds term t's id and document frequency: 0 with *df = 0 when no document holds it. */
-static int lookup_term(exec *e, const jkb__qterm *t, uint32_t *tid, uint64_t *df)
-{
-    jkb__val v;
-    const uint8_t *p;
-    uint8_t key[4];
-    int rc = jkb__get(e->txn, JKB__T_TERMS, t->term, t->len, &v);
-    *df = 0;
-    if (rc == JKB_ENOTFOUND)
-        return 0;
-    p = v.data;
-    if (rc || (rc = jkb__varint_get32(&p, v.data + v.len, tid)) != 0)
-        return rc;
-    jkb__be32_put(key, *tid);
-    rc = jkb__get(e->txn, JKB__T_TINFO, key, 4, &v);
-    if (rc == JKB_ENOTFOUND)
-        return 0;
-    p = v.data;
-    return rc ? rc : jkb__varint_get(&p, v.data + v.len, df);
-}
-
-typedef struct union_doc {
-    uint32_t doc;
-    uint32_t tf[JKB__NFIELDS];
-} union_doc;
-
-static int cmp_union_doc(const void *a, const void *b)
-{
-    uint32_t x = ((const union_doc *)a)->doc, y = ((const union_doc *)b)->doc;
-    return (x > y) - (x < y);
-}
-
-/* Whether index term k meets query term t (a prefix or an infix). */
-static int meets(const jkb__qterm *t, const jkb__val *k)
-{
-    size_t i;
-    if (t->match == JKB__MATCH_PREFIX)
-        return k->len >= t->len && memcmp(k->data, t->term, t->len) == 0;
-    for (i = 0; i + t->len <= k->len; i++)
-        if (memcmp(k->data + i, t->term, t->len) == 0)
-            return 1;
-    return 0;
-}
-
-/*
- * Expands a prefix or an infix into the union of the postings of the terms it meets (the
- * EXPAND_TERMS first in key order), kept in memory in it->block: ids and summed frequencies,
- * no positions. A prefix reads its range of the sorted term dictionary; an infix, tried only
- * when nothing else matched, reads all of it. *df is the number of documents in the union.
- */
-static int expand(exec *e, piter *it, const jkb__qterm *t, uint64_t *df)
-{
-    jkb__cursor *tc = NULL;
-    jkb__val k, v;
-    union_doc *all = NULL;
-    size_t n = 0, cap = 0, i, n_terms = 0;
-    int rc;
-
-    *df = 0;
-    if ((rc = jkb__cursor_open(e->txn, JKB__T_TERMS, &tc)) != 0)
-        return rc;
-    rc = t->match == JKB__MATCH_PREFIX ? jkb__cursor_seek(tc, t->term, t->len, &k, &v)
-                                       : jkb__cursor_seek(tc, NULL, 0, &k, &v);
-    for (; rc == 0 && n_terms < EXPAND_TERMS; rc = jkb__cursor_next(tc, &k, &v)) {
-        const uint8_t *p = v.data;
-        uint8_t key[8];
-        uint32_t tid;
-        jkb__val bk, bv;
-        if (!meets(t, &k)) {
-            if (t->match == JKB__MATCH_PREFIX)
-                break; /* past the prefix's range */
-            continue;
-        }
-        n_terms++;
-        if ((rc = jkb__varint_get32(&p, v.data + v.len, &tid)) != 0)
-            break;
-        jkb__be32_put(key, tid);
-        jkb__be32_put(key + 4, 0);
-        for (rc = jkb__cursor_seek(it->cur, key, 8, &bk, &bv); rc == 0;
-             rc = jkb__cursor_next(it->cur, &bk, &bv)) {
-            if (bk.len != 8 || jkb__be32_get(bk.data) != tid)
-                break;
-            if ((rc = jkb__block_decode(bv.data, bv.len, &it->block, 0)) != 0)
-                break;
-            for (i = 0; rc == 0 && i < it->block.n; i++) {
-                JKB__RESERVE(rc, all, cap, n);
-                if (rc == 0) {
-                    all[n].doc = it->block.docs[i];
-                    memcpy(all[n].tf, it->block.tf + i * JKB__NFIELDS, sizeof all[n].tf);
-                    n++;
-                }
-            }
-            if (rc)
-                break;
-        }
-        if (rc == JKB_ENOTFOUND)
-            rc = 0;
-        if (rc)
-            break;
-    }
-    jkb__cursor_close(tc);
-    if (rc == JKB_ENOTFOUND)
-        rc = 0;
-    if (rc == 0 && n > 1)
-        qsort(all, n, sizeof *all, cmp_union_doc);
-    jkb__postings_clear(&it->block);
-    for (i = 0; rc == 0 && i < n; i++) {
-        size_t f;
-        if (it->block.n == 0 || it->block.docs[it->block.n - 1] != all[i].doc)
-            jkb__postings_add_doc(&rc, &it->block, all[i].doc);
-        for (f = 0; rc == 0 && f < JKB__NFIELDS; f++)
-            it->block.tf[(it->block.n - 1) * JKB__NFIELDS + f] += all[i].tf[f];
-    }
-    free(all);
-    if (rc == 0 && it->block.n > 0) {
-        it->mem = 1;
-        it->loaded = 1;
-        it->has_pos = 0;
-        it->i = 0;
-        it->first = it->block.docs[0];
-        it->last = it->block.docs[it->block.n - 1];
-        *df = it->block.n;
-    }
-    return rc;
-}
-
 /* Runs parsed query q into res: candidates, ranking, the page. */
-static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
+static int execute(jkb_index *ix, const jkb__query *q, const jkb_search_options *o,
                    jkb_results *res)
 {
     exec e;
     jkb__counts counts;
     jkb__docbuf db;
+    jkb__dset docs = {NULL, 0, 0};
     jkb__norm norm = JKB__NORM_INIT;
+    unsigned char *present = NULL;
     size_t t, i, n_scored = 0, seen;
-    int rc, grouped = !o->no_group;
+    int rc, grouped = !o->no_group, custom = 0;
 
     memset(&e, 0, sizeof e);
     memset(&db, 0, sizeof db);
-    e.it = calloc(q->n_terms, sizeof *e.it);
-    e.idf = calloc(q->n_terms, sizeof *e.idf);
-    if (e.it == NULL || e.idf == NULL) {
+    e.ix = ix;
+    e.q = q;
+    for (t = 0; t < JKB__NFIELDS; t++)
+        custom |= o->weights[t] != 0;
+    for (t = 0; t < JKB__NFIELDS; t++)
+        e.weights[t] = custom ? o->weights[t] : default_weights[t];
+    e.idf = calloc(q->n_terms + 1, sizeof *e.idf);
+    present = calloc(q->n_terms + 1, 1);
+    if (e.idf == NULL || present == NULL) {
         rc = JKB_ENOMEM;
         goto out;
     }
-    e.ix = ix;
-    e.q = q;
     if ((rc = jkb__txn_begin(ix->store, 0, &e.txn, &ix->err)) != 0 ||
-        (rc = jkb__counts_read(e.txn, &counts)) != 0)
+        (rc = jkb__counts_read(e.txn, &counts)) != 0 ||
+        (rc = jkb__matcher_open(&e.m, e.txn, q)) != 0)
         goto out;
     e.n_docs = counts.docs;
     for (t = 0; t < JKB__NFIELDS; t++)
         e.avglen[t] = counts.docs ? (double)counts.field_tokens[t] / (double)counts.docs : 0;
-
-    /* 1. terms: a term no document holds empties the result */
     for (t = 0; t < q->n_terms; t++) {
-        uint64_t df;
-        if (q->terms[t].uniq != t)
-            continue;
-        jkb__postings_init(&e.it[t].block);
-        if ((rc = jkb__cursor_open(e.txn, JKB__T_POST, &e.it[t].cur)) != 0)
-            goto out;
-        rc = q->terms[t].match != JKB__MATCH_EXACT
-                 ? expand(&e, &e.it[t], &q->terms[t], &df)
-                 : lookup_term(&e, &q->terms[t], &e.it[t].tid, &df);
-        if (rc || df == 0)
-            goto out;
-        e.idf[t] = log(1 + ((double)e.n_docs - (double)df + 0.5) / ((double)df + 0.5));
+        double df = (double)e.m.df[t];
+        e.idf[t] = log(1 + ((double)e.n_docs - df + 0.5) / (df + 0.5));
     }
     e.max_bonus = max_bonus(&e);
 
-    /* 2-3. candidates and their order */
-    if ((rc = collect(&e)) != 0 || e.n_cands == 0)
+    /* 1-2. candidates and their order */
+    if ((rc = jkb__matcher_run(&e.m, &docs)) != 0 || docs.n == 0 ||
+        (rc = score_all(&e, &docs, present)) != 0)
         goto out;
     res->total = e.n_cands;
     if (grouped && (rc = count_groups(&e, &res->total)) != 0)
         goto out;
-    if ((rc = rank(&e, o->offset + o->limit, grouped, &n_scored)) != 0)
+    if ((rc = rank(&e, o->offset + o->limit, grouped, present, &n_scored)) != 0)
         goto out;
     /* the unscored rest goes back to doc order, for is_candidate() */
-    qsort(e.cands + n_scored, e.n_cands - n_scored, sizeof *e.cands, cmp_doc);
+    if (e.n_cands - n_scored > 1)
+        qsort(e.cands + n_scored, e.n_cands - n_scored, sizeof *e.cands, cmp_doc);
 
-    /* 4-5. the page: one hit per group when grouped */
+    /* 3-4. the page: one hit per group when grouped */
     res->hits = calloc(o->limit, sizeof *res->hits);
     if (res->hits == NULL) {
         rc = JKB_ENOMEM;
@@ -812,6 +637,7 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
     }
     for (i = 0, seen = 0; i < n_scored && seen < o->offset + o->limit; i++) {
         const cand *c = &e.cands[i];
+        hit_store *h;
         if (grouped && c->case_key) {
             size_t j;
             for (j = 0; j < i; j++)
@@ -822,20 +648,18 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         }
         if (seen++ < o->offset)
             continue;
-        rc = make_hit(&e, &res->hits[res->n], c, grouped, n_scored, &db, &norm);
-        res->n++;
-        if (rc)
+        h = &res->hits[res->n++];
+        if ((rc = make_hit(&e, h, c, grouped, n_scored, &db, &norm)) != 0 ||
+            (o->explain && (rc = explain(&e, h, c, present)) != 0))
             goto out;
     }
 out:
-    for (t = 0; e.it && t < q->n_terms; t++) {
-        jkb__cursor_close(e.it[t].cur);
-        jkb__postings_fin(&e.it[t].block);
-    }
+    jkb__matcher_close(&e.m);
     jkb__txn_abort(e.txn);
-    free(e.it);
+    jkb__dset_fin(&docs);
     free(e.idf);
     free(e.cands);
+    free(present);
     jkb__docbuf_fin(&db);
     jkb__norm_fin(&norm);
     return rc;
@@ -869,9 +693,10 @@ int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
     }
     res->total_exact = 1;
     rc = execute(ix, &q, &o, res);
-    /* Nothing holds every word: try each word as a prefix (Locke finds Locker), then inside
-       longer words (テツ finds キムテツ, which MeCab keeps whole). */
-    for (m = JKB__MATCH_PREFIX; rc == 0 && res->total == 0 && m <= JKB__MATCH_INFIX; m++) {
+    /* Nothing holds every word of a plain query: try each word as a prefix (Locke finds
+       Locker), then inside longer words (テツ finds キムテツ, which MeCab keeps whole). */
+    for (m = JKB__MATCH_PREFIX; q.plain && rc == 0 && res->total == 0 && m <= JKB__MATCH_INFIX;
+         m++) {
         jkb__query_relax(&q, m);
         rc = execute(ix, &q, &o, res);
     }

@@ -86,182 +86,254 @@ static size_t byte_at(const char *s, size_t len, size_t b, size_t cb, size_t c)
     return b;
 }
 
+/* Finds every match of the query's terms in body, in body order, with byte and code point
+   offsets into the original body; overlapping matches keep the one that starts first. */
+static int find_matches(finder *f, const jkb__dict *dict, const jkb__query *q, const char *body,
+                        size_t len, jkb__norm *norm)
+{
+    size_t i, j, b = 0, c = 0;
+    int rc;
+    memset(f, 0, sizeof *f);
+    if ((rc = jkb__normalize(norm, (const uint8_t *)body, len)) != 0)
+        return rc;
+    f->norm = norm;
+    for (i = 0; i < q->n_terms; i++) {
+        if (q->terms[i].uniq != i || q->terms[i].negated)
+            continue;
+        f->term = (uint32_t)i;
+        jkb__term_surfaces(dict, q->terms[i].term, q->terms[i].len, find_surface, f);
+    }
+    if (f->rc)
+        return f->rc;
+    if (f->n > 1)
+        qsort(f->m, f->n, sizeof *f->m, cmp_match);
+    for (i = 0, j = 0; i < f->n; i++) {
+        if (j > 0 && f->m[i].start < f->m[j - 1].end)
+            continue;
+        f->m[j++] = f->m[i];
+    }
+    f->n = j;
+    for (i = 0; i < f->n; i++) {
+        f->m[i].start = jkb__norm_src_start(norm, f->m[i].start);
+        f->m[i].end = jkb__norm_src_end(norm, f->m[i].end);
+        while (b < f->m[i].start) {
+            c += ((uint8_t)body[b] & 0xC0) != 0x80;
+            b++;
+        }
+        f->m[i].cstart = c;
+        f->m[i].cend = c + jkb__utf8_count((const uint8_t *)body + f->m[i].start,
+                                           f->m[i].end - f->m[i].start);
+    }
+    return 0;
+}
+
+static uint64_t term_bit(const match *m)
+{
+    return (uint64_t)1 << (m->term % 64);
+}
+
+/*
+ * The match that best starts a window of budget characters: the most distinct terms not in
+ * covered, then the most matches. Returns the number of new terms (0: none left to show).
+ */
+static int best_window(const finder *f, size_t budget, uint64_t covered, size_t *best)
+{
+    size_t i, k;
+    int best_new = 0, best_count = 0;
+    for (i = 0; i < f->n; i++) {
+        uint64_t seen = covered;
+        int fresh = 0, count = 0;
+        if (covered & term_bit(&f->m[i]))
+            continue; /* start at a term still to show */
+        for (k = i; k < f->n && f->m[k].cend - f->m[i].cstart <= budget; k++) {
+            fresh += !(seen & term_bit(&f->m[k]));
+            seen |= term_bit(&f->m[k]);
+            count++;
+        }
+        if (fresh > best_new || (fresh == best_new && count > best_count)) {
+            *best = i;
+            best_new = fresh;
+            best_count = count;
+        }
+    }
+    return best_new;
+}
+
+typedef struct window {
+    size_t cstart, cend; /* code points */
+    size_t bstart, bend; /* bytes */
+} window;
+
+/*
+ * A window of about budget characters around the matches from f->m[best]: from the start of
+ * the sentence holding the first match if it starts near, else a little before it; ended
+ * after the last sentence end that keeps the matches, if one is near the end.
+ */
+static window place(const char *body, size_t len, size_t n_chars, const finder *f, int has,
+                    size_t best, size_t budget)
+{
+    window w;
+    size_t k, j;
+    if (!has) {
+        w.cstart = 0;
+    } else {
+        size_t last = best, span, reach;
+        while (last + 1 < f->n && f->m[last + 1].cend - f->m[best].cstart <= budget)
+            last++;
+        span = f->m[last].cend - f->m[best].cstart;
+        reach = span < budget ? (budget - span) / 2 : 0;
+        if (reach > budget / 3)
+            reach = budget / 3;
+        if (reach > f->m[best].cstart)
+            reach = f->m[best].cstart;
+        w.cstart = f->m[best].cstart - reach;
+        j = byte_at(body, len, 0, 0, w.cstart);
+        for (k = w.cstart; k <= f->m[best].cstart; k++) {
+            if (j == 0 || is_sentence_end(body, j))
+                w.cstart = k;
+            j = byte_at(body, len, j, k, k + 1);
+        }
+    }
+    w.cend = w.cstart + budget < n_chars ? w.cstart + budget : n_chars;
+    w.bstart = byte_at(body, len, 0, 0, w.cstart);
+    w.bend = byte_at(body, len, w.bstart, w.cstart, w.cend);
+    if (w.cend < n_chars) {
+        size_t keep = has ? f->m[best].end : w.bstart, e;
+        for (k = has ? best : 0; has && k < f->n && f->m[k].cend <= w.cend; k++)
+            keep = f->m[k].end;
+        for (e = w.bend; e > keep && e > w.bstart; e--) {
+            if (((uint8_t)body[e] & 0xC0) != 0x80 && is_sentence_end(body, e) &&
+                jkb__utf8_count((const uint8_t *)body + w.bstart, e - w.bstart) >= budget / 2)
+                break;
+        }
+        if (e > keep && e > w.bstart) {
+            w.bend = e;
+            w.cend = w.cstart + jkb__utf8_count((const uint8_t *)body + w.bstart, e - w.bstart);
+        }
+    }
+    /* leading and trailing blanks and line breaks go */
+    while (w.bstart < w.bend && strchr(" \t\n", body[w.bstart]) != NULL) {
+        w.bstart++;
+        w.cstart++;
+    }
+    while (w.bend > w.bstart && strchr(" \t\n", body[w.bend - 1]) != NULL) {
+        w.bend--;
+        w.cend--;
+    }
+    return w;
+}
+
+static int cmp_window(const void *a, const void *b)
+{
+    const window *x = a, *y = b;
+    return (x->cstart > y->cstart) - (x->cstart < y->cstart);
+}
+
+/* Appends highlight [a, b) in code points, joining one that touches the previous (委託 + 先
+   read as one: 委託先). */
+static void add_highlight(jkb__snippet *out, uint32_t a, uint32_t b)
+{
+    size_t n = out->n_highlights;
+    if (n > 0 && out->highlights[2 * n - 2] + out->highlights[2 * n - 1] == a) {
+        out->highlights[2 * n - 1] += b - a;
+        return;
+    }
+    out->highlights[2 * n] = a;
+    out->highlights[2 * n + 1] = b - a;
+    out->n_highlights++;
+}
+
+/* Appends window w of body to text (runs of blanks as one space, "…" where it cuts) and
+   the highlights of the matches inside it; *cp counts the code points written so far. */
+static int emit_window(jkb__snippet *out, jkb__buf *text, size_t *cp, const char *body,
+                       size_t len, const window *w, const finder *f)
+{
+    size_t *at = malloc((w->cend - w->cstart + 1) * sizeof *at), i, k;
+    int rc = 0;
+    if (at == NULL)
+        return JKB_ENOMEM;
+    if (w->bstart > 0 && !is_sentence_end(body, w->bstart) &&
+        !(text->len >= 3 && memcmp(text->data + text->len - 3, "…", 3) == 0)) {
+        jkb__buf_put_str(&rc, text, "…");
+        (*cp)++;
+    }
+    for (i = w->bstart, k = 0; i < w->bend; k++) {
+        size_t clen = 1;
+        int blank = body[i] == '\n' || body[i] == '\t' || body[i] == '\r' || body[i] == ' ';
+        while (i + clen < w->bend && ((uint8_t)body[i + clen] & 0xC0) == 0x80)
+            clen++;
+        at[k] = *cp;
+        if (!blank) {
+            jkb__buf_put(&rc, text, body + i, clen);
+            (*cp)++;
+        } else if (text->len > 0 && text->data[text->len - 1] != ' ') {
+            jkb__buf_putc(&rc, text, ' ');
+            (*cp)++;
+        }
+        i += clen;
+    }
+    at[k] = *cp;
+    if (w->bend < len && !is_sentence_end(body, w->bend)) {
+        jkb__buf_put_str(&rc, text, "…");
+        (*cp)++;
+    }
+    for (i = 0; rc == 0 && i < f->n; i++)
+        if (f->m[i].cstart >= w->cstart && f->m[i].cend <= w->cend)
+            add_highlight(out, (uint32_t)at[f->m[i].cstart - w->cstart],
+                          (uint32_t)at[f->m[i].cend - w->cstart]);
+    free(at);
+    return rc;
+}
+
 int jkb__snippet_make(jkb__snippet *out, const jkb__dict *dict, const jkb__query *q,
                       const char *body, size_t len, jkb__norm *norm)
 {
     finder f;
-    size_t i, j, k, best = 0, n_chars, wstart, wend, bstart, bend, cp, *at;
-    int best_distinct = -1, best_count = -1, prefix, suffix;
-    jkb__buf out_text = JKB__BUF_INIT;
-    int rc = 0;
+    window w[JKB__SNIPPET_FRAGMENTS];
+    size_t starts[JKB__SNIPPET_FRAGMENTS], n_frag = 0, i, n_chars, cp = 0, budget;
+    uint64_t covered = 0;
+    jkb__buf text = JKB__BUF_INIT;
+    int rc;
 
     memset(out, 0, sizeof *out);
-    memset(&f, 0, sizeof f);
-    if ((rc = jkb__normalize(norm, (const uint8_t *)body, len)) != 0)
-        return rc;
-    f.norm = norm;
-    for (i = 0; i < q->n_terms; i++) {
-        if (q->terms[i].uniq != i)
-            continue;
-        f.term = (uint32_t)i;
-        jkb__term_surfaces(dict, q->terms[i].term, q->terms[i].len, find_surface, &f);
-    }
-    if (f.rc) {
-        free(f.m);
-        return f.rc;
-    }
-    /* In body order; overlapping matches keep the one that starts first (and is longest). */
-    if (f.n > 1)
-        qsort(f.m, f.n, sizeof *f.m, cmp_match);
-    for (i = 0, j = 0; i < f.n; i++) {
-        if (j > 0 && f.m[i].start < f.m[j - 1].end)
-            continue;
-        f.m[j++] = f.m[i];
-    }
-    f.n = j;
-    /* to original byte and code point offsets */
-    {
-        size_t b = 0, c = 0;
-        for (i = 0; i < f.n; i++) {
-            f.m[i].start = jkb__norm_src_start(norm, f.m[i].start);
-            f.m[i].end = jkb__norm_src_end(norm, f.m[i].end);
-            while (b < f.m[i].start) {
-                c += ((uint8_t)body[b] & 0xC0) != 0x80;
-                b++;
-            }
-            f.m[i].cstart = c;
-            f.m[i].cend = c + jkb__utf8_count((const uint8_t *)body + f.m[i].start,
-                                              f.m[i].end - f.m[i].start);
-        }
-    }
+    if ((rc = find_matches(&f, dict, q, body, len, norm)) != 0)
+        goto out;
     n_chars = jkb__utf8_count((const uint8_t *)body, len);
-
-    /* The best window starts at a match: most distinct terms, then most matches. */
-    for (i = 0; i < f.n; i++) {
-        uint64_t seen = 0;
-        int distinct = 0, count = 0;
-        for (k = i; k < f.n && f.m[k].cend - f.m[i].cstart <= JKB__SNIPPET_CHARS; k++) {
-            uint64_t bit = (uint64_t)1 << (f.m[k].term % 64);
-            distinct += !(seen & bit);
-            seen |= bit;
-            count++;
-        }
-        if (distinct > best_distinct || (distinct == best_distinct && count > best_count)) {
-            best = i;
-            best_distinct = distinct;
-            best_count = count;
-        }
+    /* The first fragment shows the most distinct terms; while terms that the body holds are
+       left out and far away, another fragment shows them, the fragments sharing the room. */
+    while (n_frag < JKB__SNIPPET_FRAGMENTS &&
+           best_window(&f, JKB__SNIPPET_CHARS / (n_frag + 1), covered, &starts[n_frag]) > 0) {
+        size_t k;
+        for (k = starts[n_frag]; k < f.n &&
+             f.m[k].cend - f.m[starts[n_frag]].cstart <= JKB__SNIPPET_CHARS / (n_frag + 1); k++)
+            covered |= term_bit(&f.m[k]);
+        n_frag++;
     }
-
-    /* Window in code points: from a sentence start shortly before the first match, or
-       centred on the matches; ended at the last sentence end after them, if any. */
-    if (f.n == 0) {
-        wstart = 0;
-    } else {
-        size_t last = best, span, reach, b;
-        while (last + 1 < f.n && f.m[last + 1].cend - f.m[best].cstart <= JKB__SNIPPET_CHARS)
-            last++;
-        span = f.m[last].cend - f.m[best].cstart;
-        reach = span < JKB__SNIPPET_CHARS ? (JKB__SNIPPET_CHARS - span) / 2 : 0;
-        if (reach > 40)
-            reach = 40;
-        if (reach > f.m[best].cstart)
-            reach = f.m[best].cstart;
-        wstart = f.m[best].cstart - reach;
-        /* start the sentence holding the first match, if it starts within reach */
-        b = byte_at(body, len, 0, 0, wstart);
-        for (k = wstart, j = b; k <= f.m[best].cstart; k++) {
-            if (j == 0 || is_sentence_end(body, j))
-                wstart = k;
-            j = byte_at(body, len, j, k, k + 1);
-        }
+    budget = JKB__SNIPPET_CHARS / (n_frag ? n_frag : 1);
+    for (i = 0; i < n_frag || i == 0; i++)
+        w[i] = place(body, len, n_chars, &f, n_frag > 0, n_frag ? starts[i] : 0, budget);
+    n_frag = n_frag ? n_frag : 1;
+    qsort(w, n_frag, sizeof *w, cmp_window);
+    out->highlights = malloc((2 * f.n + 2) * sizeof *out->highlights);
+    if (out->highlights == NULL) {
+        rc = JKB_ENOMEM;
+        goto out;
     }
-    wend = wstart + JKB__SNIPPET_CHARS < n_chars ? wstart + JKB__SNIPPET_CHARS : n_chars;
-    bstart = byte_at(body, len, 0, 0, wstart);
-    bend = byte_at(body, len, bstart, wstart, wend);
-    if (wend < n_chars) {
-        /* cut after the last sentence end that keeps the matches in the window */
-        size_t keep = f.n ? f.m[best].end : bstart, e;
-        for (k = f.n ? best : 0; k < f.n && f.m[k].cend <= wend; k++)
-            keep = f.m[k].end;
-        for (e = bend; e > keep && e > bstart; e--) {
-            if (((uint8_t)body[e] & 0xC0) != 0x80 && is_sentence_end(body, e) &&
-                jkb__utf8_count((const uint8_t *)body + bstart, e - bstart) >= JKB__SNIPPET_CHARS / 2)
-                break;
-        }
-        if (e > keep && e > bstart) {
-            bend = e;
-            wend = wstart + jkb__utf8_count((const uint8_t *)body + bstart, bend - bstart);
-        }
+    for (i = 0; i < n_frag && rc == 0; i++) {
+        if (i > 0 && w[i].cstart < w[i - 1].cend) /* overlapping fragments merge */
+            w[i].cstart = w[i - 1].cend, w[i].bstart = w[i - 1].bend;
+        if (w[i].bstart < w[i].bend)
+            rc = emit_window(out, &text, &cp, body, len, &w[i], &f);
     }
-    /* Leading and trailing blanks and line breaks go; inner ones become spaces. */
-    while (bstart < bend && (body[bstart] == '\n' || body[bstart] == ' ' || body[bstart] == '\t')) {
-        bstart++;
-        wstart++;
-    }
-    while (bend > bstart && (body[bend - 1] == '\n' || body[bend - 1] == ' ' || body[bend - 1] == '\t')) {
-        bend--;
-        wend--;
-    }
-    prefix = bstart > 0 && !is_sentence_end(body, bstart);
-    suffix = bend < len && !is_sentence_end(body, bend);
-    /* Runs of blanks and line breaks become one space; at[k] is where character wstart + k
-       of the body lands in the snippet. */
-    at = malloc((wend - wstart + 1) * sizeof *at);
-    if (at == NULL) {
-        free(f.m);
-        return JKB_ENOMEM;
-    }
-    if (prefix)
-        jkb__buf_put_str(&rc, &out_text, "…");
-    for (i = bstart, k = 0, cp = (size_t)prefix; i < bend; k++) {
-        size_t clen = 1;
-        int blank = body[i] == '\n' || body[i] == '\t' || body[i] == '\r' || body[i] == ' ';
-        while (i + clen < bend && ((uint8_t)body[i + clen] & 0xC0) == 0x80)
-            clen++;
-        at[k] = cp;
-        if (!blank) {
-            jkb__buf_put(&rc, &out_text, body + i, clen);
-            cp++;
-        } else if (out_text.len > 0 && out_text.data[out_text.len - 1] != ' ') {
-            jkb__buf_putc(&rc, &out_text, ' ');
-            cp++;
-        }
-        i += clen;
-    }
-    at[k] = cp;
-    if (suffix)
-        jkb__buf_put_str(&rc, &out_text, "…");
-    jkb__buf_terminate(&rc, &out_text);
-    if (rc == 0 && f.n) {
-        out->highlights = malloc(2 * f.n * sizeof *out->highlights);
-        if (out->highlights == NULL)
-            rc = JKB_ENOMEM;
-        for (i = 0; rc == 0 && i < f.n; i++) {
-            uint32_t a, b;
-            if (f.m[i].cstart < wstart || f.m[i].cend > wend)
-                continue;
-            a = (uint32_t)at[f.m[i].cstart - wstart];
-            b = (uint32_t)at[f.m[i].cend - wstart];
-            if (out->n_highlights > 0 && out->highlights[2 * out->n_highlights - 2] +
-                                             out->highlights[2 * out->n_highlights - 1] == a) {
-                /* 委託 + 先 read as one: 委託先 */
-                out->highlights[2 * out->n_highlights - 1] += b - a;
-                continue;
-            }
-            out->highlights[2 * out->n_highlights] = a;
-            out->highlights[2 * out->n_highlights + 1] = b - a;
-            out->n_highlights++;
-        }
-    }
-    free(at);
+    jkb__buf_terminate(&rc, &text);
+out:
     free(f.m);
     if (rc) {
-        jkb__buf_fin(&out_text);
+        jkb__buf_fin(&text);
         jkb__snippet_fin(out);
         return rc;
     }
-    out->text = (char *)out_text.data;
+    out->text = (char *)text.data;
     if (out->text == NULL && (out->text = calloc(1, 1)) == NULL)
         return JKB_ENOMEM;
     return 0;

@@ -1,7 +1,9 @@
 /*
  * Snippets: about JKB__SNIPPET_CHARS characters of a document's body around the passage that
  * holds the most distinct query terms (then the most matches), cut at sentence ends (。！？
- * and line breaks) where one is near, never inside a character.
+ * and line breaks) where one is near, never inside a character. When terms the body holds
+ * are too far from that passage, up to JKB__SNIPPET_FRAGMENTS fragments share the room,
+ * joined by "…".
  *
  * Matches are found without MeCab: the body is folded like text (normalize.h) and searched
  * for every surface form that folds to a query term (jkb__term_surfaces), then mapped back
@@ -18,6 +20,7 @@
 #include "query.h"
 
 #define JKB__SNIPPET_CHARS 120
+#define JKB__SNIPPET_FRAGMENTS 3
 
 typedef struct jkb__snippet {
     char *text;           /* malloc'd, NUL-terminated */

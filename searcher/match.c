@@ -1,0 +1,531 @@
+#include "match.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "index.h"
+
+#define EXPAND_TERMS 1024 /* terms a prefix or infix expands to, at most */
+
+/* ---- postings iterators ---- */
+
+/* Loads the block that may hold doc or the next one after it: 1, or 0 past the end. */
+static int piter_load(jkb__piter *it, uint32_t doc, int want_pos)
+{
+    uint8_t key[8];
+    jkb__val k, v;
+    int rc;
+    jkb__be32_put(key, it->tid);
+    jkb__be32_put(key + 4, doc);
+    rc = jkb__cursor_seek(it->cur, key, 8, &k, &v);
+    if (rc == JKB_ENOTFOUND || (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != it->tid))) {
+        it->loaded = 0;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if ((rc = jkb__block_decode(v.data, v.len, &it->block, want_pos)) != 0)
+        return rc;
+    it->loaded = 1;
+    it->has_pos = want_pos;
+    it->first = it->block.docs[0];
+    it->last = it->block.docs[it->block.n - 1];
+    it->i = 0;
+    return 1;
+}
+
+int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
+{
+    int rc;
+    if (it->mem) {
+        if (!it->loaded || doc > it->last)
+            return 0;
+        if (it->block.docs[it->i] > doc)
+            it->i = 0;
+    } else if (!it->loaded || doc < it->first || doc > it->last || (want_pos && !it->has_pos)) {
+        if ((rc = piter_load(it, doc, want_pos)) <= 0)
+            return rc;
+    } else if (it->block.docs[it->i] > doc) {
+        it->i = 0; /* back within the block: scoring visits documents in rank order */
+    }
+    while (it->i < it->block.n && it->block.docs[it->i] < doc)
+        it->i++;
+    if (it->i == it->block.n) /* cannot happen: last >= doc */
+        return JKB_ECORRUPT;
+    *at = it->block.docs[it->i];
+    return 1;
+}
+
+const uint32_t *jkb__piter_positions(const jkb__piter *it, unsigned f, uint32_t *n)
+{
+    const uint32_t *tf = it->block.tf + it->i * JKB__NFIELDS;
+    const uint32_t *p = it->block.pos + it->block.pos_off[it->i];
+    unsigned g;
+    for (g = 0; g < f; g++)
+        p += tf[g];
+    *n = tf[f];
+    return p;
+}
+
+/* ---- document sets ---- */
+
+void jkb__dset_fin(jkb__dset *s)
+{
+    free(s->d);
+    memset(s, 0, sizeof *s);
+}
+
+static int dset_push(jkb__dset *s, uint32_t doc)
+{
+    int rc = 0;
+    JKB__RESERVE(rc, s->d, s->cap, s->n);
+    if (rc == 0)
+        s->d[s->n++] = doc;
+    return rc;
+}
+
+/* a = a AND b */
+static void dset_and(jkb__dset *a, const jkb__dset *b)
+{
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->n && j < b->n) {
+        if (a->d[i] < b->d[j])
+            i++;
+        else if (a->d[i] > b->d[j])
+            j++;
+        else {
+            a->d[n++] = a->d[i];
+            i++;
+            j++;
+        }
+    }
+    a->n = n;
+}
+
+/* a = a AND NOT b */
+static void dset_minus(jkb__dset *a, const jkb__dset *b)
+{
+    size_t i, j = 0, n = 0;
+    for (i = 0; i < a->n; i++) {
+        while (j < b->n && b->d[j] < a->d[i])
+            j++;
+        if (j == b->n || b->d[j] != a->d[i])
+            a->d[n++] = a->d[i];
+    }
+    a->n = n;
+}
+
+/* a = a OR b */
+static int dset_or(jkb__dset *a, const jkb__dset *b)
+{
+    jkb__dset out = {NULL, 0, 0};
+    size_t i = 0, j = 0;
+    int rc = 0;
+    while (rc == 0 && (i < a->n || j < b->n)) {
+        if (j == b->n || (i < a->n && a->d[i] < b->d[j]))
+            rc = dset_push(&out, a->d[i++]);
+        else if (i == a->n || b->d[j] < a->d[i])
+            rc = dset_push(&out, b->d[j++]);
+        else {
+            rc = dset_push(&out, a->d[i++]);
+            j++;
+        }
+    }
+    if (rc) {
+        jkb__dset_fin(&out);
+        return rc;
+    }
+    jkb__dset_fin(a);
+    *a = out;
+    return 0;
+}
+
+/* ---- terms ---- */
+
+/* Finds an exact term's id and document frequency (0 when no document holds it). */
+static int lookup(jkb__txn *txn, const jkb__qterm *t, uint32_t *tid, uint64_t *df)
+{
+    jkb__val v;
+    const uint8_t *p;
+    uint8_t key[4];
+    int rc = jkb__get(txn, JKB__T_TERMS, t->term, t->len, &v);
+    *df = 0;
+    if (rc == JKB_ENOTFOUND)
+        return 0;
+    p = v.data;
+    if (rc || (rc = jkb__varint_get32(&p, v.data + v.len, tid)) != 0)
+        return rc;
+    jkb__be32_put(key, *tid);
+    rc = jkb__get(txn, JKB__T_TINFO, key, 4, &v);
+    if (rc == JKB_ENOTFOUND)
+        return 0;
+    p = v.data;
+    return rc ? rc : jkb__varint_get(&p, v.data + v.len, df);
+}
+
+/* Whether index term k meets query term t (a prefix or an infix). */
+static int meets(const jkb__qterm *t, const jkb__val *k)
+{
+    size_t i;
+    if (t->match == JKB__MATCH_PREFIX)
+        return k->len >= t->len && memcmp(k->data, t->term, t->len) == 0;
+    for (i = 0; i + t->len <= k->len; i++)
+        if (memcmp(k->data + i, t->term, t->len) == 0)
+            return 1;
+    return 0;
+}
+
+typedef struct union_doc {
+    uint32_t doc;
+    uint32_t tf[JKB__NFIELDS];
+} union_doc;
+
+static int cmp_union_doc(const void *a, const void *b)
+{
+    uint32_t x = ((const union_doc *)a)->doc, y = ((const union_doc *)b)->doc;
+    return (x > y) - (x < y);
+}
+
+/* Appends every posting of term tid (ids and frequencies) to all. */
+static int read_term(jkb__piter *it, uint32_t tid, union_doc **all, size_t *n, size_t *cap)
+{
+    uint8_t key[8];
+    jkb__val k, v;
+    size_t i;
+    int rc;
+    jkb__be32_put(key, tid);
+    jkb__be32_put(key + 4, 0);
+    for (rc = jkb__cursor_seek(it->cur, key, 8, &k, &v); rc == 0;
+         rc = jkb__cursor_next(it->cur, &k, &v)) {
+        if (k.len != 8 || jkb__be32_get(k.data) != tid)
+            break;
+        if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0)
+            return rc;
+        for (i = 0; i < it->block.n; i++) {
+            JKB__RESERVE(rc, *all, *cap, *n);
+            if (rc)
+                return rc;
+            (*all)[*n].doc = it->block.docs[i];
+            memcpy((*all)[*n].tf, it->block.tf + i * JKB__NFIELDS, sizeof (*all)[*n].tf);
+            (*n)++;
+        }
+    }
+    return rc == JKB_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * Expands a prefix or an infix into the union of the postings of the terms it meets (the
+ * EXPAND_TERMS first in key order), kept in memory in it->block: ids and summed frequencies,
+ * no positions. A prefix reads its range of the sorted term dictionary; an infix, tried only
+ * when nothing else matched, reads all of it.
+ */
+static int expand(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *df)
+{
+    jkb__cursor *tc = NULL;
+    jkb__val k, v;
+    union_doc *all = NULL;
+    size_t n = 0, cap = 0, i, n_terms = 0;
+    int rc;
+
+    *df = 0;
+    if ((rc = jkb__cursor_open(txn, JKB__T_TERMS, &tc)) != 0)
+        return rc;
+    rc = t->match == JKB__MATCH_PREFIX ? jkb__cursor_seek(tc, t->term, t->len, &k, &v)
+                                       : jkb__cursor_seek(tc, NULL, 0, &k, &v);
+    for (; rc == 0 && n_terms < EXPAND_TERMS; rc = jkb__cursor_next(tc, &k, &v)) {
+        const uint8_t *p = v.data;
+        uint32_t tid;
+        if (!meets(t, &k)) {
+            if (t->match == JKB__MATCH_PREFIX)
+                break; /* past the prefix's range */
+            continue;
+        }
+        n_terms++;
+        if ((rc = jkb__varint_get32(&p, v.data + v.len, &tid)) != 0 ||
+            (rc = read_term(it, tid, &all, &n, &cap)) != 0)
+            break;
+    }
+    jkb__cursor_close(tc);
+    if (rc == JKB_ENOTFOUND)
+        rc = 0;
+    if (rc == 0 && n > 1)
+        qsort(all, n, sizeof *all, cmp_union_doc);
+    jkb__postings_clear(&it->block);
+    for (i = 0; rc == 0 && i < n; i++) {
+        size_t f;
+        if (it->block.n == 0 || it->block.docs[it->block.n - 1] != all[i].doc)
+            jkb__postings_add_doc(&rc, &it->block, all[i].doc);
+        for (f = 0; rc == 0 && f < JKB__NFIELDS; f++)
+            it->block.tf[(it->block.n - 1) * JKB__NFIELDS + f] += all[i].tf[f];
+    }
+    free(all);
+    it->mem = 1;
+    it->loaded = rc == 0 && it->block.n > 0;
+    it->has_pos = 0;
+    it->i = 0;
+    if (it->loaded) {
+        it->first = it->block.docs[0];
+        it->last = it->block.docs[it->block.n - 1];
+        *df = it->block.n;
+    }
+    return rc;
+}
+
+int jkb__matcher_open(jkb__matcher *m, jkb__txn *txn, const jkb__query *q)
+{
+    size_t t;
+    int rc = 0;
+    memset(m, 0, sizeof *m);
+    m->txn = txn;
+    m->q = q;
+    m->it = calloc(q->n_terms + 1, sizeof *m->it);
+    m->df = calloc(q->n_terms + 1, sizeof *m->df);
+    if (m->it == NULL || m->df == NULL)
+        return JKB_ENOMEM;
+    for (t = 0; t < q->n_terms && rc == 0; t++) {
+        const jkb__qterm *qt = &q->terms[t];
+        if (qt->uniq != t)
+            continue;
+        jkb__postings_init(&m->it[t].block);
+        if ((rc = jkb__cursor_open(txn, JKB__T_POST, &m->it[t].cur)) != 0)
+            break;
+        rc = qt->match == JKB__MATCH_EXACT ? lookup(txn, qt, &m->it[t].tid, &m->df[t])
+                                           : expand(txn, &m->it[t], qt, &m->df[t]);
+    }
+    return rc;
+}
+
+void jkb__matcher_close(jkb__matcher *m)
+{
+    size_t t;
+    for (t = 0; m->it && t < m->q->n_terms; t++) {
+        jkb__cursor_close(m->it[t].cur);
+        jkb__postings_fin(&m->it[t].block);
+    }
+    free(m->it);
+    free(m->df);
+    jkb__dset_fin(&m->all);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- evaluating the tree ---- */
+
+/* The documents holding term t in one of its fields. */
+static int term_set(jkb__matcher *m, uint32_t t, jkb__dset *out)
+{
+    const jkb__qterm *qt = &m->q->terms[t];
+    jkb__piter *it = &m->it[qt->uniq];
+    uint32_t doc = 0, at;
+    int rc;
+    out->n = 0;
+    if (m->df[qt->uniq] == 0)
+        return 0;
+    while ((rc = jkb__piter_seek(it, doc, 0, &at)) > 0) {
+        unsigned f;
+        for (f = 0; f < JKB__NFIELDS; f++)
+            if ((qt->fields >> f & 1) && jkb__piter_tf(it, f))
+                break;
+        if (f < JKB__NFIELDS && (rc = dset_push(out, at)) != 0)
+            return rc;
+        if (at == UINT32_MAX)
+            break;
+        doc = at + 1;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* Whether the phrase's terms stand next to each other, in order, in one field of doc. */
+static int phrase_at(jkb__matcher *m, const jkb__qnode *node, uint32_t doc, int *found)
+{
+    const jkb__query *q = m->q;
+    const jkb__qterm *first = &q->terms[node->first];
+    uint32_t at, n0, i, k;
+    unsigned f;
+    int rc;
+    *found = 0;
+    for (i = 0; i < node->n; i++) {
+        jkb__piter *it = &m->it[q->terms[node->first + i].uniq];
+        if ((rc = jkb__piter_seek(it, doc, 1, &at)) < 0)
+            return rc;
+        if (rc == 0 || at != doc || it->mem)
+            return 0;
+    }
+    for (f = 0; f < JKB__NFIELDS && !*found; f++) {
+        const uint32_t *p0;
+        if (!(first->fields >> f & 1))
+            continue;
+        p0 = jkb__piter_positions(&m->it[first->uniq], f, &n0);
+        for (k = 0; k < n0 && !*found; k++) {
+            int all = 1;
+            for (i = 1; i < node->n && all; i++) {
+                const jkb__qterm *t = &q->terms[node->first + i];
+                uint32_t n, want = p0[k] + (t->qpos - first->qpos), j;
+                const uint32_t *p = jkb__piter_positions(&m->it[t->uniq], f, &n);
+                for (j = 0; j < n && p[j] < want; j++)
+                    ;
+                all = j < n && p[j] == want;
+            }
+            *found = all;
+        }
+    }
+    return 0;
+}
+
+/* Every document (for a NOT that stands alone), read once. */
+static int all_docs(jkb__matcher *m, const jkb__dset **out)
+{
+    jkb__cursor *c;
+    jkb__val k, v;
+    int rc;
+    if (!m->have_all) {
+        if ((rc = jkb__cursor_open(m->txn, JKB__T_COLS, &c)) != 0)
+            return rc;
+        for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v))
+            if (k.len == 4 && (rc = dset_push(&m->all, jkb__be32_get(k.data))) != 0)
+                break;
+        jkb__cursor_close(c);
+        if (rc != JKB_ENOTFOUND)
+            return rc;
+        m->have_all = 1;
+    }
+    *out = &m->all;
+    return 0;
+}
+
+static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out);
+
+/* The releases of a case: the cases table holds "case\0" + doc id keys. */
+static int case_set(jkb__matcher *m, const char *case_no, jkb__dset *out)
+{
+    jkb__cursor *c;
+    jkb__val k, v;
+    size_t len = strlen(case_no) + 1;
+    int rc;
+    if ((rc = jkb__cursor_open(m->txn, JKB__T_CASES, &c)) != 0)
+        return rc;
+    for (rc = jkb__cursor_seek(c, case_no, len, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v)) {
+        if (k.len != len + 4 || memcmp(k.data, case_no, len) != 0)
+            break;
+        if ((rc = dset_push(out, jkb__be32_get(k.data + len))) != 0)
+            break;
+    }
+    jkb__cursor_close(c);
+    return rc == JKB_ENOTFOUND ? 0 : rc;
+}
+
+static int date_set(jkb__matcher *m, int32_t lo, int32_t hi, jkb__dset *out)
+{
+    jkb__cursor *c;
+    jkb__val k, v;
+    int rc;
+    if ((rc = jkb__cursor_open(m->txn, JKB__T_COLS, &c)) != 0)
+        return rc;
+    for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v)) {
+        jkb__cols cols;
+        if (k.len != 4 || jkb__cols_decode(v.data, v.len, &cols) != 0) {
+            rc = JKB_ECORRUPT;
+            break;
+        }
+        if (cols.day != JKB__NO_DATE && cols.day >= lo && cols.day <= hi &&
+            (rc = dset_push(out, jkb__be32_get(k.data))) != 0)
+            break;
+    }
+    jkb__cursor_close(c);
+    return rc == JKB_ENOTFOUND ? 0 : rc;
+}
+
+/* ALL and ANY: kids under a NOT are subtracted (ALL) or taken as complements (ANY). */
+static int eval_group(jkb__matcher *m, const jkb__qnode *n, jkb__dset *out)
+{
+    jkb__dset kid = {NULL, 0, 0};
+    const jkb__dset *all;
+    uint32_t i;
+    int rc = 0, started = 0;
+    out->n = 0;
+    /* ALL: positive kids first, so that exclusions cut an existing set */
+    for (i = 0; i < n->n && rc == 0; i++) {
+        uint32_t k = m->q->kids[n->first + i];
+        int neg = m->q->nodes[k].kind == JKB__Q_NOT;
+        if (n->kind == JKB__Q_ALL && neg)
+            continue;
+        kid.n = 0;
+        if ((rc = eval(m, k, &kid)) != 0)
+            break;
+        if (n->kind == JKB__Q_ANY)
+            rc = dset_or(out, &kid);
+        else if (!started)
+            rc = dset_or(out, &kid);
+        else
+            dset_and(out, &kid);
+        started = 1;
+    }
+    for (i = 0; n->kind == JKB__Q_ALL && i < n->n && rc == 0; i++) {
+        uint32_t k = m->q->kids[n->first + i];
+        if (m->q->nodes[k].kind != JKB__Q_NOT)
+            continue;
+        if (!started) { /* only exclusions: from every document */
+            if ((rc = all_docs(m, &all)) != 0 || (rc = dset_or(out, all)) != 0)
+                break;
+            started = 1;
+        }
+        kid.n = 0;
+        if ((rc = eval(m, m->q->kids[m->q->nodes[k].first], &kid)) == 0)
+            dset_minus(out, &kid);
+    }
+    jkb__dset_fin(&kid);
+    return rc;
+}
+
+static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
+{
+    const jkb__qnode *n = &m->q->nodes[node];
+    jkb__dset tmp = {NULL, 0, 0};
+    const jkb__dset *all;
+    uint32_t i;
+    int rc = 0;
+
+    out->n = 0;
+    switch (n->kind) {
+    case JKB__Q_ALL:
+    case JKB__Q_ANY:
+        return eval_group(m, n, out);
+    case JKB__Q_NOT: /* standing alone (in an ANY): every document but these */
+        if ((rc = eval(m, m->q->kids[n->first], &tmp)) == 0 && (rc = all_docs(m, &all)) == 0 &&
+            (rc = dset_or(out, all)) == 0)
+            dset_minus(out, &tmp);
+        break;
+    case JKB__Q_WORD:
+    case JKB__Q_PHRASE:
+        for (i = 0; i < n->n && rc == 0; i++) {
+            if (i == 0) {
+                rc = term_set(m, n->first, out);
+            } else if ((rc = term_set(m, n->first + i, &tmp)) == 0) {
+                dset_and(out, &tmp);
+            }
+        }
+        if (rc == 0 && n->kind == JKB__Q_PHRASE && n->n > 1) {
+            size_t j, kept = 0;
+            for (j = 0; j < out->n && rc == 0; j++) {
+                int found;
+                if ((rc = phrase_at(m, n, out->d[j], &found)) == 0 && found)
+                    out->d[kept++] = out->d[j];
+            }
+            out->n = kept;
+        }
+        break;
+    case JKB__Q_CASE:
+        rc = case_set(m, n->case_no, out);
+        break;
+    case JKB__Q_DATE:
+        rc = date_set(m, n->day_lo, n->day_hi, out);
+        break;
+    }
+    jkb__dset_fin(&tmp);
+    return rc;
+}
+
+int jkb__matcher_run(jkb__matcher *m, jkb__dset *out)
+{
+    return eval(m, m->q->root, out);
+}

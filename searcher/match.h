@@ -1,0 +1,75 @@
+/*
+ * Matching: which documents a parsed query finds.
+ *
+ * Each distinct query term gets a postings iterator: an exact term reads its stored blocks
+ * (one cursor seek lands on the block that may hold a document: keys are (term id, last doc
+ * id)); a prefix or infix term is expanded once into the in-memory union of the postings of
+ * the terms it meets. The query tree is then evaluated bottom-up over sorted document-id
+ * sets: a word intersects its terms' sets (restricted to its fields), a phrase also checks
+ * positions, OR unites, NOT and "-" subtract, a case filter reads the cases table, a date
+ * filter the columns.
+ */
+#ifndef JKB_SEARCHER_MATCH_H
+#define JKB_SEARCHER_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "postings.h"
+#include "query.h"
+#include "store.h"
+
+typedef struct jkb__piter {
+    jkb__cursor *cur;
+    uint32_t tid;
+    jkb__postings block; /* the decoded block, or a prefix's whole union */
+    size_t i;            /* the current document in block */
+    int loaded;
+    int has_pos;
+    uint32_t first;      /* doc range of the loaded block */
+    uint32_t last;
+    int mem;             /* block holds an expansion, not one stored block */
+} jkb__piter;
+
+/* A sorted set of document ids. */
+typedef struct jkb__dset {
+    uint32_t *d;
+    size_t n;
+    size_t cap;
+} jkb__dset;
+
+typedef struct jkb__matcher {
+    jkb__txn *txn;
+    const jkb__query *q;
+    jkb__piter *it;  /* per term; only the first of each distinct term (uniq) is used */
+    uint64_t *df;    /* per term, likewise: documents holding it */
+    jkb__dset all;   /* every document, read only when a NOT needs it */
+    int have_all;
+} jkb__matcher;
+
+/* Looks up every distinct term (and expands prefixes and infixes). */
+int jkb__matcher_open(jkb__matcher *m, jkb__txn *txn, const jkb__query *q);
+void jkb__matcher_close(jkb__matcher *m);
+
+/* The documents the whole query finds, into out (replacing its content). */
+int jkb__matcher_run(jkb__matcher *m, jkb__dset *out);
+
+void jkb__dset_fin(jkb__dset *s);
+
+/*
+ * Moves to the first document >= doc: 1 with *at set, 0 past the end, or an error. With
+ * want_pos the current block has its positions decoded. Documents may be asked for in any
+ * order, forward seeks being the cheap ones.
+ */
+int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at);
+
+/* The positions in field f of the document the iterator stands on (needs want_pos). */
+const uint32_t *jkb__piter_positions(const jkb__piter *it, unsigned f, uint32_t *n);
+
+/* Frequency in field f of the document the iterator stands on. */
+static inline uint32_t jkb__piter_tf(const jkb__piter *it, unsigned f)
+{
+    return it->block.tf[it->i * JKB__NFIELDS + f];
+}
+
+#endif
