@@ -504,7 +504,8 @@ static int cmd_suggest(global *g, int argc, char **argv)
 static int cmd_delete(global *g, int argc, char **argv)
 {
     jkb_index *ix;
-    int i, rc, status, missing = 0;
+    json_t *deleted = json_array(), *missing = json_array();
+    int i, rc, status;
     if (argc < 2)
         return usage_error(g, "delete needs at least one ID");
     if ((status = open_index(g, &ix, 1)) != EXIT_OK)
@@ -513,18 +514,34 @@ static int cmd_delete(global *g, int argc, char **argv)
         rc = jkb_index_delete(ix, argv[i]);
         if (rc == JKB_ENOTFOUND) {
             cli_error(g->json, "not_found", "%s", jkb_index_errmsg(ix));
-            missing = 1;
+            json_array_append_new(missing, json_string(argv[i]));
         } else if (rc) {
             cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
-            jkb_index_close(ix);
-            return EXIT_INDEX;
+            status = EXIT_INDEX;
+            goto out;
+        } else {
+            json_array_append_new(deleted, json_string(argv[i]));
         }
     }
-    rc = jkb_index_commit(ix);
-    if (rc)
+    if ((rc = jkb_index_commit(ix)) != 0) {
         cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        status = EXIT_INDEX;
+        goto out;
+    }
+    if (g->json) {
+        json_t *o = json_pack("{s:O,s:O}", "deleted", deleted, "missing", missing);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        printf("deleted %zu document%s\n", json_array_size(deleted),
+               json_array_size(deleted) == 1 ? "" : "s");
+    }
+    status = json_array_size(missing) ? EXIT_NOTFOUND : EXIT_OK;
+out:
+    json_decref(deleted);
+    json_decref(missing);
     jkb_index_close(ix);
-    return rc ? EXIT_INDEX : missing ? EXIT_NOTFOUND : EXIT_OK;
+    return status;
 }
 
 static int cmd_show(global *g, int argc, char **argv)

@@ -64,8 +64,8 @@ check "missing input" 1 $? "missing.txt" "$tmp/out"
 # show, delete
 "$jikenbo" -d "$db" show --json j1 >"$tmp/out" 2>&1
 check "show json" 0 $? '"case_ref":""' "$tmp/out"
-"$jikenbo" -d "$db" delete j1 j3 >"$tmp/out" 2>&1
-check "delete" 0 $?
+"$jikenbo" -d "$db" delete --json j1 j3 >"$tmp/out" 2>&1
+check "delete" 0 $? '"deleted":\["j1","j3"\]' "$tmp/out"
 "$jikenbo" -d "$db" show --json j1 >"$tmp/out" 2>&1
 check "deleted is gone" 4 $? '"code":"not_found"' "$tmp/out"
 "$jikenbo" -d "$db" delete no-such-id >"$tmp/out" 2>&1
