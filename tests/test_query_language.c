@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "helpers.h"
+#include "postings.h"
 
 static char *dir;
 static jkb_index *ix;
@@ -212,6 +213,29 @@ static void test_explain_adds_up(void **state)
     }
 }
 
+/* Field weights are the caller's: with the title weighted 0, titles add nothing. */
+static void test_weights(void **state)
+{
+    jkb_search_options o = JKB_SEARCH_OPTIONS_INIT;
+    jkb_results *r;
+    size_t i, j;
+    (void)state;
+    need_sample();
+    o.explain = 1;
+    o.no_group = 1;
+    o.limit = 50;
+    o.weights[JKB__FIELD_TITLE] = 0;
+    o.weights[JKB__FIELD_BODY] = 1;
+    assert_int_equal(jkb_search(ix, "ドメイン", &o, &r), 0);
+    assert_true(jkb_results_count(r) >= 2);
+    for (i = 0; i < jkb_results_count(r); i++) {
+        const jkb_hit *h = jkb_results_hit(r, i);
+        for (j = 0; j < h->n_explain; j++)
+            assert_true(h->explain[j].field[JKB__FIELD_TITLE] == 0);
+    }
+    jkb_results_free(r);
+}
+
 /* Paging through results with offset visits every hit exactly once. */
 static void test_paging(void **state)
 {
@@ -250,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_operators_and_filters),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_explain_adds_up),
+        cmocka_unit_test(test_weights),
         cmocka_unit_test(test_paging),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
