@@ -95,7 +95,7 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
         for (i = 0; i < tmp->n; i++) {
             uint8_t dk[4];
             jkb__be32_put(dk, tmp->docs[i]);
-            if (jkb__get(t, JKB__T_DOCS, dk, 4, &dv) != 0) {
+            if (jkb__get(t, JKB__T_COLS, dk, 4, &dv) != 0) {
                 rc = CORRUPT("term %u lists doc %u, which is not stored", tid, tmp->docs[i]);
                 break;
             }
@@ -137,8 +137,7 @@ static int check_docs(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64_t *
             goto out;
         }
         doc_id = jkb__be32_get(k.data);
-        if (jkb__get(t, JKB__T_DOCS, k.data, 4, &x) != 0 ||
-            jkb__doc_decode(&db, x.data, x.len, &doc) != 0) {
+        if (jkb__docs_read(ix, t, jkb__be32_get(k.data), &db, &doc) != 0) {
             rc = CORRUPT("doc %u has terms but no readable stored document", doc_id);
             goto out;
         }
@@ -206,9 +205,10 @@ int jkb_index_check(jkb_index *ix)
         (rc = jkb__store_table_stat(t, JKB__T_COLS, &cols)) != 0 ||
         (rc = jkb__store_table_stat(t, JKB__T_IDS, &ids)) != 0)
         goto out;
-    if (counts.docs != n_docs || docs.entries != n_docs || cols.entries != n_docs ||
+    if (counts.docs != n_docs || docs.entries < n_docs || cols.entries != n_docs ||
         ids.entries != n_docs) {
-        rc = CORRUPT("document count %llu, term lists %llu, stored %llu, columns %llu, ids %llu",
+        rc = CORRUPT("document count %llu, term lists %llu, stored chunks %llu, columns %llu, "
+                     "ids %llu",
                      (unsigned long long)counts.docs, (unsigned long long)n_docs,
                      (unsigned long long)docs.entries, (unsigned long long)cols.entries,
                      (unsigned long long)ids.entries);

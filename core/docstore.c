@@ -7,6 +7,7 @@
 
 #define METHOD_STORED 0
 #define METHOD_ZLIB 1
+#define METHOD_ZDICT 2
 #define N_FIXED 9
 
 /* Records larger than this are not inflated: the cap bounds memory on corrupt input. */
@@ -14,6 +15,7 @@
 
 void jkb__docbuf_fin(jkb__docbuf *db)
 {
+    jkb__buf_fin(&db->rec);
     jkb__buf_fin(&db->raw);
     free(db->fields);
     memset(db, 0, sizeof *db);
@@ -24,14 +26,10 @@ static void put_cstr(int *rc, jkb__buf *b, const char *s)
     jkb__buf_put(rc, b, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
-int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc)
+void jkb__doc_serialize(int *rc, jkb__buf *out, const jkb_doc *doc)
 {
-    jkb__buf raw = JKB__BUF_INIT;
     const char *fixed[N_FIXED];
-    int rc = 0;
     size_t i;
-    uLongf zlen;
-
     fixed[0] = doc->id;
     fixed[1] = doc->case_no;
     fixed[2] = doc->title;
@@ -41,39 +39,109 @@ int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc)
     fixed[6] = doc->body;
     fixed[7] = doc->url;
     fixed[8] = doc->source_ref;
-    jkb__buf_put_varint(&rc, &raw, doc->n_fields);
+    jkb__buf_put_varint(rc, out, doc->n_fields);
     for (i = 0; i < N_FIXED; i++)
-        put_cstr(&rc, &raw, fixed[i]);
+        put_cstr(rc, out, fixed[i]);
     for (i = 0; i < doc->n_fields; i++) {
-        put_cstr(&rc, &raw, doc->fields[i].name);
-        put_cstr(&rc, &raw, doc->fields[i].value);
+        put_cstr(rc, out, doc->fields[i].name);
+        put_cstr(rc, out, doc->fields[i].value);
     }
-    if (rc == 0 && raw.len > UINT_MAX / 2)
-        rc = JKB_EINVAL;
-    if (rc)
-        goto out;
+}
 
-    zlen = compressBound((uLong)raw.len);
-    jkb__buf_reserve(&rc, out, 1 + JKB__VARINT_MAX + zlen);
+int jkb__doc_compress(jkb__buf *out, const uint8_t *raw, size_t len, const uint8_t *dict,
+                      size_t dict_len)
+{
+    z_stream zs;
+    size_t head, bound;
+    int rc = 0, zrc;
+
+    if (len > UINT_MAX / 2)
+        return JKB_EINVAL;
+    bound = compressBound((uLong)len);
+    jkb__buf_reserve(&rc, out, 1 + JKB__VARINT_MAX + (bound > len ? bound : len));
     if (rc)
-        goto out;
-    {
-        size_t head = out->len;
-        uint8_t *dst;
-        out->data[out->len++] = METHOD_ZLIB;
-        jkb__buf_put_varint(&rc, out, raw.len);
-        dst = out->data + out->len;
-        if (compress2(dst, &zlen, raw.data, (uLong)raw.len, 6) == Z_OK && zlen < raw.len) {
-            out->len += zlen;
-        } else {
-            out->data[head] = METHOD_STORED;
-            memcpy(dst, raw.data, raw.len);
-            out->len += raw.len;
-        }
+        return rc;
+    head = out->len;
+    out->data[out->len++] = dict_len ? METHOD_ZDICT : METHOD_ZLIB;
+    jkb__buf_put_varint(&rc, out, len);
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit(&zs, 6) != Z_OK)
+        return JKB_ENOMEM;
+    if (dict_len && deflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK) {
+        deflateEnd(&zs);
+        return JKB_ENOMEM;
     }
-out:
+    zs.next_in = (Bytef *)(uintptr_t)raw;
+    zs.avail_in = (uInt)len;
+    zs.next_out = out->data + out->len;
+    zs.avail_out = (uInt)bound;
+    zrc = deflate(&zs, Z_FINISH);
+    if (zrc == Z_STREAM_END && zs.total_out < len) {
+        out->len += zs.total_out;
+    } else { /* it does not shrink: stored as it is */
+        out->data[head] = METHOD_STORED;
+        memcpy(out->data + out->len, raw, len);
+        out->len += len;
+    }
+    deflateEnd(&zs);
+    return 0;
+}
+
+int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc)
+{
+    jkb__buf raw = JKB__BUF_INIT;
+    int rc = 0;
+    jkb__doc_serialize(&rc, &raw, doc);
+    if (rc == 0)
+        rc = jkb__doc_compress(out, raw.data, raw.len, NULL, 0);
     jkb__buf_fin(&raw);
     return rc;
+}
+
+void jkb__zdict_sample(int *rc, jkb__buf *out, const uint8_t *raw, size_t len, size_t take)
+{
+    const uint8_t *p = raw, *end = raw + len;
+    uint64_t extra;
+    size_t n;
+    int skip;
+    /* from the title on: the id and case number that come first share little */
+    if (jkb__varint_get(&p, end, &extra) == 0) {
+        for (skip = 0; skip < 2 && p < end; skip++) {
+            const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
+            p = nul ? nul + 1 : end;
+        }
+        raw = p;
+        len = (size_t)(end - p);
+    }
+    n = len < take ? len : take;
+    if (out->len + n > JKB__ZDICT_MAX)
+        n = out->len < JKB__ZDICT_MAX ? JKB__ZDICT_MAX - out->len : 0;
+    jkb__buf_put(rc, out, raw, n);
+}
+
+/* Inflates src into raw (raw_len bytes), with dict when the stream asks for it. */
+static int inflate_record(uint8_t *raw, size_t raw_len, const uint8_t *src, size_t len,
+                          const uint8_t *dict, size_t dict_len)
+{
+    z_stream zs;
+    int zrc;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit(&zs) != Z_OK)
+        return JKB_ENOMEM;
+    zs.next_in = (Bytef *)(uintptr_t)src;
+    zs.avail_in = (uInt)len;
+    zs.next_out = raw;
+    zs.avail_out = (uInt)raw_len;
+    zrc = inflate(&zs, Z_FINISH);
+    if (zrc == Z_NEED_DICT) {
+        if (dict_len == 0 || inflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK) {
+            inflateEnd(&zs);
+            return JKB_ECORRUPT;
+        }
+        zrc = inflate(&zs, Z_FINISH);
+    }
+    inflateEnd(&zs);
+    return zrc == Z_STREAM_END && zs.total_out == raw_len && zs.avail_in == 0 ? 0 : JKB_ECORRUPT;
 }
 
 /* Takes the next NUL-terminated string at *p, or NULL when none ends before end. */
@@ -86,7 +154,8 @@ static const char *take(const char **p, const char *end)
     return s;
 }
 
-int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const jkb_doc **out)
+int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
+                    size_t dict_len, const jkb_doc **out)
 {
     const uint8_t *p = src + 1, *end = src + len;
     uint64_t raw_len, n_extra;
@@ -96,8 +165,8 @@ int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const jkb_d
     int rc = 0;
     size_t i;
 
-    if (len < 2 || (src[0] != METHOD_STORED && src[0] != METHOD_ZLIB) ||
-        jkb__varint_get(&p, end, &raw_len) || raw_len > RAW_MAX)
+    if (len < 2 || src[0] > METHOD_ZDICT || jkb__varint_get(&p, end, &raw_len) ||
+        raw_len > RAW_MAX || (len > UINT_MAX))
         return JKB_ECORRUPT;
     db->raw.len = 0;
     if (src[0] == METHOD_STORED) {
@@ -105,12 +174,13 @@ int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const jkb_d
             return JKB_ECORRUPT;
         jkb__buf_put(&rc, &db->raw, p, (size_t)raw_len);
     } else {
-        uLongf dlen = (uLongf)raw_len;
         jkb__buf_reserve(&rc, &db->raw, (size_t)raw_len);
         if (rc)
             return rc;
-        if (uncompress(db->raw.data, &dlen, p, (uLong)(end - p)) != Z_OK || dlen != raw_len)
-            return JKB_ECORRUPT;
+        if ((rc = inflate_record(db->raw.data, (size_t)raw_len, p, (size_t)(end - p),
+                                 src[0] == METHOD_ZDICT ? dict : NULL,
+                                 src[0] == METHOD_ZDICT ? dict_len : 0)) != 0)
+            return rc;
         db->raw.len = (size_t)raw_len;
     }
     if (rc)

@@ -1,11 +1,14 @@
 /*
- * Stored documents: every field of a jkb_doc in one record, compressed with zlib.
+ * Stored documents: every field of a jkb_doc in one record, compressed with zlib; the only
+ * file that sees zlib's deflate and inflate.
  *
- * Record bytes:  method (1 byte: 0 stored as is, 1 zlib), varint raw length, payload.
+ * Record bytes:  method (1 byte: 0 stored as is, 1 zlib, 2 zlib with the index's preset
+ *                dictionary), varint raw length, payload.
  * Raw payload:   varint number of extra fields E, then 9 + 2E NUL-terminated strings: id,
  *                case, title, org, label, date, body, url, source_ref, then E name/value pairs.
- * Compression is skipped when it does not shrink the record. The only file that sees zlib's
- * deflate and inflate.
+ * Compression is skipped when it does not shrink the record. The preset dictionary (up to 32
+ * KiB, kept in meta "zdict") is sampled from the first documents of an index: releases share
+ * much of their wording, and one record alone is too short for zlib to learn it.
  */
 #ifndef JKB_CORE_DOCSTORE_H
 #define JKB_CORE_DOCSTORE_H
@@ -16,8 +19,11 @@
 #include "buf.h"
 #include "jikenbo.h"
 
+#define JKB__ZDICT_MAX 32768
+
 /* Decoded documents point into this buffer; reuse it across decodes. */
 typedef struct jkb__docbuf {
+    jkb__buf rec; /* a record read in chunks */
     jkb__buf raw;
     jkb_field *fields;
     size_t fields_cap;
@@ -26,13 +32,27 @@ typedef struct jkb__docbuf {
 
 void jkb__docbuf_fin(jkb__docbuf *db);
 
-/* Encodes doc as a record appended to out. JKB_ENOMEM or JKB_EIO (zlib). */
+/* The raw payload of doc, appended to out. Sticky rc. */
+void jkb__doc_serialize(int *rc, jkb__buf *out, const jkb_doc *doc);
+
+/* Compresses a raw payload into a record appended to out, with the preset dictionary when
+   dict_len > 0. JKB_ENOMEM, or JKB_EINVAL for a payload of 2 GiB or more. */
+int jkb__doc_compress(jkb__buf *out, const uint8_t *raw, size_t len, const uint8_t *dict,
+                      size_t dict_len);
+
+/* serialize + compress without a dictionary. */
 int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc);
 
 /*
  * Decodes a record into db; *out points at db->doc, valid until the next decode into db.
- * JKB_ECORRUPT for a malformed record.
+ * dict is the index's preset dictionary (needed by method 2). JKB_ECORRUPT for a malformed
+ * record.
  */
-int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const jkb_doc **out);
+int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
+                    size_t dict_len, const jkb_doc **out);
+
+/* Samples up to take bytes of a raw payload, from its title on, into a preset dictionary
+   (out), which stops growing at JKB__ZDICT_MAX. Sticky rc. */
+void jkb__zdict_sample(int *rc, jkb__buf *out, const uint8_t *raw, size_t len, size_t take);
 
 #endif

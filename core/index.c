@@ -11,6 +11,95 @@
 #define META_ANALYZER "analyzer"
 #define META_COUNTS "counts"
 
+static void docs_key(uint8_t *k, uint32_t doc, unsigned chunk)
+{
+    jkb__be32_put(k, doc);
+    k[4] = (uint8_t)(chunk >> 8);
+    k[5] = (uint8_t)chunk;
+}
+
+int jkb__docs_put(jkb__txn *t, uint32_t doc, const uint8_t *rec, size_t len)
+{
+    uint8_t key[6];
+    size_t off;
+    unsigned chunk = 0;
+    int rc = 0;
+    if ((len + JKB__CHUNK - 1) / JKB__CHUNK > 0xFFFF)
+        return JKB_EINVAL;
+    for (off = 0; rc == 0 && (off < len || off == 0); off += JKB__CHUNK, chunk++) {
+        size_t n = len - off < JKB__CHUNK ? len - off : JKB__CHUNK;
+        docs_key(key, doc, chunk);
+        rc = jkb__put(t, JKB__T_DOCS, key, sizeof key, rec + off, n);
+        if (len == 0)
+            break;
+    }
+    return rc;
+}
+
+int jkb__docs_del(jkb__txn *t, uint32_t doc)
+{
+    uint8_t key[6];
+    unsigned chunk;
+    int rc = 0;
+    for (chunk = 0; rc == 0; chunk++) {
+        docs_key(key, doc, chunk);
+        rc = jkb__del(t, JKB__T_DOCS, key, sizeof key);
+    }
+    return rc == JKB_ENOTFOUND && chunk > 1 ? 0 : rc;
+}
+
+int jkb__docs_read(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db,
+                   const jkb_doc **out)
+{
+    uint8_t key[6];
+    jkb__val k, v;
+    jkb__cursor *c;
+    const uint8_t *rec;
+    size_t len;
+    int rc;
+    docs_key(key, doc, 0);
+    if ((rc = jkb__get(t, JKB__T_DOCS, key, sizeof key, &v)) != 0)
+        return rc;
+    rec = v.data;
+    len = v.len;
+    if (v.len == JKB__CHUNK) { /* more chunks may follow: gather them */
+        db->rec.len = 0;
+        if ((rc = jkb__cursor_open(t, JKB__T_DOCS, &c)) != 0)
+            return rc;
+        for (rc = jkb__cursor_seek(c, key, sizeof key, &k, &v); rc == 0;
+             rc = jkb__cursor_next(c, &k, &v)) {
+            if (k.len != sizeof key || memcmp(k.data, key, 4) != 0)
+                break;
+            jkb__buf_put(&rc, &db->rec, v.data, v.len);
+        }
+        jkb__cursor_close(c);
+        if (rc && rc != JKB_ENOTFOUND)
+            return rc;
+        rec = db->rec.data;
+        len = db->rec.len;
+    }
+    if (rec[0] == 2 && (rc = jkb__zdict_load(ix, t)) != 0) /* method 2: the dictionary */
+        return rc;
+    return jkb__doc_decode(db, rec, len, ix->zdict.data, ix->zdict.len, out);
+}
+
+int jkb__zdict_load(jkb_index *ix, jkb__txn *t)
+{
+    jkb__val v;
+    int rc = 0;
+    if (ix->zdict_loaded)
+        return 0;
+    rc = jkb__get(t, JKB__T_META, JKB__META_ZDICT, strlen(JKB__META_ZDICT), &v);
+    ix->zdict.len = 0;
+    if (rc == JKB_ENOTFOUND)
+        return 0; /* none yet: records are compressed without one */
+    if (rc)
+        return rc;
+    jkb__buf_put(&rc, &ix->zdict, v.data, v.len);
+    ix->zdict_loaded = rc == 0;
+    return rc;
+}
+
 int jkb__counts_read(jkb__txn *t, jkb__counts *out)
 {
     jkb__val v;
@@ -245,6 +334,7 @@ void jkb_index_close(jkb_index *ix)
     if (ix->batch_free)
         ix->batch_free(ix->batch);
     jkb__docbuf_fin(&ix->docbuf);
+    jkb__buf_fin(&ix->zdict);
     jkb__store_close(ix->store);
     jkb__analyzer_free(ix->analyzer);
     jkb__dict_close(ix->dict);
@@ -315,10 +405,11 @@ int jkb_index_get(jkb_index *ix, const char *id, const jkb_doc **out)
     rc = jkb__get(t, JKB__T_IDS, id, strlen(id), &v);
     if (rc == 0 && v.len != 4)
         rc = JKB_ECORRUPT;
-    if (rc == 0)
-        rc = jkb__get(t, JKB__T_DOCS, v.data, 4, &v);
-    if (rc == 0)
-        rc = jkb__doc_decode(&ix->docbuf, v.data, v.len, out);
+    if (rc == 0) {
+        rc = jkb__docs_read(ix, t, jkb__be32_get(v.data), &ix->docbuf, out);
+        if (rc == JKB_ENOTFOUND)
+            rc = JKB_ECORRUPT; /* the id leads nowhere */
+    }
     jkb__txn_abort(t);
     if (rc == JKB_ENOTFOUND)
         return jkb__err_set(&ix->err, rc, "no document with id %s", id);
@@ -383,10 +474,7 @@ int jkb_index_case(jkb_index *ix, const char *case_no, jkb_doc_fn fn, void *payl
     qsort(list, n, sizeof *list, cmp_case_entry);
     for (i = 0; i < n && rc == 0; i++) {
         const jkb_doc *doc;
-        uint8_t key[4];
-        jkb__be32_put(key, list[i].doc);
-        if ((rc = jkb__get(t, JKB__T_DOCS, key, 4, &v)) != 0 ||
-            (rc = jkb__doc_decode(&ix->docbuf, v.data, v.len, &doc)) != 0)
+        if ((rc = jkb__docs_read(ix, t, list[i].doc, &ix->docbuf, &doc)) != 0)
             break;
         rc = fn(doc, payload);
     }

@@ -115,6 +115,35 @@ static int flush(jkb__norm *n, chunk *ch)
     return 0;
 }
 
+/* Whether the character at src[i..len) would join the one before it (a combining mark,
+   or something that decomposes into one, such as ﾞ). */
+static int joins_previous(const uint8_t *src, size_t i, size_t len)
+{
+    uint32_t c;
+    utf8proc_int32_t dec[CHUNK_MAX];
+    utf8proc_ssize_t nd;
+    if (i >= len || src[i] < 0x80)
+        return 0;
+    if (jkb__utf8_decode(src + i, len - i, &c) == 0 || is_plain_cjk(c))
+        return 0;
+    nd = utf8proc_decompose_char((utf8proc_int32_t)c, dec, CHUNK_MAX,
+                                 UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, NULL);
+    return nd > 0 && utf8proc_get_property(dec[0])->combining_class != 0;
+}
+
+/* Length of a character at src[i] that folds to itself (printable ASCII other than capitals,
+   common kana and kanji), or 0. */
+static size_t plain_char(const uint8_t *src, size_t i, size_t len)
+{
+    uint32_t c;
+    if (src[i] < 0x80)
+        return (src[i] >= 0x20 && src[i] < 0x7F && !(src[i] >= 'A' && src[i] <= 'Z')) ||
+               src[i] == '\n';
+    if (src[i] < 0xE3 || src[i] > 0xE9 || len - i < 3)
+        return 0;
+    return jkb__utf8_decode(src + i, len - i, &c) == 3 && is_plain_cjk(c) ? 3 : 0;
+}
+
 int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
 {
     chunk ch;
@@ -138,6 +167,31 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
         utf8proc_int32_t dec[CHUNK_MAX];
         utf8proc_ssize_t nd;
 
+        /* Most text folds to itself: copy a run of it at once. Only its last character can
+           be joined by a combining mark that follows; that one takes the slow path. */
+        if ((clen = plain_char(src, i, len)) != 0) {
+            size_t j = i + clen, last = i, k;
+            while (j < len && (clen = plain_char(src, j, len)) != 0) {
+                last = j;
+                j += clen;
+            }
+            if (joins_previous(src, j, len))
+                j = last;
+            if (j > i) {
+                if (flush(n, &ch))
+                    return JKB_ENOMEM;
+                jkb__buf_reserve(&rc, &n->text, j - i);
+                if (rc || ensure_map(n, n->text.len + (j - i) + 1))
+                    return JKB_ENOMEM;
+                memcpy(n->text.data + n->text.len, src + i, j - i);
+                for (k = i; k < j; k++) /* a character's bytes all map to its start */
+                    n->map[n->text.len + (k - i)] =
+                        (src[k] & 0xC0) == 0x80 ? n->map[n->text.len + (k - i) - 1] : (uint32_t)k;
+                n->text.len += j - i;
+                i = j;
+                continue;
+            }
+        }
         if (src[i] < 0x80) {
             c = src[i];
             clen = 1;

@@ -127,6 +127,11 @@ void jkb__postings_remove(jkb__postings *p, size_t i)
 
 /* ---- the varint codec ---- */
 
+/* Frequencies: a document with one field and a frequency below SMALL_TF takes one byte,
+   field * SMALL_TF + tf; any other takes MULTI + mask, then one varint per field present. */
+#define SMALL_TF 16
+#define MULTI (SMALL_TF * JKB__NFIELDS)
+
 void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n)
 {
     jkb__buf ids = JKB__BUF_INIT, freqs = JKB__BUF_INIT;
@@ -139,13 +144,20 @@ void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t fr
         jkb__buf_put_varint(rc, &ids, i == from ? p->docs[i] : p->docs[i] - prev);
         prev = p->docs[i];
         for (f = 0; f < JKB__NFIELDS; f++) {
-            mask |= (tf[f] != 0) << f;
+            mask |= (uint32_t)(tf[f] != 0) << f;
             sum += tf[f];
         }
-        jkb__buf_put_varint(rc, &freqs, mask);
-        for (f = 0; f < JKB__NFIELDS; f++)
-            if (tf[f])
-                jkb__buf_put_varint(rc, &freqs, tf[f]);
+        if ((mask & (mask - 1)) == 0 && sum < SMALL_TF) {
+            /* one field, a small frequency: one byte */
+            for (f = 0; !(mask >> f & 1); f++)
+                ;
+            jkb__buf_putc(rc, &freqs, (uint8_t)(f * SMALL_TF + sum));
+        } else {
+            jkb__buf_put_varint(rc, &freqs, MULTI + mask);
+            for (f = 0; f < JKB__NFIELDS; f++)
+                if (tf[f])
+                    jkb__buf_put_varint(rc, &freqs, tf[f]);
+        }
         if (sum > max_tf)
             max_tf = sum;
     }
@@ -216,10 +228,19 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
             return JKB_ECORRUPT;
         doc = i == 0 ? v : doc + v;
         p->docs[i] = doc;
-        if (jkb__varint_get32(&fs, fend, &mask) || mask == 0 || mask >> JKB__NFIELDS)
+        if (jkb__varint_get32(&fs, fend, &mask))
+            return JKB_ECORRUPT;
+        memset(tf, 0, JKB__NFIELDS * sizeof *tf);
+        if (mask < MULTI) { /* one field, a small frequency */
+            if (mask % SMALL_TF == 0)
+                return JKB_ECORRUPT;
+            tf[mask / SMALL_TF] = mask % SMALL_TF;
+            continue;
+        }
+        mask -= MULTI;
+        if (mask == 0 || mask >> JKB__NFIELDS)
             return JKB_ECORRUPT;
         for (f = 0; f < JKB__NFIELDS; f++) {
-            tf[f] = 0;
             if ((mask >> f & 1) && (jkb__varint_get32(&fs, fend, &tf[f]) || tf[f] == 0))
                 return JKB_ECORRUPT;
         }

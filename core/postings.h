@@ -17,9 +17,11 @@
  * The streams are separate so that a query can decode ids alone, and frequencies without
  * positions. The codec behind the streams is swappable: a block names its own codec.
  *
- * The varint codec (id 1): ids as the first id then gaps (each > 0); frequencies as a
- * varint bit mask of the fields present then one varint per present field; positions per
- * field as the first position then gaps (each >= 0). All varints are LEB128.
+ * The varint codec (id 1): ids as the first id then gaps (each > 0); frequencies per document
+ * as one byte field * 16 + tf when the term is in one field fewer than 16 times (most
+ * postings), else the varint 64 + bit mask of the fields present then one varint per present
+ * field; positions per field as the first position then gaps (each >= 0). All varints are
+ * LEB128.
  */
 #ifndef JKB_CORE_POSTINGS_H
 #define JKB_CORE_POSTINGS_H

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,18 @@ struct jkb__store {
     char *path;
 };
 
+/* Keys longer than this are never appended (LMDB's own limit is 511). */
+#define APPEND_KEY_MAX 512
+
 struct jkb__txn {
     jkb__store *store;
     MDB_txn *txn;
+    /* The largest key of each table as far as this transaction knows (at least as large as
+       the real one): a put beyond it appends, which fills LMDB's pages instead of splitting
+       them half empty. */
+    uint8_t last[JKB__NTABLES][APPEND_KEY_MAX];
+    size_t last_len[JKB__NTABLES];
+    unsigned char last_known[JKB__NTABLES];
 };
 
 struct jkb__cursor {
@@ -178,12 +188,14 @@ uint64_t jkb__store_file_bytes(jkb__store *s)
 
 int jkb__txn_begin(jkb__store *s, int write, jkb__txn **out, jkb__err *err)
 {
-    jkb__txn *t = malloc(sizeof *t);
+    jkb__txn *t = malloc(write ? sizeof *t : offsetof(jkb__txn, last));
     int mrc;
     *out = NULL;
     if (t == NULL)
         return JKB_ENOMEM;
     t->store = s;
+    if (write)
+        memset(t->last_known, 0, sizeof t->last_known);
     mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (mrc == MDB_MAP_RESIZED) {
         /* Another process grew the map: adopt its size. */
@@ -225,11 +237,46 @@ int jkb__get(jkb__txn *t, jkb__table tb, const void *key, size_t klen, jkb__val 
     return 0;
 }
 
+/* Whether key sorts after the table's last key (learning that key first). */
+static int after_last(jkb__txn *t, jkb__table tb, const void *key, size_t klen)
+{
+    size_t n;
+    int c;
+    if (!t->last_known[tb]) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        t->last_len[tb] = 0;
+        if (mdb_cursor_open(t->txn, t->store->dbi[tb], &cur) != 0)
+            return 0;
+        if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) {
+            if (k.mv_size > APPEND_KEY_MAX) {
+                mdb_cursor_close(cur);
+                return 0;
+            }
+            memcpy(t->last[tb], k.mv_data, k.mv_size);
+            t->last_len[tb] = k.mv_size;
+        }
+        mdb_cursor_close(cur);
+        t->last_known[tb] = 1;
+        if (t->last_len[tb] == 0)
+            return klen <= APPEND_KEY_MAX; /* an empty table */
+    }
+    n = klen < t->last_len[tb] ? klen : t->last_len[tb];
+    c = memcmp(key, t->last[tb], n);
+    return klen <= APPEND_KEY_MAX && (c > 0 || (c == 0 && klen > t->last_len[tb]));
+}
+
 int jkb__put(jkb__txn *t, jkb__table tb, const void *key, size_t klen, const void *val,
              size_t vlen)
 {
     MDB_val k = {klen, (void *)(uintptr_t)key}, v = {vlen, (void *)(uintptr_t)val};
-    return map_error(mdb_put(t->txn, t->store->dbi[tb], &k, &v, 0));
+    int append = after_last(t, tb, key, klen), mrc;
+    mrc = mdb_put(t->txn, t->store->dbi[tb], &k, &v, append ? MDB_APPEND : 0);
+    if (mrc == 0 && append) {
+        memcpy(t->last[tb], key, klen);
+        t->last_len[tb] = klen;
+    }
+    return map_error(mrc);
 }
 
 int jkb__del(jkb__txn *t, jkb__table tb, const void *key, size_t klen)

@@ -9,11 +9,14 @@
  *           "analyzer" -> the analyzer fingerprint the index was built with
  *           "counts"   -> varints: next doc id, next term id, documents, then per field the
  *                         total token count (for the average field length of BM25)
+ *           "zdict"    -> the preset zlib dictionary of stored documents, made once
  *   terms   term bytes (folded, at most 128 bytes) -> varint term id. Sorted by bytes, so a
  *           prefix is a range. A term whose documents were all deleted keeps its id.
  *   tinfo   term id (4) -> varint document frequency; absent when it is 0
  *   post    term id (4) + last doc id of the block (4) -> a postings block (postings.h)
- *   docs    doc id (4) -> the stored document, zlib-compressed (docstore.h)
+ *   docs    doc id (4) + chunk number (2) -> up to 512 bytes of the stored document,
+ *           zlib-compressed (docstore.h): small values pack leaf pages well, where records
+ *           of 1-4 KiB would leave them, or overflow pages, half empty
  *   cols    doc id (4) -> fixed columns, little-endian: int32 date as days since 1970-01-01
  *           (INT32_MIN when unknown), uint32 case key (index.h: jkb__case_key), then uint32
  *           token count per field
@@ -21,6 +24,8 @@
  *   cases   case number + 0x00 + doc id (4) -> empty
  *   dterms  doc id (4) -> varint count, then the document's term ids ascending as gaps
  *
+ * Fields, in the order of per-field arrays: title, label (logo caption), body, org.
+ * Keys arriving in order are appended (MDB_APPEND), which keeps pages full.
  * Internal doc ids only grow and are never reused. Every change happens in one write
  * transaction, so a reader sees a batch of documents entirely or not at all.
  */
@@ -32,7 +37,7 @@
 
 #include "error.h"
 
-#define JKB__FORMAT_VERSION 1
+#define JKB__FORMAT_VERSION 2
 
 typedef enum jkb__table {
     JKB__T_META,

@@ -36,7 +36,7 @@ typedef struct pending {
     int dropped;       /* replaced by a later add of the same id in this batch */
     uint32_t local;    /* batch-local doc number of an add */
     char *case_no;
-    jkb__buf record;   /* the stored document */
+    jkb__buf record;   /* the stored document's raw payload, compressed at commit */
     jkb__cols cols;
     uint32_t *terms;   /* entry indexes of the document's terms */
     size_t n_terms;
@@ -253,7 +253,8 @@ int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
         rc = JKB_ENOMEM;
         goto fail;
     }
-    if ((rc = jkb__doc_encode(&p->record, doc)) != 0)
+    jkb__doc_serialize(&rc, &p->record, doc);
+    if (rc)
         goto fail;
 
     ctx.b = b;
@@ -381,7 +382,7 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
 }
 
 /* Removes stored document doc and everything that refers to it. */
-static int remove_doc(jkb__txn *t, jkb__counts *counts, uint32_t doc)
+static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, uint32_t doc)
 {
     uint8_t k[4];
     jkb__val v;
@@ -425,8 +426,7 @@ static int remove_doc(jkb__txn *t, jkb__counts *counts, uint32_t doc)
     for (f = 0; f < JKB__NFIELDS; f++)
         counts->field_tokens[f] -= counts->field_tokens[f] < cols.len[f] ? counts->field_tokens[f]
                                                                          : cols.len[f];
-    if ((rc = jkb__get(t, JKB__T_DOCS, k, 4, &v)) != 0 ||
-        (rc = jkb__doc_decode(&db, v.data, v.len, &stored)) != 0)
+    if ((rc = jkb__docs_read(ix, t, doc, &db, &stored)) != 0)
         goto out;
     if ((rc = jkb__del(t, JKB__T_IDS, stored->id, strlen(stored->id))) != 0)
         goto out;
@@ -436,7 +436,7 @@ static int remove_doc(jkb__txn *t, jkb__counts *counts, uint32_t doc)
         if (rc || (rc = jkb__del(t, JKB__T_CASES, ckey.data, ckey.len)) != 0)
             goto out;
     }
-    if ((rc = jkb__del(t, JKB__T_DOCS, k, 4)) != 0 || (rc = jkb__del(t, JKB__T_COLS, k, 4)) != 0 ||
+    if ((rc = jkb__docs_del(t, doc)) != 0 || (rc = jkb__del(t, JKB__T_COLS, k, 4)) != 0 ||
         (rc = jkb__del(t, JKB__T_DTERMS, k, 4)) != 0)
         goto out;
     counts->docs--;
@@ -534,8 +534,8 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /* Writes one added document's record, columns, id, case entry and term list. */
-static int write_doc(jkb__txn *t, const jkb__batch *b, const pending *p, uint32_t doc,
-                     uint32_t *tids)
+static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pending *p,
+                     uint32_t doc, uint32_t *tids)
 {
     uint8_t k[4], cols[JKB__COLS_BYTES];
     jkb__buf buf = JKB__BUF_INIT;
@@ -554,8 +554,13 @@ static int write_doc(jkb__txn *t, const jkb__batch *b, const pending *p, uint32_
     jkb__cols_encode(cols, &p->cols);
     if (rc == 0)
         rc = jkb__put(t, JKB__T_COLS, k, 4, cols, sizeof cols);
-    if (rc == 0)
-        rc = jkb__put(t, JKB__T_DOCS, k, 4, p->record.data, p->record.len);
+    if (rc == 0) {
+        buf.len = 0;
+        rc = jkb__doc_compress(&buf, p->record.data, p->record.len, ix->zdict.data,
+                               ix->zdict.len);
+        if (rc == 0)
+            rc = jkb__docs_put(t, doc, buf.data, buf.len);
+    }
     if (rc == 0)
         rc = jkb__put(t, JKB__T_IDS, b->arena.data + p->id_off, p->id_len, k, 4);
     if (rc == 0 && p->case_no) {
@@ -569,7 +574,36 @@ static int write_doc(jkb__txn *t, const jkb__batch *b, const pending *p, uint32_
     return rc;
 }
 
-static int write_batch(jkb__txn *t, jkb__batch *b)
+/* Makes the preset dictionary of stored documents from this batch once the index reaches
+   ZDICT_DOCS documents: a sample of each document's start, every few documents. Documents
+   stored before then are compressed without it. */
+#define ZDICT_DOCS 64
+#define ZDICT_TAKE 256
+static int make_zdict(jkb_index *ix, jkb__txn *t, const jkb__batch *b, uint64_t docs)
+{
+    size_t i, every, n_adds = 0;
+    int rc;
+    if ((rc = jkb__zdict_load(ix, t)) != 0 || ix->zdict_loaded || docs + b->n_local < ZDICT_DOCS)
+        return rc;
+    for (i = 0; i < b->n_docs; i++)
+        n_adds += !b->docs[i].is_delete && !b->docs[i].dropped;
+    every = n_adds * ZDICT_TAKE / JKB__ZDICT_MAX + 1;
+    ix->zdict.len = 0;
+    for (i = 0, n_adds = 0; i < b->n_docs && rc == 0 && ix->zdict.len < JKB__ZDICT_MAX; i++) {
+        const pending *p = &b->docs[i];
+        if (p->is_delete || p->dropped || n_adds++ % every != 0)
+            continue;
+        jkb__zdict_sample(&rc, &ix->zdict, p->record.data, p->record.len, ZDICT_TAKE);
+    }
+    if (rc == 0)
+        rc = jkb__put(t, JKB__T_META, JKB__META_ZDICT, strlen(JKB__META_ZDICT), ix->zdict.data,
+                      ix->zdict.len);
+    /* only once the transaction commits is it the index's */
+    ix->zdict_loaded = 0;
+    return rc;
+}
+
+static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
 {
     jkb__counts counts;
     jkb__postings merged;
@@ -592,7 +626,7 @@ static int write_batch(jkb__txn *t, jkb__batch *b)
             continue;
         if (rc == 0 && v.len != 4)
             rc = JKB_ECORRUPT;
-        if (rc || (rc = remove_doc(t, &counts, jkb__be32_get(v.data))) != 0)
+        if (rc || (rc = remove_doc(ix, t, &counts, jkb__be32_get(v.data))) != 0)
             goto out;
     }
 
@@ -627,6 +661,8 @@ static int write_batch(jkb__txn *t, jkb__batch *b)
     for (i = 0; i < b->n_docs; i++)
         if (b->docs[i].n_terms > max_terms)
             max_terms = b->docs[i].n_terms;
+    if ((rc = make_zdict(ix, t, b, counts.docs)) != 0)
+        goto out;
     tids = malloc((max_terms + 1) * sizeof *tids);
     if (tids == NULL) {
         rc = JKB_ENOMEM;
@@ -636,7 +672,7 @@ static int write_batch(jkb__txn *t, jkb__batch *b)
         const pending *p = &b->docs[i];
         if (p->is_delete || p->dropped)
             continue;
-        if ((rc = write_doc(t, b, p, base + p->local, tids)) != 0)
+        if ((rc = write_doc(ix, t, b, p, base + p->local, tids)) != 0)
             goto out;
         counts.docs++;
         for (f = 0; f < JKB__NFIELDS; f++)
@@ -662,9 +698,11 @@ int jkb_index_commit(jkb_index *ix)
         jkb__txn *t;
         if ((rc = jkb__txn_begin(ix->store, 1, &t, &ix->err)) != 0)
             break;
-        rc = write_batch(t, b);
+        rc = write_batch(ix, t, b);
         if (rc == 0) {
             rc = jkb__txn_commit(t, &ix->err);
+            /* a dictionary made by this batch is the index's now; otherwise read it again */
+            ix->zdict_loaded = rc == 0 && ix->zdict.len > 0;
             if (rc != JKB__EMAPFULL)
                 break;
         } else {

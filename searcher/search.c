@@ -420,13 +420,8 @@ static char *dup_str(const char *s, int *rc)
 
 static int read_doc(exec *e, uint32_t doc, jkb__docbuf *db, const jkb_doc **out)
 {
-    uint8_t key[4];
-    jkb__val v;
-    int rc;
-    jkb__be32_put(key, doc);
-    if ((rc = jkb__get(e->txn, JKB__T_DOCS, key, 4, &v)) != 0)
-        return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
-    return jkb__doc_decode(db, v.data, v.len, out);
+    int rc = jkb__docs_read(e->ix, e->txn, doc, db, out);
+    return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
 }
 
 typedef struct rel_tmp {

@@ -14,7 +14,7 @@ static void test_round_trip(void **state)
     (void)state;
     memset(&db, 0, sizeof db);
     assert_int_equal(jkb__doc_encode(&rec, &doc), 0);
-    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, &back), 0);
+    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, NULL, 0, &back), 0);
     assert_string_equal(back->id, doc.id);
     assert_string_equal(back->case_no, doc.case_no);
     assert_string_equal(back->title, doc.title);
@@ -49,13 +49,13 @@ static void test_compresses(void **state)
     assert_int_equal(jkb__doc_encode(&rec, &doc), 0);
     assert_true(rec.len < 5000);
     assert_int_equal(rec.data[0], 1);
-    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, &back), 0);
+    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, NULL, 0, &back), 0);
     assert_string_equal(back->body, body);
     rec.len = 0;
     doc.body = "x";
     assert_int_equal(jkb__doc_encode(&rec, &doc), 0);
     assert_int_equal(rec.data[0], 0);
-    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, &back), 0);
+    assert_int_equal(jkb__doc_decode(&db, rec.data, rec.len, NULL, 0, &back), 0);
     assert_string_equal(back->body, "x");
     free(body);
     jkb__buf_fin(&rec);
@@ -76,7 +76,7 @@ static void test_corrupt(void **state)
     for (len = 0; len < rec.len; len++) {
         uint8_t *cut = malloc(len ? len : 1);
         memcpy(cut, rec.data, len);
-        assert_int_equal(jkb__doc_decode(&db, cut, len, &back), JKB_ECORRUPT);
+        assert_int_equal(jkb__doc_decode(&db, cut, len, NULL, 0, &back), JKB_ECORRUPT);
         free(cut);
     }
     for (i = 0; i < rec.len; i++) {
@@ -84,16 +84,46 @@ static void test_corrupt(void **state)
         int r;
         memcpy(bad, rec.data, rec.len);
         bad[i] ^= 0x5A;
-        r = jkb__doc_decode(&db, bad, rec.len, &back);
+        r = jkb__doc_decode(&db, bad, rec.len, NULL, 0, &back);
         assert_true(r == 0 || r == JKB_ECORRUPT);
         free(bad);
     }
     {
         /* a raw length that promises gigabytes is refused before allocating */
         static const uint8_t huge[] = {1, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x78, 0x9c};
-        assert_int_equal(jkb__doc_decode(&db, huge, sizeof huge, &back), JKB_ECORRUPT);
+        assert_int_equal(jkb__doc_decode(&db, huge, sizeof huge, NULL, 0, &back), JKB_ECORRUPT);
     }
     jkb__buf_fin(&rec);
+    jkb__docbuf_fin(&db);
+}
+
+/* A preset dictionary shrinks records that share its wording, and is needed to read them. */
+static void test_preset_dictionary(void **state)
+{
+    static const char body[] = "不正アクセスにより個人情報が漏えいした可能性があります。"
+                               "お客様にはご迷惑をおかけし深くお詫び申し上げます。";
+    jkb_doc doc = {"d1", "", "お知らせ", "", "", "", body, "", "", NULL, 0};
+    jkb__buf raw = JKB__BUF_INIT, plain = JKB__BUF_INIT, with = JKB__BUF_INIT,
+             dict = JKB__BUF_INIT;
+    jkb__docbuf db;
+    const jkb_doc *back;
+    int rc = 0;
+    (void)state;
+    memset(&db, 0, sizeof db);
+    jkb__doc_serialize(&rc, &raw, &doc);
+    jkb__zdict_sample(&rc, &dict, (const uint8_t *)body, sizeof body - 1, 4096);
+    assert_int_equal(rc, 0);
+    assert_int_equal(jkb__doc_compress(&plain, raw.data, raw.len, NULL, 0), 0);
+    assert_int_equal(jkb__doc_compress(&with, raw.data, raw.len, dict.data, dict.len), 0);
+    assert_true(with.len < plain.len / 2);
+    assert_int_equal(jkb__doc_decode(&db, with.data, with.len, dict.data, dict.len, &back), 0);
+    assert_string_equal(back->body, body);
+    /* without the dictionary the record cannot be read: an error, not a crash */
+    assert_int_equal(jkb__doc_decode(&db, with.data, with.len, NULL, 0, &back), JKB_ECORRUPT);
+    jkb__buf_fin(&raw);
+    jkb__buf_fin(&plain);
+    jkb__buf_fin(&with);
+    jkb__buf_fin(&dict);
     jkb__docbuf_fin(&db);
 }
 
@@ -103,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_compresses),
         cmocka_unit_test(test_corrupt),
+        cmocka_unit_test(test_preset_dictionary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

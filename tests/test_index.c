@@ -216,6 +216,45 @@ static void test_many_blocks(void **state)
     free(path);
 }
 
+/* A record far larger than a chunk is stored in pieces, read back whole, deleted whole. */
+static void test_large_record(void **state)
+{
+    char *path = fresh_path("large.db");
+    jkb_index *ix;
+    size_t n = 60000, i;
+    char *body = malloc(n * 3 + 1);
+    uint32_t x = 12345;
+    jkb_doc d;
+    const jkb_doc *got;
+    jkb_stats st;
+    (void)state;
+    need_dictionary();
+    for (i = 0; i < n; i++) { /* kanji that zlib cannot shrink much */
+        uint32_t c = 0x4E00 + (x = x * 1103515245u + 12345u) % 20000;
+        body[3 * i] = (char)(0xE0 | c >> 12);
+        body[3 * i + 1] = (char)(0x80 | (c >> 6 & 0x3F));
+        body[3 * i + 2] = (char)(0x80 | (c & 0x3F));
+    }
+    body[3 * n] = 0;
+    d = make_doc("big", "", "大きな文書", body);
+    ix = open_rw(path);
+    assert_int_equal(jkb_index_add(ix, &d), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(jkb_index_stats(ix, &st), 0);
+    assert_true(st.tables[JKB__T_DOCS].entries > 50); /* in chunks */
+    assert_int_equal(jkb_index_get(ix, "big", &got), 0);
+    assert_string_equal(got->body, body);
+    check(ix);
+    assert_int_equal(jkb_index_delete(ix, "big"), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(jkb_index_stats(ix, &st), 0);
+    assert_int_equal(st.tables[JKB__T_DOCS].entries, 0);
+    check(ix);
+    jkb_index_close(ix);
+    free(body);
+    free(path);
+}
+
 static void test_bad_documents(void **state)
 {
     char *path = fresh_path("bad.db");
@@ -285,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_add_replace_delete),
         cmocka_unit_test(test_same_id_in_batch),
         cmocka_unit_test(test_many_blocks),
+        cmocka_unit_test(test_large_record),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_version_and_analyzer),
     };
