@@ -22,8 +22,11 @@ static const char usage_text[] =
     "usage: jikenbo [-d DIR] COMMAND [OPTIONS] [ARGS]\n"
     "\n"
     "commands:\n"
-    "  index [--format auto|casebook|jsonl] [--strict] [--max-doc-bytes N] FILE...\n"
-    "                      add or replace the documents of each FILE (- for stdin; .gz is read)\n"
+    "  index [--format auto|casebook|jsonl] [--strict] [--max-doc-bytes N] [--threads N]\n"
+    "        [--memory MB] FILE...\n"
+    "                      add or replace the documents of each FILE (- for stdin; .gz is read);\n"
+    "                      analysis on N threads (default: one per core); a commit each time\n"
+    "                      the buffered changes reach MB megabytes (default 512)\n"
     "  delete ID...        delete documents\n"
     "  search [-n N] [--offset N] [--no-group] [--complete] [--explain]\n"
     "         [--weights title=3,label=1.5,body=1,org=1] [--batch FILE] QUERY...\n"
@@ -50,6 +53,8 @@ static double now_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+static int parse_count(const char *s, size_t *out);
 
 static int usage_error(const global *g, const char *msg)
 {
@@ -166,6 +171,8 @@ static int cmd_index(global *g, int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"strict", no_argument, NULL, 's'},
         {"max-doc-bytes", required_argument, NULL, 'm'},
+        {"threads", required_argument, NULL, 't'},
+        {"memory", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     jkb_format format = JKB_FORMAT_AUTO;
@@ -199,12 +206,30 @@ static int cmd_index(global *g, int argc, char **argv)
             max_doc_bytes = (size_t)v;
             break;
         }
+        case 't': {
+            size_t n;
+            if (parse_count(optarg, &n) || n < 1 || n > 64)
+                return usage_error(g, "--threads takes a number from 1 to 64");
+            g->opts.threads = (unsigned)n;
+            break;
+        }
+        case 'M': {
+            size_t mb;
+            if (parse_count(optarg, &mb) || mb < 16 || mb > 1000000)
+                return usage_error(g, "--memory takes megabytes, 16 or more");
+            g->opts.batch_bytes = mb << 20;
+            break;
+        }
         default:
             return usage_error(g, "unknown option to index");
         }
     }
     if (optind >= argc)
         return usage_error(g, "index needs at least one FILE");
+    if (g->opts.threads == 0) { /* by default, one analysis thread per core */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        g->opts.threads = cores > 1 ? (unsigned)(cores > 64 ? 64 : cores) : 1;
+    }
 
     if (strict)
         g->opts.batch_bytes = SIZE_MAX; /* one transaction for the whole run */

@@ -19,7 +19,7 @@
 #include "buf.h"
 #include "jikenbo.h"
 
-#define JKB__ZDICT_MAX 32768
+#define JKB__ZDICT_MAX 16384
 
 /* Decoded documents point into this buffer; reuse it across decodes. */
 typedef struct jkb__docbuf {

@@ -332,7 +332,7 @@ void jkb_index_close(jkb_index *ix)
     if (ix == NULL)
         return;
     if (ix->batch_free)
-        ix->batch_free(ix->batch);
+        ix->batch_free(ix);
     jkb__docbuf_fin(&ix->docbuf);
     jkb__buf_fin(&ix->zdict);
     jkb__store_close(ix->store);

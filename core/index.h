@@ -28,9 +28,11 @@ struct jkb_index {
     jkb__analyzer *analyzer;
     jkb__docbuf docbuf; /* holds the document jkb_index_get() returned */
     jkb__buf zdict;     /* the preset dictionary of stored documents, once read or made */
-    int zdict_loaded;
+    int zdict_loaded;   /* zdict holds the index's dictionary (or it has none yet) */
+    int zdict_pending;  /* zdict was made by the batch and is written with it */
+    struct jkb__pool *pool; /* worker threads preparing documents (indexer/prepare.c) */
     struct jkb__batch *batch;
-    void (*batch_free)(struct jkb__batch *batch);
+    void (*batch_free)(struct jkb_index *ix); /* frees batch and pool */
 };
 
 /* Stored documents (table docs): doc id (4) + chunk number (2) -> up to JKB__CHUNK bytes of

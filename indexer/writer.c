@@ -15,12 +15,13 @@
 
 #include "buf.h"
 #include "index.h"
+#include "prepare.h"
 #include "strmap.h"
 #include "utf8.h"
 
 /* The longest external id: LMDB keys are at most 511 bytes. */
 #define ID_MAX 400
-#define DEFAULT_BATCH_BYTES ((size_t)64 << 20)
+#define DEFAULT_BATCH_BYTES ((size_t)512 << 20)
 
 typedef struct term_entry {
     uint32_t key_off; /* the term in the batch's arena */
@@ -36,7 +37,8 @@ typedef struct pending {
     int dropped;       /* replaced by a later add of the same id in this batch */
     uint32_t local;    /* batch-local doc number of an add */
     char *case_no;
-    jkb__buf record;   /* the stored document's raw payload, compressed at commit */
+    jkb__buf record;   /* the stored record: raw payload until compressed */
+    int compressed;
     jkb__cols cols;
     uint32_t *terms;   /* entry indexes of the document's terms */
     size_t n_terms;
@@ -54,7 +56,9 @@ typedef struct jkb__batch {
     size_t docs_cap;
     jkb__strmap id_map; /* external id -> index in docs */
     uint32_t n_local;
-    size_t bytes;
+    size_t bytes;          /* memory the batch holds, about */
+    uint64_t index_docs;   /* documents in the index when the batch began */
+    int counted;
 } jkb__batch;
 
 static const char *entry_key(const void *ctx, uint32_t v, size_t *len)
@@ -88,13 +92,18 @@ static void batch_reset(jkb__batch *b)
     b->n_entries = b->n_docs = 0;
     b->n_local = 0;
     b->bytes = 0;
+    b->counted = 0;
     b->arena.len = 0;
     jkb__strmap_clear(&b->term_map);
     jkb__strmap_clear(&b->id_map);
 }
 
-static void batch_free(jkb__batch *b)
+/* Frees the writer's state: the workers, then the batch. */
+static void writer_free(jkb_index *ix)
 {
+    jkb__batch *b = ix->batch;
+    jkb__pool_free(ix->pool);
+    ix->pool = NULL;
     if (b == NULL)
         return;
     batch_reset(b);
@@ -104,19 +113,23 @@ static void batch_free(jkb__batch *b)
     jkb__strmap_fin(&b->term_map);
     jkb__strmap_fin(&b->id_map);
     free(b);
+    ix->batch = NULL;
 }
 
 static jkb__batch *get_batch(jkb_index *ix)
 {
     if (ix->batch == NULL) {
         ix->batch = calloc(1, sizeof *ix->batch);
-        ix->batch_free = batch_free;
+        ix->batch_free = writer_free;
     }
     return ix->batch;
 }
 
 void jkb_index_rollback(jkb_index *ix)
 {
+    jkb__prepared *pr;
+    while (ix->pool && jkb__pool_next(ix->pool, 1, &pr)) /* what the workers still hold */
+        jkb__pool_release(ix->pool);
     if (ix->batch)
         batch_reset(ix->batch);
 }
@@ -163,48 +176,43 @@ static pending *new_pending(jkb__batch *b, const char *id, size_t id_len, int *r
     return p;
 }
 
-typedef struct add_ctx {
-    jkb__batch *b;
-    pending *doc;
-    unsigned field;
-    int rc;
-} add_ctx;
-
-static int on_token(const jkb__token *tok, void *payload)
+/* Adds one token of pending document d (field f, position pos) to the batch. */
+static int add_token(jkb__batch *b, pending *d, unsigned f, uint32_t pos, const char *term,
+                     size_t len)
 {
-    add_ctx *ctx = payload;
-    jkb__batch *b = ctx->b;
-    uint32_t hash = jkb__hash(tok->term, tok->term_len), idx;
+    uint32_t hash = jkb__hash(term, len), idx;
     term_entry *e;
     int rc = 0;
 
-    if (!jkb__strmap_find(&b->term_map, tok->term, tok->term_len, hash, entry_key, b, &idx)) {
+    if (!jkb__strmap_find(&b->term_map, term, len, hash, entry_key, b, &idx)) {
         JKB__RESERVE(rc, b->entries, b->entries_cap, b->n_entries);
         if (rc)
-            return ctx->rc = rc;
+            return rc;
         idx = (uint32_t)b->n_entries;
         e = &b->entries[idx];
         e->key_off = (uint32_t)b->arena.len;
-        e->key_len = (uint32_t)tok->term_len;
+        e->key_len = (uint32_t)len;
         jkb__postings_init(&e->post);
-        jkb__buf_put(&rc, &b->arena, tok->term, tok->term_len);
+        jkb__buf_put(&rc, &b->arena, term, len);
         if (rc || (rc = jkb__strmap_insert(&b->term_map, hash, idx)) != 0)
-            return ctx->rc = rc;
+            return rc;
         b->n_entries++;
+        b->bytes += len + sizeof *e + 16;
     }
     e = &b->entries[idx];
-    if (e->post.n == 0 || e->post.docs[e->post.n - 1] != ctx->doc->local) {
-        pending *d = ctx->doc;
+    if (e->post.n == 0 || e->post.docs[e->post.n - 1] != d->local) {
         /* Room in the term list first, so that a posting is never left unlisted. */
         JKB__RESERVE(rc, d->terms, d->terms_cap, d->n_terms);
         jkb__postings_add_doc(&rc, &e->post, d->local);
         if (rc)
-            return ctx->rc = rc;
+            return rc;
         d->terms[d->n_terms++] = idx;
+        b->bytes += 4 * (3 + JKB__NFIELDS); /* doc, offsets, frequencies, term list */
     }
-    jkb__postings_add_pos(&rc, &e->post, ctx->field, tok->pos);
-    ctx->doc->cols.len[ctx->field]++;
-    return ctx->rc = rc;
+    jkb__postings_add_pos(&rc, &e->post, f, pos);
+    d->cols.len[f]++;
+    b->bytes += 4;
+    return rc;
 }
 
 static int check_id(jkb_index *ix, const char *id)
@@ -219,65 +227,143 @@ static int check_id(jkb_index *ix, const char *id)
     return 0;
 }
 
+/* Documents in the index when a batch begins (for when to make the preset dictionary). */
+static int count_docs(jkb_index *ix, jkb__batch *b)
+{
+    jkb__txn *t;
+    jkb__counts c;
+    int rc;
+    if (b->counted)
+        return 0;
+    if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
+        return rc;
+    rc = jkb__counts_read(t, &c);
+    if (rc == 0 && !ix->zdict_loaded && !ix->zdict_pending)
+        rc = jkb__zdict_load(ix, t);
+    jkb__txn_abort(t);
+    b->index_docs = c.docs;
+    b->counted = rc == 0;
+    return rc;
+}
+
+/* Once the index reaches ZDICT_DOCS documents, the preset dictionary of stored documents
+   is sampled from the batch's records (all uncompressed until then): the start of every
+   few. It is the index's once the batch commits. */
+#define ZDICT_DOCS 64
+#define ZDICT_TAKE 256
+static void maybe_make_zdict(jkb_index *ix, jkb__batch *b)
+{
+    size_t i, every, n = 0;
+    int rc = 0;
+    if (ix->zdict.len || b->index_docs + b->n_local < ZDICT_DOCS)
+        return;
+    every = b->n_docs * ZDICT_TAKE / JKB__ZDICT_MAX + 1;
+    for (i = 0; i < b->n_docs && ix->zdict.len < JKB__ZDICT_MAX; i++) {
+        const pending *p = &b->docs[i];
+        if (p->is_delete || p->dropped || p->compressed || n++ % every != 0)
+            continue;
+        jkb__zdict_sample(&rc, &ix->zdict, p->record.data, p->record.len, ZDICT_TAKE);
+    }
+    if (rc)
+        ix->zdict.len = 0;
+    ix->zdict_pending = ix->zdict.len > 0;
+}
+
+/* Puts a prepared document into the batch (in submission order). */
+static int insert(jkb_index *ix, jkb__prepared *pr)
+{
+    jkb__batch *b = ix->batch;
+    jkb__ptoken tok;
+    jkb__buf swap;
+    pending *p;
+    size_t at = 0;
+    int rc = 0;
+
+    if (pr->rc)
+        return jkb__err_set(&ix->err, pr->rc, "[index][add] %s: %s", pr->id ? pr->id : "",
+                            pr->msg);
+    p = new_pending(b, pr->id, strlen(pr->id), &rc);
+    if (rc)
+        return jkb__err_set(&ix->err, rc, "[index][add] %s: %s", pr->id, jkb_strerror(rc));
+    p->local = b->n_local++;
+    p->cols.day = pr->day;
+    p->cols.case_key = jkb__case_key(pr->case_no ? pr->case_no : "");
+    p->case_no = pr->case_no;
+    pr->case_no = NULL;
+    swap = p->record; /* take the record without copying it */
+    p->record = pr->record;
+    pr->record = swap;
+    p->compressed = pr->compressed;
+    b->bytes += p->record.len + sizeof *p;
+    while (rc == 0 && jkb__prepared_token(pr, &at, &tok))
+        rc = add_token(b, p, tok.field, tok.pos, tok.term, tok.len);
+    if (rc) {
+        /* take back what the batch holds of this document; the rest of the batch stays */
+        drop_pending(b, p);
+        return jkb__err_set(&ix->err, rc, "[index][add] %s: %s", pr->id, jkb_strerror(rc));
+    }
+    maybe_make_zdict(ix, b);
+    return 0;
+}
+
+/* Inserts the documents the workers have prepared, in order; with wait, all of them. */
+static int drain(jkb_index *ix, int wait)
+{
+    jkb__prepared *pr;
+    int rc = 0, rc2;
+    while (ix->pool && jkb__pool_next(ix->pool, wait, &pr)) {
+        rc2 = insert(ix, pr);
+        jkb__pool_release(ix->pool);
+        if (rc == 0)
+            rc = rc2; /* the first error is reported; the others' documents are skipped too */
+    }
+    return rc;
+}
+
+static size_t memory_bound(const jkb_index *ix)
+{
+    return ix->opts.batch_bytes ? ix->opts.batch_bytes : DEFAULT_BATCH_BYTES;
+}
+
 int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
 {
     jkb__batch *b;
-    pending *p = NULL;
-    add_ctx ctx;
-    const char *texts[JKB__NFIELDS];
-    size_t total = 0;
     int rc = 0;
-    unsigned f;
 
     if (ix->opts.readonly)
         return jkb__err_set(&ix->err, JKB_EINVAL, "[index][add] index opened read-only");
     if ((rc = check_id(ix, doc->id)) != 0)
         return rc;
-    texts[JKB__FIELD_TITLE] = doc->title ? doc->title : "";
-    texts[JKB__FIELD_LABEL] = doc->label ? doc->label : "";
-    texts[JKB__FIELD_BODY] = doc->body ? doc->body : "";
-    texts[JKB__FIELD_ORG] = doc->org ? doc->org : "";
-    if (!*texts[JKB__FIELD_TITLE] && !*texts[JKB__FIELD_BODY])
+    if ((!doc->title || !*doc->title) && (!doc->body || !*doc->body))
         return jkb__err_set(&ix->err, JKB_EINPUT, "document %s has neither title nor body",
                             doc->id);
     if ((b = get_batch(ix)) == NULL)
         return JKB_ENOMEM;
+    if ((rc = count_docs(ix, b)) != 0)
+        return rc;
+    if (ix->opts.threads > 1 && ix->pool == NULL &&
+        (rc = jkb__pool_new(&ix->pool, ix->dict, ix->opts.threads, &ix->err)) != 0)
+        return rc;
 
-    p = new_pending(b, doc->id, strlen(doc->id), &rc);
-    if (rc)
-        goto fail;
-    p->local = b->n_local++;
-    p->cols.day = doc->date && *doc->date ? jkb__date_to_day(doc->date) : JKB__NO_DATE;
-    p->cols.case_key = jkb__case_key(doc->case_no ? doc->case_no : "");
-    if (doc->case_no && *doc->case_no && (p->case_no = strdup(doc->case_no)) == NULL) {
-        rc = JKB_ENOMEM;
-        goto fail;
+    if (ix->pool) {
+        while (rc == 0 && jkb__pool_full(ix->pool))
+            rc = drain(ix, 1);
+        if (rc == 0)
+            rc = jkb__pool_submit(ix->pool, doc, ix->zdict.data, ix->zdict.len);
+        if (rc == 0)
+            rc = drain(ix, 0);
+    } else {
+        jkb__prepared pr;
+        memset(&pr, 0, sizeof pr);
+        jkb__prepare(&pr, ix->analyzer, doc, ix->zdict.data, ix->zdict.len);
+        rc = insert(ix, &pr);
+        jkb__prepared_fin(&pr);
     }
-    jkb__doc_serialize(&rc, &p->record, doc);
     if (rc)
-        goto fail;
-
-    ctx.b = b;
-    ctx.doc = p;
-    ctx.rc = 0;
-    for (f = 0; f < JKB__NFIELDS; f++) {
-        size_t len = strlen(texts[f]);
-        ctx.field = f;
-        total += len;
-        rc = jkb__analyze(ix->analyzer, JKB__MODE_DOCUMENT, texts[f], len, 0, on_token, &ctx,
-                          NULL);
-        if (rc)
-            goto fail;
-    }
-    b->bytes += total + p->record.len;
-    if (b->bytes >= (ix->opts.batch_bytes ? ix->opts.batch_bytes : DEFAULT_BATCH_BYTES))
+        return rc;
+    if (b->bytes >= memory_bound(ix))
         return jkb_index_commit(ix);
     return 0;
-fail:
-    /* Take back what the batch holds of this document; the rest of the batch stays. */
-    if (p)
-        drop_pending(b, p);
-    return jkb__err_set(&ix->err, rc, "[index][add] %s: %s", doc->id, jkb_strerror(rc));
 }
 
 int jkb_index_delete(jkb_index *ix, const char *id)
@@ -554,7 +640,9 @@ static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pend
     jkb__cols_encode(cols, &p->cols);
     if (rc == 0)
         rc = jkb__put(t, JKB__T_COLS, k, 4, cols, sizeof cols);
-    if (rc == 0) {
+    if (rc == 0 && p->compressed) {
+        rc = jkb__docs_put(t, doc, p->record.data, p->record.len);
+    } else if (rc == 0) { /* prepared before the preset dictionary existed */
         buf.len = 0;
         rc = jkb__doc_compress(&buf, p->record.data, p->record.len, ix->zdict.data,
                                ix->zdict.len);
@@ -574,33 +662,13 @@ static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pend
     return rc;
 }
 
-/* Makes the preset dictionary of stored documents from this batch once the index reaches
-   ZDICT_DOCS documents: a sample of each document's start, every few documents. Documents
-   stored before then are compressed without it. */
-#define ZDICT_DOCS 64
-#define ZDICT_TAKE 256
-static int make_zdict(jkb_index *ix, jkb__txn *t, const jkb__batch *b, uint64_t docs)
+/* Writes a preset dictionary this batch made. */
+static int save_zdict(jkb_index *ix, jkb__txn *t)
 {
-    size_t i, every, n_adds = 0;
-    int rc;
-    if ((rc = jkb__zdict_load(ix, t)) != 0 || ix->zdict_loaded || docs + b->n_local < ZDICT_DOCS)
-        return rc;
-    for (i = 0; i < b->n_docs; i++)
-        n_adds += !b->docs[i].is_delete && !b->docs[i].dropped;
-    every = n_adds * ZDICT_TAKE / JKB__ZDICT_MAX + 1;
-    ix->zdict.len = 0;
-    for (i = 0, n_adds = 0; i < b->n_docs && rc == 0 && ix->zdict.len < JKB__ZDICT_MAX; i++) {
-        const pending *p = &b->docs[i];
-        if (p->is_delete || p->dropped || n_adds++ % every != 0)
-            continue;
-        jkb__zdict_sample(&rc, &ix->zdict, p->record.data, p->record.len, ZDICT_TAKE);
-    }
-    if (rc == 0)
-        rc = jkb__put(t, JKB__T_META, JKB__META_ZDICT, strlen(JKB__META_ZDICT), ix->zdict.data,
-                      ix->zdict.len);
-    /* only once the transaction commits is it the index's */
-    ix->zdict_loaded = 0;
-    return rc;
+    if (!ix->zdict_pending)
+        return 0;
+    return jkb__put(t, JKB__T_META, JKB__META_ZDICT, strlen(JKB__META_ZDICT), ix->zdict.data,
+                    ix->zdict.len);
 }
 
 static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
@@ -661,7 +729,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
     for (i = 0; i < b->n_docs; i++)
         if (b->docs[i].n_terms > max_terms)
             max_terms = b->docs[i].n_terms;
-    if ((rc = make_zdict(ix, t, b, counts.docs)) != 0)
+    if ((rc = save_zdict(ix, t)) != 0)
         goto out;
     tids = malloc((max_terms + 1) * sizeof *tids);
     if (tids == NULL) {
@@ -690,10 +758,11 @@ out:
 int jkb_index_commit(jkb_index *ix)
 {
     jkb__batch *b = ix->batch;
-    int rc;
+    int rc, drained;
 
+    drained = drain(ix, 1);
     if (b == NULL || b->n_docs == 0)
-        return 0;
+        return drained;
     for (;;) {
         jkb__txn *t;
         if ((rc = jkb__txn_begin(ix->store, 1, &t, &ix->err)) != 0)
@@ -701,8 +770,6 @@ int jkb_index_commit(jkb_index *ix)
         rc = write_batch(ix, t, b);
         if (rc == 0) {
             rc = jkb__txn_commit(t, &ix->err);
-            /* a dictionary made by this batch is the index's now; otherwise read it again */
-            ix->zdict_loaded = rc == 0 && ix->zdict.len > 0;
             if (rc != JKB__EMAPFULL)
                 break;
         } else {
@@ -716,6 +783,13 @@ int jkb_index_commit(jkb_index *ix)
         if ((rc = jkb__store_grow(ix->store, &ix->err)) != 0)
             break;
     }
+    if (rc == 0) {
+        ix->zdict_loaded = ix->zdict.len > 0; /* a dictionary made by this batch is kept */
+    } else if (ix->zdict_pending) {
+        ix->zdict.len = 0; /* it was never written: drop it */
+        ix->zdict_loaded = 0;
+    }
+    ix->zdict_pending = 0;
     batch_reset(b);
-    return rc;
+    return rc ? rc : drained;
 }

@@ -19,6 +19,7 @@ static void test_livedoor_snippets(void **state)
     shared_file(corpus, sizeof corpus, "corpus/livedoor-news.jsonl.gz");
     shared_file(queries, sizeof queries, "eval/livedoor-queries.txt");
     o.create = 1;
+    o.threads = 2; /* the worker threads under the sanitizers too */
     assert_int_equal(jkb_index_open(&ix, dir, &o), 0);
     assert_int_equal(jkb_reader_open(&r, corpus, NULL), 0);
     while (jkb_reader_next(r, &d) > 0)

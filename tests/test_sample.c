@@ -132,11 +132,63 @@ static void test_index_sample_twice(void **state)
     rm_tree(dir);
 }
 
+/* Indexing on worker threads gives the index that one thread gives: same documents, same
+   scores, in the same order. */
+static void test_threads_same_index(void **state)
+{
+    static const char *const queries[] = {"ランサムウェア OR 個人情報", "不正アクセス", "委託先"};
+    char path[512];
+    char *dirs[2];
+    jkb_index *ix[2];
+    unsigned threads[2] = {1, 4};
+    size_t q, i;
+    int k;
+    (void)state;
+    need_dictionary();
+    shared_file(path, sizeof path, SAMPLE);
+    for (k = 0; k < 2; k++) {
+        jkb_options o = JKB_OPTIONS_INIT;
+        jkb_reader *r;
+        const jkb_doc *d;
+        dirs[k] = temp_dir();
+        o.create = 1;
+        o.threads = threads[k];
+        assert_int_equal(jkb_index_open(&ix[k], dirs[k], &o), 0);
+        assert_int_equal(jkb_reader_open(&r, path, NULL), 0);
+        while (jkb_reader_next(r, &d) > 0)
+            assert_int_equal(jkb_index_add(ix[k], d), 0);
+        jkb_reader_close(r);
+        assert_int_equal(jkb_index_commit(ix[k]), 0);
+        if (jkb_index_check(ix[k]) != 0)
+            fail_msg("%u threads: %s", threads[k], jkb_index_errmsg(ix[k]));
+    }
+    for (q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        jkb_search_options so = JKB_SEARCH_OPTIONS_INIT;
+        jkb_results *r[2];
+        so.no_group = 1;
+        so.limit = 100;
+        for (k = 0; k < 2; k++)
+            assert_int_equal(jkb_search(ix[k], queries[q], &so, &r[k]), 0);
+        assert_int_equal(jkb_results_count(r[0]), jkb_results_count(r[1]));
+        for (i = 0; i < jkb_results_count(r[0]); i++) {
+            assert_string_equal(jkb_results_hit(r[0], i)->id, jkb_results_hit(r[1], i)->id);
+            assert_true(jkb_results_hit(r[0], i)->score == jkb_results_hit(r[1], i)->score);
+        }
+        jkb_results_free(r[0]);
+        jkb_results_free(r[1]);
+    }
+    for (k = 0; k < 2; k++) {
+        jkb_index_close(ix[k]);
+        rm_tree(dirs[k]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_sample),
         cmocka_unit_test(test_index_sample_twice),
+        cmocka_unit_test(test_threads_same_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
