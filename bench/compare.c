@@ -4,11 +4,15 @@
  * queries in the same run:
  *   - relevance on graded judgments (the casebook sample): nDCG@10 (gain 2^grade - 1, log2
  *     discount, ideal from the listed grades), MRR and recall@10, one hit per release;
- *   - queries that find nothing (livedoor news and its 500 benchmark queries), and errors;
- *   - bytes on disk of each index (jikenbo: a compacted copy).
+ *   - speed on a corpus: build time, bytes on disk (jikenbo: a compacted copy; Groonga: blocks
+ *     in use; SQLite: the file after VACUUM), and over a query file the time of each query,
+ *     top 10 with a highlighted snippet per hit (jikenbo's own, Groonga's snippet_html,
+ *     FTS5's snippet()), from one process, with the queries that find nothing and errors.
+ * Groonga's times are its own elapsed_time per command (process start not counted).
  * A hit matches a judged release by case number ("-" for none) and the start of its title.
  *
- * usage: compare WORKDIR SAMPLE DEV_QUERIES.tsv CORPUS QUERIES.txt
+ * usage: compare relevance WORKDIR SAMPLE DEV_QUERIES.tsv
+ *        compare speed WORKDIR CORPUS QUERIES.txt
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -32,14 +36,15 @@ typedef struct answer {
     int n;
     long long total;
     int error;
+    double ms; /* the engine's time for this query */
 } answer;
 
 typedef struct engine {
     const char *name;
     /* loads the documents of path into dir; returns 0 */
     int (*load)(struct engine *e, const char *dir, const char *path);
-    /* answers queries[0..n) into out */
-    void (*run)(struct engine *e, char **queries, int n, answer *out);
+    /* answers queries[0..n) into out, with a highlighted snippet per hit when snippets */
+    void (*run)(struct engine *e, char **queries, int n, answer *out, int snippets);
     long long (*bytes)(struct engine *e);
     void (*close)(struct engine *e);
     const char *tokenizer; /* Groonga's */
@@ -85,17 +90,22 @@ static int jkb_load(engine *e, const char *dir, const char *path)
     return jkb_index_commit(e->ix);
 }
 
-static void jkb_run(engine *e, char **queries, int n, answer *out)
+static void jkb_run(engine *e, char **queries, int n, answer *out, int snippets)
 {
     jkb_search_options o = JKB_SEARCH_OPTIONS_INIT;
     int i;
     size_t j;
+    (void)snippets; /* every hit has its snippet */
     o.no_group = 1;
     o.limit = K;
     for (i = 0; i < n; i++) {
         jkb_results *r;
+        double t0 = bench_now();
+        int rc;
         memset(&out[i], 0, sizeof out[i]);
-        if (jkb_search(e->ix, queries[i], &o, &r) != 0) {
+        rc = jkb_search(e->ix, queries[i], &o, &r);
+        out[i].ms = (bench_now() - t0) * 1000;
+        if (rc != 0) {
             out[i].error = 1;
             continue;
         }
@@ -197,7 +207,7 @@ static int grn_load(engine *e, const char *dir, const char *path)
     return grn_exec(e, cmds, out);
 }
 
-static void grn_run(engine *e, char **queries, int n, answer *out)
+static void grn_run(engine *e, char **queries, int n, answer *out, int snippets)
 {
     char cmds[1100], outp[1100], *line = NULL;
     size_t cap = 0;
@@ -210,8 +220,8 @@ static void grn_run(engine *e, char **queries, int n, answer *out)
     for (i = 0; i < n; i++) {
         fputs("select Docs --match_columns 'title * 2 || body' --query ", f);
         put_quoted(f, queries[i]);
-        fprintf(f, " --output_columns 'case,title' --sort_keys '-_score' --limit %d"
-                   " --command_version 3\n", K);
+        fprintf(f, " --output_columns '%s' --sort_keys '-_score' --limit %d"
+                   " --command_version 3\n", snippets ? "case,title,snippet_html(body)" : "case,title", K);
     }
     fclose(f);
     grn_exec(e, cmds, outp);
@@ -228,6 +238,8 @@ static void grn_run(engine *e, char **queries, int n, answer *out)
             continue;
         }
         out[i].total = json_integer_value(json_object_get(json_object_get(o, "body"), "n_hits"));
+        out[i].ms = 1000 * json_real_value(json_object_get(json_object_get(o, "header"),
+                                                           "elapsed_time"));
         records = json_object_get(json_object_get(o, "body"), "records");
         for (j = 0; j < json_array_size(records) && j < K; j++) {
             json_t *rec = json_array_get(records, j);
@@ -306,16 +318,19 @@ static void fts_query(const char *q, char *out, size_t cap)
     out[n] = 0;
 }
 
-static void fts_run(engine *e, char **queries, int n, answer *out)
+static void fts_run(engine *e, char **queries, int n, answer *out, int snippets)
 {
     sqlite3_stmt *st, *count;
     char q[2048];
     int i;
-    sqlite3_prepare_v2(e->db, "SELECT case_no, title FROM docs WHERE docs MATCH ? "
+    sqlite3_prepare_v2(e->db, snippets ? "SELECT case_no, title, snippet(docs, 3, '<b>', '</b>', "
+                       "'…', 24) FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 0, 2.0, 1.0) "
+                       "LIMIT 10" : "SELECT case_no, title FROM docs WHERE docs MATCH ? "
                        "ORDER BY bm25(docs, 0, 0, 2.0, 1.0) LIMIT 10", -1, &st, NULL);
     sqlite3_prepare_v2(e->db, "SELECT count(*) FROM docs WHERE docs MATCH ?", -1, &count, NULL);
     for (i = 0; i < n; i++) {
         int rc, j = 0;
+        double t0 = bench_now();
         memset(&out[i], 0, sizeof out[i]);
         fts_query(queries[i], q, sizeof q);
         sqlite3_bind_text(st, 1, q, -1, SQLITE_TRANSIENT);
@@ -328,6 +343,7 @@ static void fts_run(engine *e, char **queries, int n, answer *out)
         }
         out[i].error = rc != SQLITE_DONE && rc != SQLITE_ROW;
         out[i].n = j;
+        out[i].ms = (bench_now() - t0) * 1000; /* the page; counting all matches is not timed */
         sqlite3_reset(st);
         sqlite3_bind_text(count, 1, q, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(count) == SQLITE_ROW)
@@ -447,74 +463,124 @@ static void score(const dev_query *q, const answer *a, double *sums)
     sums[2] += relevant ? (double)hit_rel / relevant : 0;
 }
 
-int main(int argc, char **argv)
+static int cmp_double(const void *a, const void *b)
 {
-    engine engines[] = {
-        {"jikenbo", jkb_load, jkb_run, jkb_bytes, jkb_close, NULL, "", NULL, NULL},
-        {"groonga TokenMecab", grn_load, grn_run, grn_bytes, grn_close, "TokenMecab", "", NULL,
-         NULL},
-        {"groonga TokenBigram", grn_load, grn_run, grn_bytes, grn_close, "TokenBigram", "",
-         NULL, NULL},
-        {"sqlite fts5 trigram", fts_load, fts_run, fts_bytes, fts_close, NULL, "", NULL, NULL},
-    };
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static engine engines[] = {
+    {"jikenbo", jkb_load, jkb_run, jkb_bytes, jkb_close, NULL, "", NULL, NULL},
+    {"groonga TokenMecab", grn_load, grn_run, grn_bytes, grn_close, "TokenMecab", "", NULL, NULL},
+    {"groonga TokenBigram", grn_load, grn_run, grn_bytes, grn_close, "TokenBigram", "", NULL,
+     NULL},
+    {"sqlite fts5 trigram", fts_load, fts_run, fts_bytes, fts_close, NULL, "", NULL, NULL},
+};
+#define N_ENGINES (sizeof engines / sizeof engines[0])
+
+static int relevance(const char *work, const char *sample, const char *dev_path)
+{
     static dev_query dev[MAX_QUERIES];
-    static char *queries[MAX_QUERIES], *dev_text[MAX_QUERIES];
+    static char *text[MAX_QUERIES];
     static answer answers[MAX_QUERIES];
     char dir[1024];
     size_t e;
-    int n_dev, n_q, i;
-
-    if (argc != 6) {
-        fprintf(stderr, "usage: compare WORKDIR SAMPLE DEV_QUERIES.tsv CORPUS QUERIES.txt\n");
-        return 2;
-    }
-    if ((n_dev = read_dev(argv[3], dev)) <= 0 || (n_q = read_lines(argv[5], queries)) <= 0) {
-        fprintf(stderr, "cannot read the queries\n");
+    int n, i;
+    if ((n = read_dev(dev_path, dev)) <= 0)
         return 1;
-    }
-    for (i = 0; i < n_dev; i++)
-        dev_text[i] = dev[i].text;
-    printf("%-22s %8s %6s %9s   %-14s %12s %9s\n", "engine", "nDCG@10", "MRR", "recall@10",
-           "zero-result", "index bytes", "load s");
-    for (e = 0; e < sizeof engines / sizeof engines[0]; e++) {
+    for (i = 0; i < n; i++)
+        text[i] = dev[i].text;
+    printf("%-22s %8s %6s %9s\n", "engine", "nDCG@10", "MRR", "recall@10");
+    for (e = 0; e < N_ENGINES; e++) {
         engine *en = &engines[e];
-        double sums[3] = {0, 0, 0}, t0;
-        int zero = 0, errors = 0, dev_errors = 0;
-        long long bytes;
-
-        snprintf(dir, sizeof dir, "%s/sample-%zu", argv[1], e);
+        double sums[3] = {0, 0, 0};
+        snprintf(dir, sizeof dir, "%s/sample-%zu", work, e);
         mkdir(dir, 0777);
-        if (en->load(en, dir, argv[2]) != 0) {
-            printf("%-22s could not load the sample\n", en->name);
+        if (en->load(en, dir, sample) != 0) {
+            printf("%-22s could not load %s\n", en->name, sample);
             continue;
         }
-        en->run(en, dev_text, n_dev, answers);
-        for (i = 0; i < n_dev; i++) {
+        en->run(en, text, n, answers, 0);
+        en->close(en);
+        for (i = 0; i < n; i++)
             score(&dev[i], &answers[i], sums);
-            dev_errors += answers[i].error;
-        }
-        en->close(en);
-
-        snprintf(dir, sizeof dir, "%s/corpus-%zu", argv[1], e);
-        mkdir(dir, 0777);
-        t0 = bench_now();
-        if (en->load(en, dir, argv[4]) != 0) {
-            printf("%-22s could not load the corpus\n", en->name);
-            continue;
-        }
-        t0 = bench_now() - t0;
-        en->run(en, queries, n_q, answers);
-        for (i = 0; i < n_q; i++) {
-            zero += !answers[i].error && answers[i].total == 0;
-            errors += answers[i].error;
-        }
-        en->close(en);
-        bytes = en->bytes(en);
-        printf("%-22s %8.3f %6.3f %9.3f   %4d (%d err)%*s %12lld %9.1f\n", en->name,
-               sums[0] / n_dev, sums[1] / n_dev, sums[2] / n_dev, zero, errors + dev_errors,
-               errors + dev_errors >= 10 ? 0 : 1, "", bytes, t0);
+        printf("%-22s %8.3f %6.3f %9.3f\n", en->name, sums[0] / n, sums[1] / n, sums[2] / n);
         fflush(stdout);
     }
-    printf("\n%d graded queries on %s; %d queries on %s\n", n_dev, argv[2], n_q, argv[4]);
+    printf("(%d graded queries, one hit per release)\n", n);
     return 0;
+}
+
+typedef struct speed_row {
+    double load_s, wall_s, p50, p99;
+    long long bytes;
+    int zero, errors, ok;
+} speed_row;
+
+static int speed(const char *work, const char *corpus, const char *queries_path)
+{
+    static char *queries[MAX_QUERIES];
+    static answer answers[MAX_QUERIES];
+    double ms[MAX_QUERIES];
+    speed_row rows[N_ENGINES];
+    char dir[1024];
+    size_t e;
+    int n, i;
+    if ((n = read_lines(queries_path, queries)) <= 0)
+        return 1;
+    memset(rows, 0, sizeof rows);
+    for (e = 0; e < N_ENGINES; e++) {
+        engine *en = &engines[e];
+        speed_row *r = &rows[e];
+        double t0;
+        snprintf(dir, sizeof dir, "%s/corpus-%zu", work, e);
+        mkdir(dir, 0777);
+        t0 = bench_now();
+        if (en->load(en, dir, corpus) != 0) {
+            printf("%-22s could not load %s\n", en->name, corpus);
+            continue;
+        }
+        r->load_s = bench_now() - t0;
+        en->run(en, queries, n, answers, 1);
+        en->close(en);
+        for (i = 0; i < n; i++) {
+            ms[i] = answers[i].ms;
+            r->wall_s += answers[i].ms / 1000;
+            r->zero += !answers[i].error && answers[i].total == 0;
+            r->errors += answers[i].error;
+        }
+        qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+        r->p50 = ms[(n - 1) / 2];
+        r->p99 = ms[(n * 99 + 99) / 100 - 1];
+        r->bytes = en->bytes(en);
+        r->ok = 1;
+    }
+    printf("%-22s %9s %8s %12s %7s %9s %9s %9s %6s %6s\n", "engine", "build s", "x", "index bytes",
+           "x", "queries s", "p50 ms", "p99 ms", "empty", "errors");
+    for (e = 0; e < N_ENGINES; e++) {
+        const speed_row *r = &rows[e], *j = &rows[0];
+        if (!r->ok)
+            continue;
+        printf("%-22s %9.2f %8.2f %12lld %7.2f %9.3f %9.3f %9.3f %6d %6d\n", engines[e].name,
+               r->load_s, r->load_s / j->load_s, r->bytes, (double)r->bytes / (double)j->bytes,
+               r->wall_s, r->p50, r->p99, r->zero, r->errors);
+    }
+    printf("ratios to jikenbo: ");
+    for (e = 1; e < N_ENGINES; e++)
+        if (rows[e].ok)
+            printf("%s queries %.2fx p99 %.2fx; ", engines[e].name,
+                   rows[e].wall_s / rows[0].wall_s, rows[e].p99 / rows[0].p99);
+    printf("\n(%d queries, top %d with a highlighted snippet per hit, one process each)\n", n, K);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "relevance") == 0)
+        return relevance(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], "speed") == 0)
+        return speed(argv[2], argv[3], argv[4]);
+    fprintf(stderr, "usage: compare relevance WORKDIR SAMPLE DEV_QUERIES.tsv\n"
+                    "       compare speed WORKDIR CORPUS QUERIES.txt\n");
+    return 2;
 }

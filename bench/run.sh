@@ -1,14 +1,22 @@
 #!/bin/sh
-# Builds jikenbo (Release) and measures it on the shared corpora:
-#   - relevance on ../shared/eval/dev-queries.tsv over the casebook sample (--no-group), query
-#     by query;
-#   - index build time, bytes per table and compacted size on livedoor news;
-#   - latency of the 500 livedoor queries (top 10 with snippets, one process);
-#   - the mecab command over the same text, the baseline for analysis speed.
-# usage: bench/run.sh [WORKDIR]   (default: a temporary directory, removed afterwards)
+# Builds jikenbo (Release) and measures it on the shared corpora, beside Groonga 13 and SQLite
+# FTS5 doing the same work in the same run (scripts/setup bench installs them):
+#   - relevance on ../shared/eval/dev-queries.tsv over the casebook sample, query by query and
+#     beside the other engines;
+#   - on livedoor news: jikenbo's build with 1 and 2 analysis threads, bytes per table, and the
+#     mecab command over the same text (the baseline for analysis speed);
+#   - on livedoor news and, with --full, on archives 4 and 16 times its size made here by
+#     resampling its sentences (never kept): build time, bytes on disk, and the 500 livedoor
+#     queries (top 10 with a highlighted snippet per hit, one process), for every engine.
+# usage: bench/run.sh [--full] [WORKDIR]   (default WORKDIR: a temporary directory, removed)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$top/../shared" && pwd)
+scales=1
+if [ "${1:-}" = "--full" ]; then
+    scales="1 4 16"
+    shift
+fi
 work=${1:-}
 if [ -z "$work" ]; then
     work=$(mktemp -d /tmp/jikenbo-bench-XXXXXX)
@@ -19,42 +27,67 @@ build="$work/build"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTS=OFF -DBUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" >/dev/null
 jikenbo="$build/jikenbo"
-echo "build: $(cc --version | head -n 1), Release"
+corpus="$shared/corpus/livedoor-news.jsonl.gz"
+queries="$shared/eval/livedoor-queries.txt"
+echo "build: $(cc --version | head -n 1), Release; $(nproc) cores"
+peers=no
+command -v groonga >/dev/null 2>&1 && [ -x "$build/bench/compare" ] && peers=yes
 
 echo
-echo "== relevance: dev-queries.tsv on casebook-sample.txt"
+echo "== relevance: dev-queries.tsv on casebook-sample.txt (--no-group)"
 rm -rf "$work/sample.db"
 "$jikenbo" -d "$work/sample.db" index "$shared/corpus/casebook-sample.txt" >/dev/null
 "$build/bench/eval_relevance" "$work/sample.db" "$shared/eval/dev-queries.tsv"
+if [ $peers = yes ]; then
+    echo
+    rm -rf "$work/relevance" && mkdir -p "$work/relevance"
+    "$build/bench/compare" relevance "$work/relevance" "$shared/corpus/casebook-sample.txt" \
+        "$shared/eval/dev-queries.tsv"
+fi
 
 echo
-echo "== livedoor news: build"
-rm -rf "$work/livedoor.db" "$work/livedoor-compact"
-"$jikenbo" -d "$work/livedoor.db" index "$shared/corpus/livedoor-news.jsonl.gz"
-"$jikenbo" -d "$work/livedoor.db" stats
-mkdir -p "$work/livedoor-compact"
-mdb_copy -c "$work/livedoor.db" "$work/livedoor-compact"
-compact=$(stat -c %s "$work/livedoor-compact/data.mdb")
-# the same text for the mecab baseline: title and body of every article
-"$build/bench/dump_text" "$shared/corpus/livedoor-news.jsonl.gz" >"$work/livedoor.txt"
+echo "== livedoor news: jikenbo's build"
+"$build/bench/dump_text" "$corpus" >"$work/livedoor.txt"
 text=$(stat -c %s "$work/livedoor.txt")
-echo "compacted index: $compact bytes, $(awk "BEGIN { printf \"%.2f\", $compact / $text }") x the text ($text bytes)"
 start=$(date +%s.%N)
 mecab -d /var/lib/mecab/dic/ipadic-utf8 -b 1048576 -o /dev/null "$work/livedoor.txt"
-end=$(date +%s.%N)
-echo "mecab command over the same text: $(awk "BEGIN { printf \"%.2f\", $end - $start }") s"
-
+mecab_s=$(awk "BEGIN { print $(date +%s.%N) - $start }")
+echo "mecab command over the same text ($text bytes): $mecab_s s"
+for t in 1 2; do
+    rm -rf "$work/livedoor.db"
+    start=$(date +%s.%N)
+    /usr/bin/time -f "peak memory %M KB" "$jikenbo" -d "$work/livedoor.db" index --threads $t "$corpus"
+    s=$(awk "BEGIN { print $(date +%s.%N) - $start }")
+    echo "  $t thread(s): $s s, $(awk "BEGIN { printf \"%.2f\", $s / $mecab_s }") x the mecab command"
+done
+"$jikenbo" -d "$work/livedoor.db" stats
+rm -rf "$work/livedoor-compact" && mkdir -p "$work/livedoor-compact"
+mdb_copy -c "$work/livedoor.db" "$work/livedoor-compact"
+compact=$(stat -c %s "$work/livedoor-compact/data.mdb")
+echo "compacted: $compact bytes, $(awk "BEGIN { printf \"%.2f\", $compact / $text }") x the text"
 echo
-echo "== livedoor news: 500 queries, top 10 with snippets"
-"$build/bench/bench_query" "$work/livedoor.db" "$shared/eval/livedoor-queries.txt"
+"$build/bench/bench_query" "$work/livedoor.db" "$queries"
 
-echo
-echo "== beside Groonga 13 and SQLite FTS5, the same documents and queries"
-if command -v groonga >/dev/null 2>&1 && [ -x "$build/bench/compare" ]; then
-    mkdir -p "$work/compare"
-    "$build/bench/compare" "$work/compare" "$shared/corpus/casebook-sample.txt" \
-        "$shared/eval/dev-queries.tsv" "$shared/corpus/livedoor-news.jsonl.gz" \
-        "$shared/eval/livedoor-queries.txt"
-else
-    echo "groonga is not installed: scripts/setup bench installs it"
-fi
+for scale in $scales; do
+    echo
+    echo "== ${scale}x livedoor news: every engine, the same documents and queries"
+    if [ "$scale" = 1 ]; then
+        input=$corpus
+    else
+        input="$work/resampled-$scale.jsonl"
+        "$build/bench/resample" "$corpus" "$scale" 42 >"$input"
+        echo "$(wc -l <"$input") documents, $(stat -c %s "$input") bytes of JSON Lines"
+        rm -rf "$work/scaled.db"
+        /usr/bin/time -f "jikenbo, 2 threads: %e s, peak memory %M KB" \
+            "$jikenbo" -d "$work/scaled.db" index --threads 2 "$input" >/dev/null
+        "$build/bench/bench_query" "$work/scaled.db" "$queries"
+        rm -rf "$work/scaled.db"
+    fi
+    if [ $peers = yes ]; then
+        rm -rf "$work/speed" && mkdir -p "$work/speed"
+        "$build/bench/compare" speed "$work/speed" "$input" "$queries"
+        rm -rf "$work/speed"
+    fi
+    [ "$scale" = 1 ] || rm -f "$input"
+done
+[ $peers = yes ] || echo "(groonga is not installed: scripts/setup bench installs it)"

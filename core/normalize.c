@@ -136,12 +136,14 @@ static int joins_previous(const uint8_t *src, size_t i, size_t len)
 static size_t plain_char(const uint8_t *src, size_t i, size_t len)
 {
     uint32_t c;
-    if (src[i] < 0x80)
-        return (src[i] >= 0x20 && src[i] < 0x7F && !(src[i] >= 'A' && src[i] <= 'Z')) ||
-               src[i] == '\n';
-    if (src[i] < 0xE3 || src[i] > 0xE9 || len - i < 3)
+    const uint8_t *s = src + i;
+    if (s[0] < 0x80)
+        return (s[0] >= 0x20 && s[0] < 0x7F && !(s[0] >= 'A' && s[0] <= 'Z')) || s[0] == '\n';
+    if (s[0] < 0xE3 || s[0] > 0xE9 || len - i < 3 || (s[1] & 0xC0) != 0x80 ||
+        (s[2] & 0xC0) != 0x80)
         return 0;
-    return jkb__utf8_decode(src + i, len - i, &c) == 3 && is_plain_cjk(c) ? 3 : 0;
+    c = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    return is_plain_cjk(c) ? 3 : 0; /* E3..E9 lead bytes: no overlong or surrogate forms */
 }
 
 int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
