@@ -56,7 +56,7 @@ typedef struct jkb__batch {
     size_t docs_cap;
     jkb__strmap id_map; /* external id -> index in docs */
     uint32_t n_local;
-    size_t bytes;          /* memory the batch holds, about */
+    size_t bytes;          /* memory its postings, term lists and records hold */
     uint64_t index_docs;   /* documents in the index when the batch began */
     int counted;
 } jkb__batch;
@@ -176,12 +176,27 @@ static pending *new_pending(jkb__batch *b, const char *id, size_t id_len, int *r
     return p;
 }
 
+/* Memory a run of postings holds (allocated, not only used). */
+static size_t postings_memory(const jkb__postings *p)
+{
+    return p->cap * (2 + JKB__NFIELDS) * sizeof(uint32_t) + p->pos_cap * sizeof(uint32_t);
+}
+
+/* Memory the batch holds: what grows per token is counted as it grows (b->bytes), the
+   tables from their capacities. */
+static size_t batch_memory(const jkb__batch *b)
+{
+    return b->bytes + b->entries_cap * sizeof *b->entries + b->docs_cap * sizeof *b->docs +
+           (b->term_map.cap + b->id_map.cap) * sizeof(uint64_t) + b->arena.cap;
+}
+
 /* Adds one token of pending document d (field f, position pos) to the batch. */
 static int add_token(jkb__batch *b, pending *d, unsigned f, uint32_t pos, const char *term,
                      size_t len)
 {
     uint32_t hash = jkb__hash(term, len), idx;
     term_entry *e;
+    size_t before;
     int rc = 0;
 
     if (!jkb__strmap_find(&b->term_map, term, len, hash, entry_key, b, &idx)) {
@@ -197,9 +212,9 @@ static int add_token(jkb__batch *b, pending *d, unsigned f, uint32_t pos, const 
         if (rc || (rc = jkb__strmap_insert(&b->term_map, hash, idx)) != 0)
             return rc;
         b->n_entries++;
-        b->bytes += len + sizeof *e + 16;
     }
     e = &b->entries[idx];
+    before = postings_memory(&e->post) + d->terms_cap * sizeof *d->terms;
     if (e->post.n == 0 || e->post.docs[e->post.n - 1] != d->local) {
         /* Room in the term list first, so that a posting is never left unlisted. */
         JKB__RESERVE(rc, d->terms, d->terms_cap, d->n_terms);
@@ -207,11 +222,10 @@ static int add_token(jkb__batch *b, pending *d, unsigned f, uint32_t pos, const 
         if (rc)
             return rc;
         d->terms[d->n_terms++] = idx;
-        b->bytes += 4 * (3 + JKB__NFIELDS); /* doc, offsets, frequencies, term list */
     }
     jkb__postings_add_pos(&rc, &e->post, f, pos);
     d->cols.len[f]++;
-    b->bytes += 4;
+    b->bytes += postings_memory(&e->post) + d->terms_cap * sizeof *d->terms - before;
     return rc;
 }
 
@@ -294,7 +308,7 @@ static int insert(jkb_index *ix, jkb__prepared *pr)
     p->record = pr->record;
     pr->record = swap;
     p->compressed = pr->compressed;
-    b->bytes += p->record.len + sizeof *p;
+    b->bytes += p->record.cap;
     while (rc == 0 && jkb__prepared_token(pr, &at, &tok))
         rc = add_token(b, p, tok.field, tok.pos, tok.term, tok.len);
     if (rc) {
@@ -320,9 +334,11 @@ static int drain(jkb_index *ix, int wait)
     return rc;
 }
 
+/* Buffered changes take up to three quarters of the memory bound: the rest is for the write
+   transaction's pages (about a sixth of the batch) and MeCab. */
 static size_t memory_bound(const jkb_index *ix)
 {
-    return ix->opts.batch_bytes ? ix->opts.batch_bytes : DEFAULT_BATCH_BYTES;
+    return (ix->opts.batch_bytes ? ix->opts.batch_bytes : DEFAULT_BATCH_BYTES) / 4 * 3;
 }
 
 int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
@@ -361,7 +377,7 @@ int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
     }
     if (rc)
         return rc;
-    if (b->bytes >= memory_bound(ix))
+    if (batch_memory(b) >= memory_bound(ix))
         return jkb_index_commit(ix);
     return 0;
 }

@@ -6,7 +6,10 @@
 #include "buf.h"
 #include "index.h"
 
-#define EXPAND_TERMS 1024 /* terms a prefix or infix expands to, at most */
+/* Terms a prefix, or an infix (a last resort, which reads the whole term dictionary), expands
+   to at most: bounds the work of a query that matched nothing. */
+#define EXPAND_PREFIX 512
+#define EXPAND_INFIX 64
 
 /* ---- postings iterators ---- */
 
@@ -216,7 +219,8 @@ static int read_term(jkb__piter *it, uint32_t tid, union_doc **all, size_t *n, s
 
 /*
  * Expands a prefix or an infix into the union of the postings of the terms it meets (the
- * EXPAND_TERMS first in key order), kept in memory in it->block: ids and summed frequencies,
+ * first EXPAND_PREFIX or EXPAND_INFIX in key order), kept in memory in it->block: ids and
+ * summed frequencies,
  * no positions. A prefix reads its range of the sorted term dictionary; an infix, tried only
  * when nothing else matched, reads all of it.
  */
@@ -226,6 +230,7 @@ static int expand(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *
     jkb__val k, v;
     union_doc *all = NULL;
     size_t n = 0, cap = 0, i, n_terms = 0;
+    size_t most = t->match == JKB__MATCH_PREFIX ? EXPAND_PREFIX : EXPAND_INFIX;
     int rc;
 
     *df = 0;
@@ -233,7 +238,7 @@ static int expand(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *
         return rc;
     rc = t->match == JKB__MATCH_PREFIX ? jkb__cursor_seek(tc, t->term, t->len, &k, &v)
                                        : jkb__cursor_seek(tc, NULL, 0, &k, &v);
-    for (; rc == 0 && n_terms < EXPAND_TERMS; rc = jkb__cursor_next(tc, &k, &v)) {
+    for (; rc == 0 && n_terms < most; rc = jkb__cursor_next(tc, &k, &v)) {
         const uint8_t *p = v.data;
         uint32_t tid;
         if (!meets(t, &k)) {

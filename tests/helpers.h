@@ -49,6 +49,63 @@ static inline void rm_tree(char *dir)
     free(dir);
 }
 
+/* A temporary directory shared by the tests of a group: group_dir() in them, made by
+   setup_group_dir and removed by teardown_group_dir (cmocka group fixtures). */
+static inline char **group_dir_slot(void)
+{
+    static char *dir;
+    return &dir;
+}
+#define group_dir() (*group_dir_slot())
+
+static inline int setup_group_dir(void **state)
+{
+    (void)state;
+    group_dir() = temp_dir();
+    return 0;
+}
+
+static inline int teardown_group_dir(void **state)
+{
+    (void)state;
+    if (group_dir())
+        rm_tree(group_dir());
+    group_dir() = NULL;
+    return 0;
+}
+
+/* An index of docs in the group's directory (group fixture), or NULL (and the group's tests
+   skip or fail) when MeCab's dictionary is missing. */
+static inline jkb_index **group_index_slot(void)
+{
+    static jkb_index *ix;
+    return &ix;
+}
+#define group_index() (*group_index_slot())
+
+static inline int setup_index_of(const jkb_doc *docs, size_t n)
+{
+    jkb_options o = JKB_OPTIONS_INIT;
+    size_t i;
+    if (access("/var/lib/mecab/dic/ipadic-utf8/sys.dic", R_OK) != 0)
+        return 0; /* each test decides to skip, or fail under CI */
+    setup_group_dir(NULL);
+    o.create = 1;
+    if (jkb_index_open(&group_index(), group_dir(), &o) != 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (jkb_index_add(group_index(), &docs[i]) != 0)
+            return -1;
+    return jkb_index_commit(group_index());
+}
+
+static inline int teardown_index(void **state)
+{
+    jkb_index_close(group_index());
+    group_index() = NULL;
+    return teardown_group_dir(state);
+}
+
 /* Writes text to a new file in dir; returns its path (caller frees). */
 static inline char *write_file(const char *dir, const char *name, const void *text, size_t len)
 {

@@ -1,21 +1,7 @@
 /* The casebook archive parser, on small fictional archives. */
 #include "helpers.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = temp_dir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rm_tree(dir);
-    return 0;
-}
+#define dir group_dir()
 
 static void parse(const char *text, size_t len, read_result *res)
 {
@@ -247,5 +233,5 @@ int main(void)
         cmocka_unit_test(test_empty_and_blank),
         cmocka_unit_test(test_long_line),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup_group_dir, teardown_group_dir);
 }

@@ -1,8 +1,7 @@
 /* What an analyst types finds what the notices say: variants, compounds, partial words. */
 #include "helpers.h"
 
-static char *dir;
-static jkb_index *ix;
+#define ix group_index()
 
 /* Fictional releases, each holding one spelling. */
 static const jkb_doc docs[] = {
@@ -19,28 +18,8 @@ static const jkb_doc docs[] = {
 
 static int setup(void **state)
 {
-    jkb_options o = JKB_OPTIONS_INIT;
-    size_t i;
     (void)state;
-    if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0)
-        return 0;
-    dir = temp_dir();
-    o.create = 1;
-    if (jkb_index_open(&ix, dir, &o) != 0)
-        return -1;
-    for (i = 0; i < sizeof docs / sizeof docs[0]; i++)
-        if (jkb_index_add(ix, &docs[i]) != 0)
-            return -1;
-    return jkb_index_commit(ix);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    jkb_index_close(ix);
-    if (dir)
-        rm_tree(dir);
-    return 0;
+    return setup_index_of(docs, sizeof docs / sizeof docs[0]);
 }
 
 /* The ids a query finds, sorted, space-separated. */
@@ -130,5 +109,5 @@ int main(void)
         cmocka_unit_test(test_findability),
         cmocka_unit_test(test_suggest),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, teardown_index);
 }

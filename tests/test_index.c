@@ -3,21 +3,7 @@
 #include "index.h"
 #include "helpers.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = temp_dir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rm_tree(dir);
-    return 0;
-}
+#define dir group_dir()
 
 static jkb_index *open_rw(const char *path)
 {
@@ -328,5 +314,5 @@ int main(void)
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_version_and_analyzer),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup_group_dir, teardown_group_dir);
 }

@@ -3,21 +3,7 @@
 
 #include "helpers.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = temp_dir();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rm_tree(dir);
-    return 0;
-}
+#define dir group_dir()
 
 static void parse(const char *name, const char *text, size_t len, jkb_format fmt,
                   read_result *res)
@@ -176,5 +162,5 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_missing_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup_group_dir, teardown_group_dir);
 }

@@ -6,8 +6,7 @@
 #include "helpers.h"
 #include "postings.h"
 
-static char *dir;
-static jkb_index *ix;
+#define ix group_index()
 
 static int setup(void **state)
 {
@@ -19,9 +18,9 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s/corpus/casebook-sample.txt", JKB_SHARED_DIR);
     if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0 || access(path, R_OK) != 0)
         return 0; /* each test skips, or fails under CI */
-    dir = temp_dir();
+    setup_group_dir(NULL);
     o.create = 1;
-    if (jkb_index_open(&ix, dir, &o) != 0 || jkb_reader_open(&r, path, NULL) != 0)
+    if (jkb_index_open(&ix, group_dir(), &o) != 0 || jkb_reader_open(&r, path, NULL) != 0)
         return -1;
     while (jkb_reader_next(r, &d) > 0)
         if (jkb_index_add(ix, d) != 0)
@@ -30,14 +29,6 @@ static int setup(void **state)
     return jkb_index_commit(ix);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    jkb_index_close(ix);
-    if (dir)
-        rm_tree(dir);
-    return 0;
-}
 
 static void need_sample(void)
 {
@@ -277,5 +268,5 @@ int main(void)
         cmocka_unit_test(test_weights),
         cmocka_unit_test(test_paging),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, teardown_index);
 }

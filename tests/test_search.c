@@ -3,8 +3,7 @@
 
 #include "utf8.h"
 
-static char *dir;
-static jkb_index *ix;
+#define ix group_index()
 
 static const jkb_doc docs[] = {
     {"c1", "2031-101", "架空印刷 ランサムウェア被害のお知らせ", "架空印刷", "", "2031-04-02",
@@ -27,28 +26,8 @@ static const jkb_doc docs[] = {
 
 static int setup(void **state)
 {
-    jkb_options o = JKB_OPTIONS_INIT;
-    size_t i;
     (void)state;
-    if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0)
-        return 0;
-    dir = temp_dir();
-    o.create = 1;
-    if (jkb_index_open(&ix, dir, &o) != 0)
-        return -1;
-    for (i = 0; i < sizeof docs / sizeof docs[0]; i++)
-        if (jkb_index_add(ix, &docs[i]) != 0)
-            return -1;
-    return jkb_index_commit(ix);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    jkb_index_close(ix);
-    if (dir)
-        rm_tree(dir);
-    return 0;
+    return setup_index_of(docs, sizeof docs / sizeof docs[0]);
 }
 
 static jkb_results *search(const char *q, size_t limit, size_t offset, int no_group)
@@ -239,5 +218,5 @@ int main(void)
         cmocka_unit_test(test_snippets),
         cmocka_unit_test(test_bad_queries),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, teardown_index);
 }
