@@ -340,6 +340,76 @@ static int term_set(jkb__matcher *m, uint32_t t, jkb__dset *out)
     return rc < 0 ? rc : 0;
 }
 
+/* *next: the first document >= doc holding term t (UINT32_MAX when none); *yes: whether it
+   holds it in one of the term's fields. */
+static int holds(jkb__matcher *m, uint32_t t, uint32_t doc, int *yes, uint32_t *next)
+{
+    const jkb__qterm *qt = &m->q->terms[t];
+    jkb__piter *it = &m->it[qt->uniq];
+    uint32_t at;
+    unsigned f;
+    int rc = jkb__piter_seek(it, doc, 0, &at);
+    *yes = 0;
+    if (rc <= 0) {
+        *next = UINT32_MAX;
+        return rc;
+    }
+    *next = at;
+    for (f = 0; f < JKB__NFIELDS && !*yes; f++)
+        *yes = (qt->fields >> f & 1) && jkb__piter_tf(it, f) != 0;
+    return 0;
+}
+
+/*
+ * The documents holding every term of a word: the rarest term leads, the others seek to each
+ * of its documents, which skips whole blocks of a frequent term (one cursor seek lands on the
+ * block that may hold a document).
+ */
+static int leapfrog(jkb__matcher *m, const jkb__qnode *n, jkb__dset *out)
+{
+    uint32_t lead = n->first, i, doc = 0;
+    int rc = 0;
+    out->n = 0;
+    for (i = 0; i < n->n; i++) {
+        uint32_t t = n->first + i;
+        if (m->df[m->q->terms[t].uniq] == 0)
+            return 0; /* a term no document holds */
+        if (m->df[m->q->terms[t].uniq] < m->df[m->q->terms[lead].uniq])
+            lead = t;
+    }
+    for (;;) {
+        int yes, all = 1;
+        uint32_t next;
+        if ((rc = holds(m, lead, doc, &yes, &next)) != 0 || next == UINT32_MAX)
+            return rc;
+        doc = next;
+        if (!yes) { /* the lead holds it, but not in its fields */
+            if (doc == UINT32_MAX)
+                return 0;
+            doc++;
+            continue;
+        }
+        for (i = 0; i < n->n && all; i++) {
+            uint32_t t = n->first + i;
+            if (t == lead)
+                continue;
+            if ((rc = holds(m, t, doc, &yes, &next)) != 0)
+                return rc;
+            if (next == UINT32_MAX)
+                return 0; /* a term has no more documents */
+            if (next != doc || !yes) {
+                all = 0;
+                doc = next > doc ? next : doc + 1;
+            }
+        }
+        if (all) {
+            if ((rc = dset_push(out, doc)) != 0 || doc == UINT32_MAX)
+                return rc;
+            doc++;
+        }
+    }
+}
+
 /* Whether the phrase's terms stand next to each other, in order, in one field of doc. */
 static int phrase_at(jkb__matcher *m, const jkb__qnode *node, uint32_t doc, int *found)
 {
@@ -487,7 +557,6 @@ static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
     const jkb__qnode *n = &m->q->nodes[node];
     jkb__dset tmp = {NULL, 0, 0};
     const jkb__dset *all;
-    uint32_t i;
     int rc = 0;
 
     out->n = 0;
@@ -502,13 +571,7 @@ static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
         break;
     case JKB__Q_WORD:
     case JKB__Q_PHRASE:
-        for (i = 0; i < n->n && rc == 0; i++) {
-            if (i == 0) {
-                rc = term_set(m, n->first, out);
-            } else if ((rc = term_set(m, n->first + i, &tmp)) == 0) {
-                dset_and(out, &tmp);
-            }
-        }
+        rc = n->n == 1 ? term_set(m, n->first, out) : leapfrog(m, n, out);
         if (rc == 0 && n->kind == JKB__Q_PHRASE && n->n > 1) {
             size_t j, kept = 0;
             for (j = 0; j < out->n && rc == 0; j++) {
