@@ -130,6 +130,7 @@ typedef struct exec {
     uint64_t n_docs;
     cand *cands;
     size_t n_cands;
+    const jkb__dset *docs; /* the matching documents, in doc order */
     double max_bonus;
 } exec;
 
@@ -308,71 +309,88 @@ static int rank_before(const cand *x, const cand *y)
     return x->doc < y->doc;
 }
 
-static int cmp_bm25(const void *a, const void *b)
-{
-    const cand *x = a, *y = b;
-    if (x->bm25 != y->bm25)
-        return x->bm25 > y->bm25 ? -1 : 1;
-    return x->doc < y->doc ? -1 : x->doc > y->doc;
-}
-
 static int cmp_rank(const void *a, const void *b)
 {
     const cand *x = a, *y = b;
     return rank_before(x, y) ? -1 : rank_before(y, x) ? 1 : 0;
 }
 
-static int cmp_doc(const void *a, const void *b)
+/* Max-heap of candidates by BM25F (then doc id), so that the best come out first without
+   sorting all of them. */
+static int bm25_above(const cand *x, const cand *y)
 {
-    uint32_t x = ((const cand *)a)->doc, y = ((const cand *)b)->doc;
-    return (x > y) - (x < y);
+    return x->bm25 != y->bm25 ? x->bm25 > y->bm25 : x->doc < y->doc;
+}
+
+static void sift_down(cand *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, best = i;
+        cand tmp;
+        if (l < n && bm25_above(&h[l], &h[best]))
+            best = l;
+        if (l + 1 < n && bm25_above(&h[l + 1], &h[best]))
+            best = l + 1;
+        if (best == i)
+            return;
+        tmp = h[i];
+        h[i] = h[best];
+        h[best] = tmp;
+        i = best;
+    }
 }
 
 /*
- * Adds proximity in BM25F order until no candidate can reach the first `need` groups (or
- * documents), then sorts the scored ones by rank: they are the first *n_scored candidates.
+ * Takes candidates in BM25F order and adds proximity, until none can reach the first `need`
+ * groups (or documents). The ones scored end up in e->cands[0 .. *n_scored), sorted by rank.
  */
 static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_t *n_scored)
 {
-    size_t i, n_top = 0;
+    size_t i, n = e->n_cands, n_top = 0, taken = 0;
     cand *top; /* the best score of each group seen, kept sorted, at most need */
     int rc = 0;
 
-    if (e->n_cands > 1)
-        qsort(e->cands, e->n_cands, sizeof *e->cands, cmp_bm25);
+    for (i = n / 2; i-- > 0;)
+        sift_down(e->cands, n, i);
     top = malloc((need + 1) * sizeof *top);
     if (top == NULL)
         return JKB_ENOMEM;
-    for (i = 0; i < e->n_cands; i++) {
-        cand *c = &e->cands[i];
+    while (n > 0) {
+        cand c = e->cands[0];
         double bonus;
         size_t j;
-        if (n_top == need && c->bm25 + e->max_bonus < top[n_top - 1].score)
+        if (n_top == need && c.bm25 + e->max_bonus < top[n_top - 1].score)
             break;
-        if ((rc = proximity(e, c, present, &bonus)) != 0)
+        /* pop: the scored ones gather at the end of the array */
+        e->cands[0] = e->cands[--n];
+        sift_down(e->cands, n, 0);
+        if ((rc = proximity(e, &c, present, &bonus)) != 0)
             break;
-        c->score = c->bm25 + bonus;
-        for (j = 0; grouped && c->case_key && j < n_top; j++)
-            if (top[j].case_key == c->case_key)
+        c.score = c.bm25 + bonus;
+        e->cands[n] = c;
+        taken++;
+        for (j = 0; grouped && c.case_key && j < n_top; j++)
+            if (top[j].case_key == c.case_key)
                 break;
-        if (grouped && c->case_key && j < n_top) {
-            if (!rank_before(c, &top[j]))
+        if (grouped && c.case_key && j < n_top) {
+            if (!rank_before(&c, &top[j]))
                 continue;
             memmove(top + j, top + j + 1, (n_top - j - 1) * sizeof *top);
             n_top--;
         }
-        for (j = n_top; j > 0 && rank_before(c, &top[j - 1]); j--)
+        for (j = n_top; j > 0 && rank_before(&c, &top[j - 1]); j--)
             top[j] = top[j - 1];
-        top[j] = *c;
+        top[j] = c;
         if (n_top < need)
             n_top++;
     }
     free(top);
     if (rc)
         return rc;
-    *n_scored = i;
-    if (i > 1)
-        qsort(e->cands, i, sizeof *e->cands, cmp_rank);
+    memmove(e->cands, e->cands + e->n_cands - taken, taken * sizeof *e->cands);
+    if (taken > 1)
+        qsort(e->cands, taken, sizeof *e->cands, cmp_rank);
+    *n_scored = taken;
     return 0;
 }
 
@@ -436,18 +454,15 @@ static int cmp_rel(const void *a, const void *b)
     return c ? c : strcmp(x->id, y->id);
 }
 
-static int is_candidate(const exec *e, uint32_t doc, size_t n_scored)
+/* Whether doc matches the query (the matcher's set is in doc order). */
+static int is_candidate(const exec *e, uint32_t doc)
 {
-    size_t lo = n_scored, hi = e->n_cands, i;
-    /* the unscored tail is in doc order; the scored head is searched through */
-    for (i = 0; i < n_scored; i++)
-        if (e->cands[i].doc == doc)
-            return 1;
+    size_t lo = 0, hi = e->docs->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (e->cands[mid].doc == doc)
+        if (e->docs->d[mid] == doc)
             return 1;
-        if (e->cands[mid].doc < doc)
+        if (e->docs->d[mid] < doc)
             lo = mid + 1;
         else
             hi = mid;
@@ -456,7 +471,7 @@ static int is_candidate(const exec *e, uint32_t doc, size_t n_scored)
 }
 
 /* Lists the other releases of the hit's case, oldest first. */
-static int add_related(exec *e, hit_store *h, uint32_t self, size_t n_scored, jkb__docbuf *db)
+static int add_related(exec *e, hit_store *h, uint32_t self, jkb__docbuf *db)
 {
     jkb__cursor *c;
     jkb__val k, v;
@@ -508,7 +523,7 @@ static int add_related(exec *e, hit_store *h, uint32_t self, size_t n_scored, jk
             r->id = h->related_strings[3 * i] = rel[i].id;
             r->title = h->related_strings[3 * i + 1] = rel[i].title;
             r->date = h->related_strings[3 * i + 2] = rel[i].date;
-            r->matched = is_candidate(e, rel[i].doc, n_scored);
+            r->matched = is_candidate(e, rel[i].doc);
             h->hit.n_related++;
         } else {
             free(rel[i].id);
@@ -520,7 +535,7 @@ static int add_related(exec *e, hit_store *h, uint32_t self, size_t n_scored, jk
     return rc;
 }
 
-static int make_hit(exec *e, hit_store *h, const cand *c, int grouped, size_t n_scored,
+static int make_hit(exec *e, hit_store *h, const cand *c, int grouped,
                     jkb__docbuf *db, jkb__norm *norm)
 {
     const jkb_doc *d;
@@ -540,7 +555,7 @@ static int make_hit(exec *e, hit_store *h, const cand *c, int grouped, size_t n_
     h->hit.highlights = h->snippet.highlights;
     h->hit.n_highlights = h->snippet.n_highlights;
     if (grouped && *h->hit.case_no)
-        rc = add_related(e, h, c->doc, n_scored, db);
+        rc = add_related(e, h, c->doc, db);
     return rc;
 }
 
@@ -615,14 +630,12 @@ static int execute(jkb_index *ix, const jkb__query *q, const jkb_search_options 
     if ((rc = jkb__matcher_run(&e.m, &docs)) != 0 || docs.n == 0 ||
         (rc = score_all(&e, &docs, present)) != 0)
         goto out;
+    e.docs = &docs;
     res->total = e.n_cands;
     if (grouped && (rc = count_groups(&e, &res->total)) != 0)
         goto out;
     if ((rc = rank(&e, o->offset + o->limit, grouped, present, &n_scored)) != 0)
         goto out;
-    /* the unscored rest goes back to doc order, for is_candidate() */
-    if (e.n_cands - n_scored > 1)
-        qsort(e.cands + n_scored, e.n_cands - n_scored, sizeof *e.cands, cmp_doc);
 
     /* 3-4. the page: one hit per group when grouped */
     res->hits = calloc(o->limit, sizeof *res->hits);
@@ -644,7 +657,7 @@ static int execute(jkb_index *ix, const jkb__query *q, const jkb_search_options 
         if (seen++ < o->offset)
             continue;
         h = &res->hits[res->n++];
-        if ((rc = make_hit(&e, h, c, grouped, n_scored, &db, &norm)) != 0 ||
+        if ((rc = make_hit(&e, h, c, grouped, &db, &norm)) != 0 ||
             (o->explain && (rc = explain(&e, h, c, present)) != 0))
             goto out;
     }
