@@ -699,8 +699,8 @@ static int emit(jkb__analyzer *a, const char *term, size_t len, size_t off, size
     return cb(&tok, payload);
 }
 
-static int analyze_prefix(jkb__analyzer *a, uint32_t pos, jkb__token_fn cb, void *payload,
-                          uint32_t *next_pos)
+static int analyze_prefix(jkb__analyzer *a, int fold, uint32_t pos, jkb__token_fn cb,
+                          void *payload, uint32_t *next_pos)
 {
     const char *s = (const char *)a->norm.text.data;
     size_t b = 0, e = a->norm.text.len;
@@ -714,9 +714,13 @@ static int analyze_prefix(jkb__analyzer *a, uint32_t pos, jkb__token_fn cb, void
         *next_pos = pos + (b < e);
     if (b == e)
         return 0;
-    tok.term_len = e - b < sizeof term ? e - b : jkb__utf8_floor((const uint8_t *)s + b,
-                                                                  sizeof term);
-    memcpy(term, s + b, tok.term_len);
+    if (fold) {
+        tok.term_len = jkb__fold_term(a->dict, s + b, e - b, term, sizeof term);
+    } else {
+        tok.term_len = e - b < sizeof term ? e - b : jkb__utf8_floor((const uint8_t *)s + b,
+                                                                      sizeof term);
+        memcpy(term, s + b, tok.term_len);
+    }
     tok.term = term;
     tok.pos = pos;
     tok.pos_len = 1;
@@ -735,8 +739,8 @@ int jkb__analyze(jkb__analyzer *a, jkb__mode mode, const char *text, size_t len,
 
     if ((rc = jkb__normalize(&a->norm, (const uint8_t *)text, len)) != 0)
         return rc;
-    if (mode == JKB__MODE_PREFIX)
-        return analyze_prefix(a, pos, cb, payload, next_pos);
+    if (mode == JKB__MODE_PREFIX || mode == JKB__MODE_WHOLE)
+        return analyze_prefix(a, mode == JKB__MODE_WHOLE, pos, cb, payload, next_pos);
 
     s = (char *)a->norm.text.data;
     n = a->norm.text.len;

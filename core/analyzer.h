@@ -28,7 +28,8 @@
 typedef enum jkb__mode {
     JKB__MODE_DOCUMENT, /* text being indexed */
     JKB__MODE_QUERY,    /* a query word */
-    JKB__MODE_PREFIX    /* a partial word: folded like text, never split by MeCab */
+    JKB__MODE_PREFIX,   /* a partial word: folded like text, never split by MeCab */
+    JKB__MODE_WHOLE     /* a query word as one term, folded like a term, not split by MeCab */
 } jkb__mode;
 
 typedef struct jkb__token {

@@ -9,7 +9,7 @@
 /* Terms a prefix, or an infix (a last resort, which reads the whole term dictionary), expands
    to at most: bounds the work of a query that matched nothing. */
 #define EXPAND_PREFIX 512
-#define EXPAND_INFIX 64
+#define EXPAND_INFIX 256
 
 /* ---- postings iterators ---- */
 

@@ -272,6 +272,39 @@ static int on_term(const jkb__token *tok, void *payload)
     return 0;
 }
 
+static int make_group(parser *p, jkb__qkind kind, const int *kids, size_t n);
+
+/*
+ * A word MeCab split when it stood alone (要注意 -> 要 + 注意, 竜太 -> 竜 + 太) may be one
+ * token in the text around it: the word matches as its parts OR as the whole word.
+ */
+static int or_whole(parser *p, int parts, const char *text, size_t len, uint32_t fields)
+{
+    jkb__query *q = p->q;
+    word_ctx w;
+    size_t first = q->n_terms;
+    int kids[2], whole = new_node(p, JKB__Q_WORD), rc;
+    if (whole < 0)
+        return -1;
+    w.p = p;
+    w.node = (uint32_t)whole;
+    w.fields = fields;
+    w.match = JKB__MATCH_EXACT;
+    rc = jkb__analyze(p->an, JKB__MODE_WHOLE, text, len, q->terms[q->nodes[parts].first].qpos,
+                      on_term, &w, NULL);
+    if (rc && !p->rc)
+        p->rc = jkb__err_set(p->err, rc, "[query] %s", jkb_strerror(rc));
+    if (p->rc || q->n_terms == first) {
+        q->n_nodes--;
+        return p->rc ? -1 : parts;
+    }
+    q->nodes[whole].first = (uint32_t)first;
+    q->nodes[whole].n = (uint32_t)(q->n_terms - first);
+    kids[0] = parts;
+    kids[1] = whole;
+    return make_group(p, JKB__Q_ANY, kids, 2);
+}
+
 /* A word or phrase node from text analysed as a query (or, for a word ending in *, as a
    prefix); -1 when it analyses to nothing (the word is dropped) or on error. */
 static int make_words(parser *p, jkb__qkind kind, const char *text, size_t len, uint32_t fields)
@@ -302,10 +335,11 @@ static int make_words(parser *p, jkb__qkind kind, const char *text, size_t len, 
         q->n_nodes--; /* nothing to match: the word is dropped */
         return -1;
     }
-    /* qpos of the terms was relative to the word; make it the query's */
     q->nodes[node].first = (uint32_t)first;
     q->nodes[node].n = (uint32_t)(q->n_terms - first);
     p->qpos = next_pos + 1; /* words never stand next to each other */
+    if (kind == JKB__Q_WORD && w.match == JKB__MATCH_EXACT && q->n_terms - first > 1)
+        return or_whole(p, node, text, len, fields);
     return node;
 }
 
@@ -595,11 +629,11 @@ void jkb__query_complete_last(jkb__query *q)
     }
 }
 
-void jkb__query_relax(jkb__query *q, jkb__match m)
+void jkb__query_relax(jkb__query *q, jkb__match m, uint64_t max_df)
 {
     size_t i;
     for (i = 0; i < q->n_terms; i++)
-        if (q->terms[i].match < m)
+        if (q->terms[i].match < m && q->terms[i].df <= max_df)
             q->terms[i].match = m;
     unite(q);
 }

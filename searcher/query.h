@@ -44,6 +44,7 @@ typedef struct jkb__qterm {
     uint32_t uniq;   /* index of the first term with the same text, match and fields */
     jkb__match match;
     int negated;     /* under a "-": it must not match, and it does not score */
+    uint64_t df;     /* documents holding it, once searched */
 } jkb__qterm;
 
 typedef enum jkb__qkind {
@@ -94,8 +95,8 @@ int jkb__query_parse(jkb__query *q, jkb__analyzer *an, const char *text, jkb__er
 /* Makes the last term a prefix (search-box completion) unless it is one already. */
 void jkb__query_complete_last(jkb__query *q);
 
-/* Makes every exact term match as m (prefix, then infix): the relaxed queries tried in turn
-   when a plain query finds nothing. */
-void jkb__query_relax(jkb__query *q, jkb__match m);
+/* Makes the terms that no more than max_df documents hold match as m (prefix, then infix):
+   the relaxed queries tried in turn when a plain query finds nothing. */
+void jkb__query_relax(jkb__query *q, jkb__match m, uint64_t max_df);
 
 #endif

@@ -62,6 +62,7 @@ struct jkb_results {
     size_t n;
     uint64_t total;
     int total_exact;
+    uint64_t n_docs; /* in the index when searched */
 };
 
 size_t jkb_results_count(const jkb_results *r)
@@ -191,31 +192,42 @@ static int read_cols(exec *e, uint32_t doc, jkb__cols *cols)
     return jkb__cols_decode(v.data, v.len, cols);
 }
 
-/* Scores the candidates (in doc order) with BM25F. */
+/* Scores the candidates (in doc order) with BM25F. The columns are read with one cursor:
+   LMDB looks in the current page first, which candidates in doc order mostly hit. */
 static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
 {
+    jkb__cursor *c;
     size_t i, t;
     int rc;
     e->cands = malloc((docs->n + 1) * sizeof *e->cands);
     if (e->cands == NULL)
         return JKB_ENOMEM;
+    if ((rc = jkb__cursor_open(e->txn, JKB__T_COLS, &c)) != 0)
+        return rc;
     for (i = 0; i < docs->n; i++) {
-        cand *c = &e->cands[i];
+        cand *cd = &e->cands[i];
+        uint8_t key[4];
+        jkb__val k, v;
         jkb__cols cols;
-        if ((rc = read_cols(e, docs->d[i], &cols)) != 0 ||
-            (rc = stand_on(e, docs->d[i], 0, present)) != 0)
-            return rc;
-        c->doc = docs->d[i];
-        c->case_key = cols.case_key;
-        c->day = cols.day;
-        c->bm25 = 0;
+        jkb__be32_put(key, docs->d[i]);
+        if ((rc = jkb__cursor_seek(c, key, 4, &k, &v)) != 0 || k.len != 4 ||
+            jkb__be32_get(k.data) != docs->d[i] || jkb__cols_decode(v.data, v.len, &cols) != 0 ||
+            (rc = stand_on(e, docs->d[i], 0, present)) != 0) {
+            rc = rc && rc != JKB_ENOTFOUND ? rc : JKB_ECORRUPT;
+            break;
+        }
+        cd->doc = docs->d[i];
+        cd->case_key = cols.case_key;
+        cd->day = cols.day;
+        cd->bm25 = 0;
         for (t = 0; t < e->q->n_terms; t++)
             if (present[t])
-                c->bm25 += term_score(e, t, &cols, NULL);
-        c->score = c->bm25;
+                cd->bm25 += term_score(e, t, &cols, NULL);
+        cd->score = cd->bm25;
     }
-    e->n_cands = docs->n;
-    return 0;
+    jkb__cursor_close(c);
+    e->n_cands = rc ? 0 : docs->n;
+    return rc;
 }
 
 /* Smallest |pb - pa - want| over the two sorted lists, as a distance. */
@@ -587,7 +599,7 @@ static int count_groups(const exec *e, uint64_t *out)
 }
 
 /* Runs parsed query q into res: candidates, ranking, the page. */
-static int execute(jkb_index *ix, const jkb__query *q, const jkb_search_options *o,
+static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
                    jkb_results *res)
 {
     exec e;
@@ -617,12 +629,13 @@ static int execute(jkb_index *ix, const jkb__query *q, const jkb_search_options 
         (rc = jkb__counts_read(e.txn, &counts)) != 0 ||
         (rc = jkb__matcher_open(&e.m, e.txn, q)) != 0)
         goto out;
-    e.n_docs = counts.docs;
+    e.n_docs = res->n_docs = counts.docs;
     for (t = 0; t < JKB__NFIELDS; t++)
         e.avglen[t] = counts.docs ? (double)counts.field_tokens[t] / (double)counts.docs : 0;
     for (t = 0; t < q->n_terms; t++) {
-        double df = (double)e.m.df[t];
+        double df = (double)e.m.df[q->terms[t].uniq];
         e.idf[t] = log(1 + ((double)e.n_docs - df + 0.5) / (df + 0.5));
+        q->terms[t].df = e.m.df[q->terms[t].uniq];
     }
     e.max_bonus = max_bonus(&e);
 
@@ -701,11 +714,13 @@ int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
     }
     res->total_exact = 1;
     rc = execute(ix, &q, &o, res);
-    /* Nothing holds every word of a plain query: try each word as a prefix (Locke finds
-       Locker), then inside longer words (テツ finds キムテツ, which MeCab keeps whole). */
+    /* Nothing holds every word of a plain query: try its rare words (those in at most one
+       document in a thousand) as prefixes (Locke finds Locker), then inside longer words
+       (テツ finds キムテツ, which MeCab keeps whole). Frequent words stay as they are: their
+       expansions would cost much and change little. */
     for (m = JKB__MATCH_PREFIX; q.plain && rc == 0 && res->total == 0 && m <= JKB__MATCH_INFIX;
          m++) {
-        jkb__query_relax(&q, m);
+        jkb__query_relax(&q, m, res->n_docs / 1000 + 1);
         rc = execute(ix, &q, &o, res);
     }
     jkb__query_fin(&q);
