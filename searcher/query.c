@@ -275,43 +275,15 @@ static int on_term(const jkb__token *tok, void *payload)
 static int make_group(parser *p, jkb__qkind kind, const int *kids, size_t n);
 
 /*
- * A word MeCab split when it stood alone (要注意 -> 要 + 注意, 竜太 -> 竜 + 太) may be one
- * token in the text around it: the word matches as its parts OR as the whole word.
+ * A node of kind over the terms text analyses to in mode, from query position pos (*next:
+ * the position after them). -1 when it analyses to nothing (the word is dropped) or on error.
  */
-static int or_whole(parser *p, int parts, const char *text, size_t len, uint32_t fields)
+static int analysed_node(parser *p, jkb__qkind kind, jkb__mode mode, jkb__match match,
+                         const char *text, size_t len, uint32_t fields, uint32_t pos,
+                         uint32_t *next)
 {
     jkb__query *q = p->q;
     word_ctx w;
-    size_t first = q->n_terms;
-    int kids[2], whole = new_node(p, JKB__Q_WORD), rc;
-    if (whole < 0)
-        return -1;
-    w.p = p;
-    w.node = (uint32_t)whole;
-    w.fields = fields;
-    w.match = JKB__MATCH_EXACT;
-    rc = jkb__analyze(p->an, JKB__MODE_WHOLE, text, len, q->terms[q->nodes[parts].first].qpos,
-                      on_term, &w, NULL);
-    if (rc && !p->rc)
-        p->rc = jkb__err_set(p->err, rc, "[query] %s", jkb_strerror(rc));
-    if (p->rc || q->n_terms == first) {
-        q->n_nodes--;
-        return p->rc ? -1 : parts;
-    }
-    q->nodes[whole].first = (uint32_t)first;
-    q->nodes[whole].n = (uint32_t)(q->n_terms - first);
-    kids[0] = parts;
-    kids[1] = whole;
-    return make_group(p, JKB__Q_ANY, kids, 2);
-}
-
-/* A word or phrase node from text analysed as a query (or, for a word ending in *, as a
-   prefix); -1 when it analyses to nothing (the word is dropped) or on error. */
-static int make_words(parser *p, jkb__qkind kind, const char *text, size_t len, uint32_t fields)
-{
-    jkb__query *q = p->q;
-    word_ctx w;
-    uint32_t next_pos = 0;
     size_t first = q->n_terms;
     int node = new_node(p, kind), rc;
     if (node < 0)
@@ -319,28 +291,46 @@ static int make_words(parser *p, jkb__qkind kind, const char *text, size_t len, 
     w.p = p;
     w.node = (uint32_t)node;
     w.fields = fields;
-    w.match = JKB__MATCH_EXACT;
-    if (kind == JKB__Q_WORD && len >= 1 && text[len - 1] == '*') {
-        w.match = JKB__MATCH_PREFIX;
-        len--;
-    } else if (kind == JKB__Q_WORD && len >= 3 && memcmp(text + len - 3, "＊", 3) == 0) {
-        w.match = JKB__MATCH_PREFIX;
-        len -= 3;
-    }
-    rc = jkb__analyze(p->an, w.match ? JKB__MODE_PREFIX : JKB__MODE_QUERY, text, len, p->qpos,
-                      on_term, &w, &next_pos);
+    w.match = match;
+    rc = jkb__analyze(p->an, mode, text, len, pos, on_term, &w, next);
     if (rc && !p->rc)
         p->rc = jkb__err_set(p->err, rc, "[query] %s", jkb_strerror(rc));
     if (p->rc || q->n_terms == first) {
-        q->n_nodes--; /* nothing to match: the word is dropped */
+        q->n_nodes--;
         return -1;
     }
     q->nodes[node].first = (uint32_t)first;
     q->nodes[node].n = (uint32_t)(q->n_terms - first);
-    p->qpos = next_pos + 1; /* words never stand next to each other */
-    if (kind == JKB__Q_WORD && w.match == JKB__MATCH_EXACT && q->n_terms - first > 1)
-        return or_whole(p, node, text, len, fields);
     return node;
+}
+
+/* A word or phrase node from text analysed as a query (or, for a word ending in *, as a
+   prefix); -1 when it analyses to nothing (the word is dropped) or on error. */
+static int make_words(parser *p, jkb__qkind kind, const char *text, size_t len, uint32_t fields)
+{
+    jkb__match match = JKB__MATCH_EXACT;
+    uint32_t next = 0;
+    int node, kids[2];
+    if (kind == JKB__Q_WORD && len >= 1 && text[len - 1] == '*') {
+        match = JKB__MATCH_PREFIX;
+        len--;
+    } else if (kind == JKB__Q_WORD && len >= 3 && memcmp(text + len - 3, "＊", 3) == 0) {
+        match = JKB__MATCH_PREFIX;
+        len -= 3;
+    }
+    node = analysed_node(p, kind, match ? JKB__MODE_PREFIX : JKB__MODE_QUERY, match, text, len,
+                         fields, p->qpos, &next);
+    if (node < 0)
+        return -1;
+    kids[0] = node;
+    /* A word MeCab split when it stood alone (要注意 -> 要 + 注意, 竜太 -> 竜 + 太) may be one
+       token in the text around it: it matches as its parts OR as the whole word. */
+    if (kind == JKB__Q_WORD && match == JKB__MATCH_EXACT && p->q->nodes[node].n > 1 &&
+        (kids[1] = analysed_node(p, JKB__Q_WORD, JKB__MODE_WHOLE, match, text, len, fields,
+                                 p->qpos, NULL)) >= 0)
+        node = make_group(p, JKB__Q_ANY, kids, 2);
+    p->qpos = next + 1; /* words never stand next to each other */
+    return p->rc ? -1 : node;
 }
 
 /* Days of the period a partial date names: [*lo, *hi]. 0, or -1 when it is not a date. */
