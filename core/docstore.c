@@ -65,8 +65,10 @@ int jkb__doc_compress(jkb__buf *out, const uint8_t *raw, size_t len, const uint8
     out->data[out->len++] = dict_len ? METHOD_ZDICT : METHOD_ZLIB;
     jkb__buf_put_varint(&rc, out, len);
     memset(&zs, 0, sizeof zs);
-    /* level 4: with the preset dictionary, 3% larger than level 6 at 60% of its time */
-    if (deflateInit(&zs, 4) != Z_OK)
+    /* Raw deflate: no zlib header and no Adler-32, which would sum the 16 KiB dictionary again
+       for every record read. Level 4: with the dictionary, 3% larger than level 6 at 60% of
+       its time. */
+    if (deflateInit2(&zs, 4, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return JKB_ENOMEM;
     if (dict_len && deflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK) {
         deflateEnd(&zs);
@@ -120,27 +122,25 @@ void jkb__zdict_sample(int *rc, jkb__buf *out, const uint8_t *raw, size_t len, s
     jkb__buf_put(rc, out, raw, n);
 }
 
-/* Inflates src into raw (raw_len bytes), with dict when the stream asks for it. */
+/* Inflates raw deflate src into raw (raw_len bytes), with the preset dictionary dict when
+   dict_len > 0. */
 static int inflate_record(uint8_t *raw, size_t raw_len, const uint8_t *src, size_t len,
                           const uint8_t *dict, size_t dict_len)
 {
     z_stream zs;
     int zrc;
     memset(&zs, 0, sizeof zs);
-    if (inflateInit(&zs) != Z_OK)
+    if (inflateInit2(&zs, -15) != Z_OK)
         return JKB_ENOMEM;
+    if (dict_len && inflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK) {
+        inflateEnd(&zs);
+        return JKB_ECORRUPT;
+    }
     zs.next_in = (Bytef *)(uintptr_t)src;
     zs.avail_in = (uInt)len;
     zs.next_out = raw;
     zs.avail_out = (uInt)raw_len;
     zrc = inflate(&zs, Z_FINISH);
-    if (zrc == Z_NEED_DICT) {
-        if (dict_len == 0 || inflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK) {
-            inflateEnd(&zs);
-            return JKB_ECORRUPT;
-        }
-        zrc = inflate(&zs, Z_FINISH);
-    }
     inflateEnd(&zs);
     return zrc == Z_STREAM_END && zs.total_out == raw_len && zs.avail_in == 0 ? 0 : JKB_ECORRUPT;
 }

@@ -2,8 +2,8 @@
  * Stored documents: every field of a jkb_doc in one record, compressed with zlib; the only
  * file that sees zlib's deflate and inflate.
  *
- * Record bytes:  method (1 byte: 0 stored as is, 1 zlib, 2 zlib with the index's preset
- *                dictionary), varint raw length, payload.
+ * Record bytes:  method (1 byte: 0 stored as is, 1 raw deflate, 2 raw deflate with the
+ *                index's preset dictionary), varint raw length, payload.
  * Raw payload:   varint number of extra fields E, then 9 + 2E NUL-terminated strings: id,
  *                case, title, org, label, date, body, url, source_ref, then E name/value pairs.
  * Compression is skipped when it does not shrink the record. The preset dictionary (up to 32

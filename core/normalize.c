@@ -47,11 +47,15 @@ static int32_t fold_special(uint32_t c)
     return -1;
 }
 
-/* Characters NFKC and case folding leave alone, that no earlier character composes with. */
+/* Characters NFKC and case folding leave alone, that no earlier character composes with:
+   kanji, kana, and the CJK punctuation NFKC keeps (「」『』【】・ …; not U+3000, 〜, the
+   combining marks U+302A-302F and the compatibility forms U+3036, U+3038-303A). */
 static int is_plain_cjk(uint32_t c)
 {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3041 && c <= 0x3096) ||
-           (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || c == 0x3001 || c == 0x3002;
+           (c >= 0x30A1 && c <= 0x30FC) || (c >= 0x3001 && c <= 0x301B) ||
+           (c >= 0x301D && c <= 0x3029) || (c >= 0x3030 && c <= 0x3035) || c == 0x3037 ||
+           (c >= 0x303B && c <= 0x303F);
 }
 
 static int ensure_map(jkb__norm *n, size_t want)
