@@ -1,14 +1,16 @@
 /*
  * Adding, replacing and deleting documents.
  *
- * Changes are buffered in a batch: each added document is analysed at once, its stored
- * record encoded, and its postings accumulated per term with batch-local doc numbers. A
- * commit writes the whole batch in one LMDB write transaction, in this order: documents
- * that are replaced or deleted are removed (their postings, found through dterms, come out
- * of exactly the blocks that hold them); the batch's terms are resolved in sorted order and
- * their postings appended to each term's last block; the documents' records, columns, ids,
- * case entries and term lists are written; the counters last. When the map fills, the
- * transaction is dropped, the map doubled and the batch written again from memory.
+ * Changes are buffered in a batch: each added document is prepared (prepare.h: analysed and
+ * its stored record encoded, on worker threads when there are several) and put into the
+ * batch in the order it was added, its postings accumulated per term with batch-local doc
+ * numbers. A commit writes the whole batch in one LMDB write transaction, in this order:
+ * documents that are replaced or deleted are removed (their postings, found through dterms,
+ * come out of exactly the blocks that hold them); the batch's terms are resolved in sorted
+ * order and their postings appended to each term's last block; the documents' records,
+ * columns, ids, case entries and term lists are written; the counters last. When the map
+ * fills, the transaction is dropped, the map doubled and the batch written again from memory.
+ * A batch is committed when it reaches three quarters of the memory bound (batch_bytes).
  */
 #include <stdlib.h>
 #include <string.h>
