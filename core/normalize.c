@@ -20,9 +20,9 @@ typedef struct chunk {
 void jkb__norm_fin(jkb__norm *n)
 {
     jkb__buf_fin(&n->text);
-    free(n->map);
-    n->map = NULL;
-    n->map_cap = 0;
+    free(n->seg);
+    n->seg = NULL;
+    n->n_seg = n->seg_cap = 0;
 }
 
 /* Folds applied on top of NFKC. Returns the replacement, or -1 to go through utf8proc. */
@@ -58,20 +58,23 @@ static int is_plain_cjk(uint32_t c)
            (c >= 0x303B && c <= 0x303F);
 }
 
-static int ensure_map(jkb__norm *n, size_t want)
+/* Starts a segment at the output's end for source offset src; a plain run that continues
+   the previous plain segment extends it instead. */
+static int add_segment(jkb__norm *n, size_t src, int plain)
 {
-    uint32_t *m;
-    size_t cap;
-    if (want <= n->map_cap)
-        return 0;
-    cap = n->map_cap ? n->map_cap : 256;
-    while (cap < want)
-        cap *= 2;
-    m = realloc(n->map, cap * sizeof *m);
-    if (m == NULL)
-        return JKB_ENOMEM;
-    n->map = m;
-    n->map_cap = cap;
+    int rc = 0;
+    if (plain && n->n_seg > 0) {
+        const jkb__nseg *last = &n->seg[n->n_seg - 1];
+        if (last->plain && last->src + (n->text.len - last->out) == src)
+            return 0;
+    }
+    JKB__RESERVE(rc, n->seg, n->seg_cap, n->n_seg);
+    if (rc)
+        return rc;
+    n->seg[n->n_seg].out = (uint32_t)n->text.len;
+    n->seg[n->n_seg].src = (uint32_t)src;
+    n->seg[n->n_seg].plain = (uint32_t)plain;
+    n->n_seg++;
     return 0;
 }
 
@@ -97,7 +100,7 @@ static void canonical_order(chunk *ch)
 static int flush(jkb__norm *n, chunk *ch)
 {
     int rc = 0;
-    size_t i, n_cp = ch->n, start = n->text.len;
+    size_t i, n_cp = ch->n;
     if (n_cp == 0)
         return 0;
     if (ch->composable && n_cp > 1) {
@@ -108,12 +111,10 @@ static int flush(jkb__norm *n, chunk *ch)
             n_cp = (size_t)r;
     }
     jkb__buf_reserve(&rc, &n->text, n_cp * 4);
-    if (rc || ensure_map(n, start + n_cp * 4 + 1))
+    if (rc || add_segment(n, ch->src, 0))
         return JKB_ENOMEM;
     for (i = 0; i < n_cp; i++)
         n->text.len += jkb__utf8_encode(n->text.data + n->text.len, (uint32_t)ch->cp[i]);
-    for (i = start; i < n->text.len; i++)
-        n->map[i] = (uint32_t)ch->src;
     ch->n = 0;
     ch->composable = 0;
     return 0;
@@ -159,11 +160,13 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
     if (len >= UINT32_MAX)
         return JKB_EINVAL;
     n->text.len = 0;
+    n->n_seg = 0;
+    n->src_len = (uint32_t)len;
     ch.n = 0;
     ch.src = 0;
     ch.composable = 0;
     jkb__buf_reserve(&rc, &n->text, len + len / 8 + 16);
-    if (rc || ensure_map(n, len + len / 8 + 17))
+    if (rc)
         return JKB_ENOMEM;
 
     while (i < len) {
@@ -176,7 +179,7 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
         /* Most text folds to itself: copy a run of it at once. Only its last character can
            be joined by a combining mark that follows; that one takes the slow path. */
         if ((clen = plain_char(src, i, len)) != 0) {
-            size_t j = i + clen, last = i, k;
+            size_t j = i + clen, last = i;
             while (j < len && (clen = plain_char(src, j, len)) != 0) {
                 last = j;
                 j += clen;
@@ -187,12 +190,9 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
                 if (flush(n, &ch))
                     return JKB_ENOMEM;
                 jkb__buf_reserve(&rc, &n->text, j - i);
-                if (rc || ensure_map(n, n->text.len + (j - i) + 1))
+                if (rc || add_segment(n, i, 1))
                     return JKB_ENOMEM;
                 memcpy(n->text.data + n->text.len, src + i, j - i);
-                for (k = i; k < j; k++) /* a character's bytes all map to its start */
-                    n->map[n->text.len + (k - i)] =
-                        (src[k] & 0xC0) == 0x80 ? n->map[n->text.len + (k - i) - 1] : (uint32_t)k;
                 n->text.len += j - i;
                 i = j;
                 continue;
@@ -239,20 +239,47 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
         ch.composable = 1;
         i += clen;
     }
-    if (flush(n, &ch) || ensure_map(n, n->text.len + 1))
+    if (flush(n, &ch))
         return JKB_ENOMEM;
-    n->map[n->text.len] = (uint32_t)len;
     jkb__buf_terminate(&rc, &n->text);
     return rc;
 }
 
+/* The segment holding output byte i (there is one when i < text.len). */
+static size_t segment_of(const jkb__norm *n, size_t i)
+{
+    size_t lo = 0, hi = n->n_seg;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (n->seg[mid].out <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t jkb__norm_src_start(const jkb__norm *n, size_t i)
+{
+    const jkb__nseg *s;
+    if (i >= n->text.len)
+        return n->src_len;
+    s = &n->seg[segment_of(n, i)];
+    return s->plain ? s->src + (i - s->out) : s->src;
+}
+
 size_t jkb__norm_src_end(const jkb__norm *n, size_t end)
 {
-    size_t j;
+    size_t k;
+    const jkb__nseg *s;
     if (end == 0)
-        return n->map[0];
-    /* Output bytes of one source chunk share a map entry: skip to the chunk's end. */
-    for (j = end; j < n->text.len && n->map[j] == n->map[end - 1]; j++)
-        ;
-    return n->map[j];
+        return n->n_seg ? n->seg[0].src : 0;
+    if (end >= n->text.len)
+        return n->src_len;
+    k = segment_of(n, end - 1);
+    s = &n->seg[k];
+    if (s->plain)
+        return s->src + (end - s->out);
+    /* the end of a folded character: where the next segment starts in the source */
+    return k + 1 < n->n_seg ? n->seg[k + 1].src : n->src_len;
 }

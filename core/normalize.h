@@ -3,9 +3,10 @@
  * ＡＢＣ１２３ and half-width ｶﾀｶﾅ fold), case folding, U+3000 and U+00A0 to a space, 〜 and ～
  * to "~", dashes to "-", circled numbers to digits, control characters to a space.
  *
- * The result keeps a map back to the source bytes: map[i] is the offset in the source of the
- * character (or combining sequence) that produced output byte i, and map[len] is the source
- * length. A token [a, b) of the output thus came from source [map[a], src_end(b)).
+ * The result keeps a map back to the source bytes, as segments of the output: a run of text
+ * that folded to itself maps byte for byte; a character (or combining sequence) that folded
+ * to something else maps all its output bytes to where it starts in the source. A token
+ * [a, b) of the output thus came from source [src_start(a), src_end(b)).
  */
 #ifndef JKB_CORE_NORMALIZE_H
 #define JKB_CORE_NORMALIZE_H
@@ -15,13 +16,21 @@
 
 #include "buf.h"
 
+typedef struct jkb__nseg {
+    uint32_t out;   /* where the segment starts in the output */
+    uint32_t src;   /* and in the source */
+    uint32_t plain; /* 1: folded to itself, byte for byte; 0: one folded character */
+} jkb__nseg;
+
 typedef struct jkb__norm {
-    jkb__buf text; /* normalised UTF-8; text.data is NUL-terminated after a success */
-    uint32_t *map; /* text.len + 1 entries */
-    size_t map_cap;
+    jkb__buf text;  /* normalised UTF-8; text.data is NUL-terminated after a success */
+    jkb__nseg *seg; /* in output order */
+    size_t n_seg;
+    size_t seg_cap;
+    uint32_t src_len;
 } jkb__norm;
 
-#define JKB__NORM_INIT {JKB__BUF_INIT, NULL, 0}
+#define JKB__NORM_INIT {JKB__BUF_INIT, NULL, 0, 0, 0}
 
 void jkb__norm_fin(jkb__norm *n);
 
@@ -32,10 +41,7 @@ void jkb__norm_fin(jkb__norm *n);
 int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len);
 
 /* Source offset where output byte i's character starts. */
-static inline size_t jkb__norm_src_start(const jkb__norm *n, size_t i)
-{
-    return n->map[i];
-}
+size_t jkb__norm_src_start(const jkb__norm *n, size_t i);
 
 /* Source offset where the output range ending before byte end ends. */
 size_t jkb__norm_src_end(const jkb__norm *n, size_t end);
