@@ -127,6 +127,16 @@ void jkb__postings_remove(jkb__postings *p, size_t i)
 
 /* ---- the varint codec ---- */
 
+/* jkb__varint_get32 with the one-byte case inline: most gaps and frequencies are small. */
+static inline int get32(const uint8_t **p, const uint8_t *end, uint32_t *out)
+{
+    if (*p < end && **p < 0x80) {
+        *out = *(*p)++;
+        return 0;
+    }
+    return jkb__varint_get32(p, end, out);
+}
+
 /* Frequencies: a document with one field and a frequency below SMALL_TF takes one byte,
    field * SMALL_TF + tf; any other takes MULTI + mask, then one varint per field present. */
 #define SMALL_TF 16
@@ -224,11 +234,11 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     for (i = 0; i < h.n; i++) {
         uint32_t v, mask;
         uint32_t *tf = p->tf + i * JKB__NFIELDS;
-        if (jkb__varint_get32(&s, end, &v) || (i > 0 && (v == 0 || v > UINT32_MAX - doc)))
+        if (get32(&s, end, &v) || (i > 0 && (v == 0 || v > UINT32_MAX - doc)))
             return JKB_ECORRUPT;
         doc = i == 0 ? v : doc + v;
         p->docs[i] = doc;
-        if (jkb__varint_get32(&fs, fend, &mask))
+        if (get32(&fs, fend, &mask))
             return JKB_ECORRUPT;
         memset(tf, 0, JKB__NFIELDS * sizeof *tf);
         if (mask < MULTI) { /* one field, a small frequency */
@@ -241,7 +251,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
         if (mask == 0 || mask >> JKB__NFIELDS)
             return JKB_ECORRUPT;
         for (f = 0; f < JKB__NFIELDS; f++) {
-            if ((mask >> f & 1) && (jkb__varint_get32(&fs, fend, &tf[f]) || tf[f] == 0))
+            if ((mask >> f & 1) && (get32(&fs, fend, &tf[f]) || tf[f] == 0))
                 return JKB_ECORRUPT;
         }
     }
@@ -266,7 +276,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
             uint32_t k, prev = 0;
             for (k = 0; k < tf[f]; k++) {
                 uint32_t gap;
-                if (jkb__varint_get32(&ps, src + len, &gap) || gap > UINT32_MAX - prev)
+                if (get32(&ps, src + len, &gap) || gap > UINT32_MAX - prev)
                     return JKB_ECORRUPT;
                 prev = k == 0 ? gap : prev + gap;
                 p->pos[p->pos_len++] = prev;

@@ -74,6 +74,18 @@ static int is_sentence_end(const char *s, size_t i)
                       memcmp(s + i - 3, "？", 3) == 0);
 }
 
+/* Byte offset n characters before byte b. */
+static size_t byte_back(const char *s, size_t b, size_t n)
+{
+    while (n > 0 && b > 0) {
+        b--;
+        while (b > 0 && ((uint8_t)s[b] & 0xC0) == 0x80)
+            b--;
+        n--;
+    }
+    return b;
+}
+
 /* Byte offset of the code point index c, counting from byte b at code point cb. */
 static size_t byte_at(const char *s, size_t len, size_t b, size_t cb, size_t c)
 {
@@ -187,7 +199,7 @@ static window place(const char *body, size_t len, size_t n_chars, const finder *
         if (reach > f->m[best].cstart)
             reach = f->m[best].cstart;
         w.cstart = f->m[best].cstart - reach;
-        j = byte_at(body, len, 0, 0, w.cstart);
+        j = byte_back(body, f->m[best].start, reach); /* not from the start of the body */
         for (k = w.cstart; k <= f->m[best].cstart; k++) {
             if (j == 0 || is_sentence_end(body, j))
                 w.cstart = k;
@@ -195,7 +207,7 @@ static window place(const char *body, size_t len, size_t n_chars, const finder *
         }
     }
     w.cend = w.cstart + budget < n_chars ? w.cstart + budget : n_chars;
-    w.bstart = byte_at(body, len, 0, 0, w.cstart);
+    w.bstart = has ? byte_back(body, f->m[best].start, f->m[best].cstart - w.cstart) : 0;
     w.bend = byte_at(body, len, w.bstart, w.cstart, w.cend);
     if (w.cend < n_chars) {
         size_t keep = has ? f->m[best].end : w.bstart, e;
