@@ -619,11 +619,35 @@ void jkb__query_complete_last(jkb__query *q)
     }
 }
 
-void jkb__query_relax(jkb__query *q, jkb__match m, uint64_t max_df)
+/* Whether a term is a run MeCab may keep inside a longer unknown word: katakana, or Latin
+   letters and digits (キムテツ, Dot Locker). */
+static int run_like(const jkb__qterm *t)
+{
+    size_t i = 0;
+    int kata = 1, latin = 1;
+    while (i < t->len) {
+        uint32_t c;
+        size_t n = jkb__utf8_decode((const uint8_t *)t->term + i, t->len - i, &c);
+        if (n == 0)
+            return 0;
+        kata &= (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC;
+        latin &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        i += n;
+    }
+    return kata || latin;
+}
+
+int jkb__query_relax(jkb__query *q, jkb__match m, uint64_t max_df)
 {
     size_t i;
-    for (i = 0; i < q->n_terms; i++)
-        if (q->terms[i].match < m && q->terms[i].df <= max_df)
-            q->terms[i].match = m;
+    int changed = 0;
+    for (i = 0; i < q->n_terms; i++) {
+        jkb__qterm *t = &q->terms[i];
+        if (t->match < m && t->df <= max_df && (m != JKB__MATCH_INFIX || run_like(t))) {
+            t->match = m;
+            changed = 1;
+        }
+    }
     unite(q);
+    return changed;
 }

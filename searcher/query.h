@@ -95,8 +95,9 @@ int jkb__query_parse(jkb__query *q, jkb__analyzer *an, const char *text, jkb__er
 /* Makes the last term a prefix (search-box completion) unless it is one already. */
 void jkb__query_complete_last(jkb__query *q);
 
-/* Makes the terms that no more than max_df documents hold match as m (prefix, then infix):
-   the relaxed queries tried in turn when a plain query finds nothing. */
-void jkb__query_relax(jkb__query *q, jkb__match m, uint64_t max_df);
+/* Makes the terms that no more than max_df documents hold match as m (prefix, then infix:
+   only katakana or Latin runs, which MeCab keeps inside longer unknown words): the relaxed
+   queries tried in turn when a plain query finds nothing. 0 when no term changed. */
+int jkb__query_relax(jkb__query *q, jkb__match m, uint64_t max_df);
 
 #endif

@@ -720,8 +720,8 @@ int jkb_search(jkb_index *ix, const char *query, const jkb_search_options *opts,
        expansions would cost much and change little. */
     for (m = JKB__MATCH_PREFIX; q.plain && rc == 0 && res->total == 0 && m <= JKB__MATCH_INFIX;
          m++) {
-        jkb__query_relax(&q, m, res->n_docs / 1000 + 1);
-        rc = execute(ix, &q, &o, res);
+        if (jkb__query_relax(&q, m, res->n_docs / 1000 + 1))
+            rc = execute(ix, &q, &o, res);
     }
     jkb__query_fin(&q);
     if (rc) {
