@@ -41,6 +41,9 @@ void cli_print_results_json(FILE *f, const char *query, const jkb_results *res, 
 /* One block per hit, matches in bold when color. */
 void cli_print_results(FILE *f, const jkb_results *res, int color);
 
+/* A JSON string of s; text that is not UTF-8 (a query as typed) has its other bytes as "?". */
+json_t *cli_text(const char *s);
+
 /* Prints value as one line of JSON on f. */
 void cli_print_json(FILE *f, json_t *value);
 

@@ -356,7 +356,7 @@ static int run_query(const global *g, jkb_index *ix, const char *query,
             if (jkb_index_erroffset(ix) >= 0)
                 json_object_set_new(err, "offset", json_integer(jkb_index_erroffset(ix)));
             if (batch) { /* keep one line per query on stdout */
-                json_t *o = json_pack("{s:s,s:o}", "query", query, "error", err);
+                json_t *o = json_pack("{s:o,s:o}", "query", cli_text(query), "error", err);
                 cli_print_json(stdout, o);
                 json_decref(o);
             } else {
@@ -511,7 +511,7 @@ static int cmd_suggest(global *g, int argc, char **argv)
             json_array_append_new(list, json_pack("{s:s,s:I,s:o}", "term", sug[i].term, "df",
                                                   (json_int_t)sug[i].df, "query", q));
         }
-        o = json_pack("{s:s,s:o}", "prefix", text, "suggestions", list);
+        o = json_pack("{s:o,s:o}", "prefix", cli_text(text), "suggestions", list);
         cli_print_json(stdout, o);
         json_decref(o);
     } else {

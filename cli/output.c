@@ -86,6 +86,21 @@ json_t *cli_doc_json(const jkb_doc *doc)
     return o;
 }
 
+json_t *cli_text(const char *s)
+{
+    json_t *j = json_string(s);
+    char *copy, *p;
+    if (j != NULL || (copy = strdup(s)) == NULL)
+        return j ? j : json_string("");
+    /* not UTF-8: echo it with every byte outside ASCII as "?" */
+    for (p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
 void cli_print_json(FILE *f, json_t *value)
 {
     json_dumpf(value, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
@@ -144,7 +159,7 @@ void cli_print_results_json(FILE *f, const char *query, const jkb_results *res, 
             json_object_set_new(hit, "explain", explain_json(h));
         json_array_append_new(hits, hit);
     }
-    o = json_pack("{s:s,s:I,s:b,s:f,s:o}", "query", query, "total",
+    o = json_pack("{s:o,s:I,s:b,s:f,s:o}", "query", cli_text(query), "total",
                   (json_int_t)jkb_results_total(res), "total_exact",
                   jkb_results_total_exact(res), "took_ms", took_ms, "hits", hits);
     cli_print_json(f, o);

@@ -82,6 +82,9 @@ check "suggest keeps the words before" 0 $? '"query":"委託先 ランサムウ�
 check "search --complete" 0 $? '"total":1' "$tmp/out"
 "$jikenbo" -d "$db" search --json '、' >"$tmp/out" 2>&1
 check "malformed query" 2 $? '"code":"malformed_query"' "$tmp/out"
+printf 'ランサムウェア\n\377\376\n' >"$tmp/q.txt"
+"$jikenbo" -d "$db" search --batch "$tmp/q.txt" >"$tmp/out" 2>&1
+check "batch: a line that is not UTF-8" 0 $? '"query":"??","error":{"code":"malformed_query"' "$tmp/out"
 
 # another analyzer: the variant table changed
 mkdir "$tmp/data"
