@@ -35,8 +35,3 @@ int jkb__err_set(jkb__err *err, int code, const char *fmt, ...)
     va_end(ap);
     return code;
 }
-
-void jkb__err_clear(jkb__err *err)
-{
-    err->msg[0] = '\0';
-}

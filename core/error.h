@@ -14,7 +14,4 @@ typedef struct jkb__err {
 int jkb__err_set(jkb__err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Clears the message. */
-void jkb__err_clear(jkb__err *err);
-
 #endif

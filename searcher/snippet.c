@@ -128,10 +128,8 @@ static int find_matches(finder *f, const jkb__dict *dict, const jkb__query *q, c
     for (i = 0; i < f->n; i++) {
         f->m[i].start = jkb__norm_src_start(norm, f->m[i].start);
         f->m[i].end = jkb__norm_src_end(norm, f->m[i].end);
-        while (b < f->m[i].start) {
-            c += ((uint8_t)body[b] & 0xC0) != 0x80;
-            b++;
-        }
+        c += jkb__utf8_count((const uint8_t *)body + b, f->m[i].start - b);
+        b = f->m[i].start;
         f->m[i].cstart = c;
         f->m[i].cend = c + jkb__utf8_count((const uint8_t *)body + f->m[i].start,
                                            f->m[i].end - f->m[i].start);
