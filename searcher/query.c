@@ -63,6 +63,7 @@ static const struct {
 void jkb__query_fin(jkb__query *q)
 {
     free(q->terms);
+    free(q->order);
     free(q->nodes);
     free(q->kids);
     memset(q, 0, sizeof *q);
@@ -259,6 +260,7 @@ static int on_term(const jkb__token *tok, void *payload)
     jkb__query *q = p->q;
     jkb__qterm *t;
     JKB__RESERVE(p->rc, q->terms, q->cap_terms, q->n_terms);
+    JKB__RESERVE(p->rc, q->order, q->cap_order, q->n_terms);
     if (p->rc)
         return p->rc;
     t = &q->terms[q->n_terms++];
@@ -550,20 +552,38 @@ static int positive(const jkb__query *q, uint32_t node)
 }
 
 /* Gives terms of the same text, match and fields one index (uniq). */
+/* Orders terms by text, match and fields; 0 when a search would treat them as one. */
+static int cmp_key(const jkb__qterm *x, const jkb__qterm *y)
+{
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    if (x->match != y->match)
+        return x->match < y->match ? -1 : 1;
+    if (x->fields != y->fields)
+        return x->fields < y->fields ? -1 : 1;
+    return memcmp(x->term, y->term, x->len);
+}
+
+/* Equal keys in query order: the first of a run is the lowest index. */
+static int cmp_order(const void *a, const void *b)
+{
+    const jkb__qterm *x = *(const jkb__qterm *const *)a, *y = *(const jkb__qterm *const *)b;
+    int c = cmp_key(x, y);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Points each term at the first term with the same key (sorted, as a long query may repeat
+   thousands of words). */
 static void unite(jkb__query *q)
 {
-    size_t i, j;
+    size_t i;
+    for (i = 0; i < q->n_terms; i++)
+        q->order[i] = &q->terms[i];
+    if (q->n_terms > 1)
+        qsort(q->order, q->n_terms, sizeof *q->order, cmp_order);
     for (i = 0; i < q->n_terms; i++) {
-        jkb__qterm *t = &q->terms[i];
-        t->uniq = (uint32_t)i;
-        for (j = 0; j < i; j++) {
-            const jkb__qterm *u = &q->terms[j];
-            if (u->len == t->len && u->match == t->match && u->fields == t->fields &&
-                memcmp(u->term, t->term, t->len) == 0) {
-                t->uniq = u->uniq;
-                break;
-            }
-        }
+        jkb__qterm *t = q->order[i], *prev = i ? q->order[i - 1] : NULL;
+        t->uniq = prev && cmp_key(prev, t) == 0 ? prev->uniq : (uint32_t)(t - q->terms);
     }
 }
 

@@ -70,6 +70,8 @@ typedef struct jkb__query {
     jkb__qterm *terms;
     size_t n_terms;
     size_t cap_terms;
+    jkb__qterm **order; /* scratch for finding repeated terms, as long as terms */
+    size_t cap_order;
     jkb__qnode *nodes;
     size_t n_nodes;
     size_t cap_nodes;

@@ -1,0 +1,104 @@
+/* The query parser's bookkeeping: a word written twice is searched once. */
+#include "helpers.h"
+#include "query.h"
+
+typedef struct fixture {
+    jkb__dict *dict;
+    jkb__analyzer *an;
+    jkb__query q;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    jkb__err err;
+    *state = f;
+    if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0)
+        return 0; /* each test decides to skip or fail */
+    if (jkb__dict_open(&f->dict, NULL, NULL, &err) != 0)
+        return -1;
+    return jkb__analyzer_new(&f->an, f->dict, &err);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    jkb__query_fin(&f->q);
+    jkb__analyzer_free(f->an);
+    jkb__dict_close(f->dict);
+    free(f);
+    return 0;
+}
+
+static void parse(fixture *f, const char *text)
+{
+    jkb__err err;
+    long at;
+    int rc = jkb__query_parse(&f->q, f->an, text, &err, &at);
+    if (rc != 0)
+        fail_msg("%s: %s", text, err.msg);
+}
+
+static int same_key(const jkb__qterm *a, const jkb__qterm *b)
+{
+    return a->len == b->len && a->match == b->match && a->fields == b->fields &&
+           memcmp(a->term, b->term, a->len) == 0;
+}
+
+/* Every term points at the first term with its text, match and fields. */
+static void check_united(const jkb__query *q)
+{
+    size_t i, j;
+    for (i = 0; i < q->n_terms; i++) {
+        for (j = 0; j < i && !same_key(&q->terms[j], &q->terms[i]); j++)
+            ;
+        assert_int_equal(q->terms[i].uniq, j);
+    }
+}
+
+static void test_repeated_words(void **state)
+{
+    fixture *f = *state;
+    need_dictionary();
+    parse(f, "ランサムウェア 漏えい ランサムウエア");
+    assert_int_equal(f->q.n_terms, 3);
+    assert_int_equal(f->q.terms[2].uniq, 0); /* the variant folds to the same term */
+    assert_int_equal(f->q.terms[1].uniq, 1);
+    check_united(&f->q);
+
+    parse(f, "title:ランサムウェア ランサムウェア");
+    assert_int_equal(f->q.n_terms, 2);
+    assert_int_equal(f->q.terms[1].uniq, 1); /* other fields: another term */
+
+    jkb__query_complete_last(&f->q);
+    check_united(&f->q);
+    jkb__query_relax(&f->q, JKB__MATCH_PREFIX, UINT64_MAX);
+    assert_int_equal(f->q.terms[0].match, JKB__MATCH_PREFIX);
+    check_united(&f->q);
+}
+
+static void test_long_query(void **state)
+{
+    static const char *words[] = {"委託先", "漏えい", "サーバ", "攻撃", "ランサムウェア"};
+    fixture *f = *state;
+    char *text = malloc(64 * 3000), *p = text;
+    size_t i;
+    need_dictionary();
+    for (i = 0; i < 3000; i++)
+        p += sprintf(p, "%s%s ", i % 7 == 0 ? "title:" : "", words[(i * 7919) % 5]);
+    parse(f, text);
+    free(text);
+    assert_true(f->q.n_terms >= 3000);
+    check_united(&f->q);
+    jkb__query_relax(&f->q, JKB__MATCH_PREFIX, UINT64_MAX);
+    check_united(&f->q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_repeated_words),
+        cmocka_unit_test(test_long_query),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
