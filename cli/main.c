@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,12 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  index [--format auto|casebook|jsonl] [--strict] [--max-doc-bytes N] [--threads N]\n"
-    "        [--memory MB] FILE...\n"
+    "        [--memory MB] [--commit-every N] [--log-commits] FILE...\n"
     "                      add or replace the documents of each FILE (- for stdin; .gz is read);\n"
     "                      analysis on N threads (default: one per core); a commit each time\n"
-    "                      the buffered changes reach MB megabytes (default 512)\n"
+    "                      the buffered changes reach MB megabytes (default 512) and, with\n"
+    "                      --commit-every, every N documents; --log-commits prints a line\n"
+    "                      as each commit lands\n"
     "  delete ID...        delete documents\n"
     "  search [-n N] [--offset N] [--no-group] [--complete] [--explain]\n"
     "         [--weights title=3,label=1.5,body=1,org=1] [--batch FILE] QUERY...\n"
@@ -91,7 +94,22 @@ typedef struct index_run {
     double started;
     double last_progress;
     int progress;
+    uint64_t committed;    /* documents the index has committed in this run */
+    uint64_t commit_every; /* 0: commits only when memory is full */
 } index_run;
+
+/* Printed as each commit lands, unbuffered: a process that is killed later still has told
+   what is safe. */
+static void log_commit(void *payload, uint64_t changes)
+{
+    index_run *run = payload;
+    run->committed += changes;
+    if (run->g->json)
+        printf("{\"committed\":%llu}\n", (unsigned long long)run->committed);
+    else
+        printf("committed %llu documents\n", (unsigned long long)run->committed);
+    fflush(stdout);
+}
 
 static void on_warn(const char *file, uint64_t line, const char *msg, void *payload)
 {
@@ -134,25 +152,26 @@ static int index_file(index_run *run, jkb_index *ix, const char *path, jkb_forma
         return 0;
     }
     while ((rc = jkb_reader_next(r, &doc)) > 0) {
-        rc = jkb_index_add(ix, doc);
-        if (rc == JKB_EINPUT) {
+        int irc = jkb_index_add(ix, doc);
+        if (irc == JKB_EINPUT) {
             on_warn(path, 0, jkb_index_errmsg(ix), run);
             run->skipped++;
             continue;
         }
-        if (rc)
-            break;
-        run->docs++;
+        if (irc == 0) {
+            run->docs++;
+            if (run->commit_every && run->docs % run->commit_every == 0)
+                irc = jkb_index_commit(ix);
+        }
+        if (irc) { /* the index failed, not the input */
+            cli_error(run->g->json, cli_error_code(irc), "%s", jkb_index_errmsg(ix));
+            jkb_reader_close(r);
+            return irc;
+        }
         show_progress(run, jkb_reader_bytes(r));
     }
     run->bytes += jkb_reader_bytes(r);
     run->skipped += jkb_reader_skipped(r);
-    if (rc < 0 && rc != JKB_EIO && rc != JKB_ENOMEM) {
-        /* the index failed, not the input */
-        cli_error(run->g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
-        jkb_reader_close(r);
-        return rc;
-    }
     if (rc < 0) {
         cli_error(run->g->json, "input_skipped", "%s; the rest of this file is skipped",
                   jkb_reader_errmsg(r));
@@ -173,11 +192,13 @@ static int cmd_index(global *g, int argc, char **argv)
         {"max-doc-bytes", required_argument, NULL, 'm'},
         {"threads", required_argument, NULL, 't'},
         {"memory", required_argument, NULL, 'M'},
+        {"commit-every", required_argument, NULL, 'c'},
+        {"log-commits", no_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
     jkb_format format = JKB_FORMAT_AUTO;
-    size_t max_doc_bytes = 0;
-    int strict = 0, c, i, rc, status;
+    size_t max_doc_bytes = 0, commit_every = 0;
+    int strict = 0, log_commits = 0, c, i, rc, status;
     index_run run;
     jkb_index *ix;
     double secs;
@@ -220,6 +241,13 @@ static int cmd_index(global *g, int argc, char **argv)
             g->opts.batch_bytes = mb << 20;
             break;
         }
+        case 'c':
+            if (parse_count(optarg, &commit_every) || commit_every < 1)
+                return usage_error(g, "--commit-every takes a positive number of documents");
+            break;
+        case 'l':
+            log_commits = 1;
+            break;
         default:
             return usage_error(g, "unknown option to index");
         }
@@ -239,6 +267,9 @@ static int cmd_index(global *g, int argc, char **argv)
     run.g = g;
     run.started = now_seconds();
     run.progress = isatty(STDERR_FILENO) && !g->json;
+    run.commit_every = strict ? 0 : commit_every;
+    if (log_commits)
+        jkb_index_on_commit(ix, log_commit, &run);
     for (i = optind; i < argc; i++) {
         if ((rc = index_file(&run, ix, argv[i], format, max_doc_bytes)) != 0) {
             jkb_index_close(ix);
@@ -775,6 +806,9 @@ int main(int argc, char **argv)
     size_t i;
     const char *env = getenv("JIKENBO_DB");
 
+    /* A file-size limit (ulimit -f) then fails a write with EFBIG, reported as a full disk,
+       instead of killing the process mid-commit. */
+    signal(SIGXFSZ, SIG_IGN);
     memset(&g, 0, sizeof g);
     g.opts = defaults;
     g.db = env && *env ? env : "./jikenbo.db";

@@ -33,6 +33,9 @@ struct jkb_index {
     struct jkb__pool *pool; /* worker threads preparing documents (indexer/prepare.c) */
     struct jkb__batch *batch;
     void (*batch_free)(struct jkb_index *ix); /* frees batch and pool */
+    jkb_commit_hook on_commit;
+    void *on_commit_payload;
+    uint64_t commits; /* commits attempted through this handle */
 };
 
 /* Stored documents (table docs): doc id (4) + chunk number (2) -> up to JKB__CHUNK bytes of

@@ -154,6 +154,14 @@ JKB_API int jkb_index_commit(jkb_index *ix);
 /* Drops every buffered change. */
 JKB_API void jkb_index_rollback(jkb_index *ix);
 
+/*
+ * Calls fn(payload, changes) after each commit that wrote something, automatic ones included:
+ * changes is how many adds and deletes it wrote. They are those made first: changes commit
+ * in the order they were made. fn NULL stops the calls.
+ */
+typedef void (*jkb_commit_hook)(void *payload, uint64_t changes);
+JKB_API void jkb_index_on_commit(jkb_index *ix, jkb_commit_hook fn, void *payload);
+
 typedef struct jkb_table_stats {
     const char *name;
     uint64_t entries;

@@ -12,6 +12,7 @@
  * fills, the transaction is dropped, the map doubled and the batch written again from memory.
  * A batch is committed when it reaches three quarters of the memory bound (batch_bytes).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -773,6 +774,26 @@ out:
     return rc;
 }
 
+/*
+ * Crash tests stop the process at a commit: JIKENBO_FAULT=before-commit:N (or after-commit:N)
+ * sends SIGKILL to it when the Nth commit of this handle has written its batch but not yet
+ * committed it (or right after it committed).
+ */
+static void fault_point(const jkb_index *ix, const char *when)
+{
+    const char *f = getenv("JIKENBO_FAULT");
+    size_t n = strlen(when);
+    if (f && strncmp(f, when, n) == 0 && f[n] == ':' &&
+        strtoull(f + n + 1, NULL, 10) == ix->commits)
+        raise(SIGKILL);
+}
+
+void jkb_index_on_commit(jkb_index *ix, jkb_commit_hook fn, void *payload)
+{
+    ix->on_commit = fn;
+    ix->on_commit_payload = payload;
+}
+
 int jkb_index_commit(jkb_index *ix)
 {
     jkb__batch *b = ix->batch;
@@ -781,12 +802,14 @@ int jkb_index_commit(jkb_index *ix)
     drained = drain(ix, 1);
     if (b == NULL || b->n_docs == 0)
         return drained;
+    ix->commits++;
     for (;;) {
         jkb__txn *t;
         if ((rc = jkb__txn_begin(ix->store, 1, &t, &ix->err)) != 0)
             break;
         rc = write_batch(ix, t, b);
         if (rc == 0) {
+            fault_point(ix, "before-commit");
             rc = jkb__txn_commit(t, &ix->err);
             if (rc != JKB__EMAPFULL)
                 break;
@@ -803,6 +826,9 @@ int jkb_index_commit(jkb_index *ix)
     }
     if (rc == 0) {
         ix->zdict_loaded = ix->zdict.len > 0; /* a dictionary made by this batch is kept */
+        fault_point(ix, "after-commit");
+        if (ix->on_commit)
+            ix->on_commit(ix->on_commit_payload, b->n_docs);
     } else if (ix->zdict_pending) {
         ix->zdict.len = 0; /* it was never written: drop it */
         ix->zdict_loaded = 0;
