@@ -40,6 +40,7 @@ static const char usage_text[] =
     "  show ID             print a stored document\n"
     "  case CASE           every release of a case (2024-217), oldest first\n"
     "  stats               documents, terms, bytes per table, analyzer, format version\n"
+    "  check               verify the index's invariants (status 3 when one fails)\n"
     "\n"
     "options for every command:\n"
     "  -d DIR              the index (default: $JIKENBO_DB or ./jikenbo.db)\n"
@@ -746,6 +747,36 @@ static int cmd_stats(global *g, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Verifies the index's invariants (jkb_index_check): status 3 when one fails. */
+static int cmd_check(global *g, int argc, char **argv)
+{
+    jkb_index *ix;
+    jkb_stats st;
+    int rc, status;
+
+    (void)argv;
+    if (argc != 1)
+        return usage_error(g, "check takes no arguments");
+    if ((status = open_index(g, &ix, 0)) != EXIT_OK)
+        return status;
+    if ((rc = jkb_index_check(ix)) != 0 || (rc = jkb_index_stats(ix, &st)) != 0) {
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        jkb_index_close(ix);
+        return EXIT_INDEX;
+    }
+    if (g->json) {
+        json_t *o = json_pack("{s:b,s:I,s:I}", "ok", 1, "documents", (json_int_t)st.documents,
+                              "terms", (json_int_t)st.terms);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        printf("ok: %llu documents, %llu terms\n", (unsigned long long)st.documents,
+               (unsigned long long)st.terms);
+    }
+    jkb_index_close(ix);
+    return EXIT_OK;
+}
+
 /* ---- main ---- */
 
 typedef struct command {
@@ -761,6 +792,7 @@ static const command commands[] = {
     {"show", cmd_show},
     {"case", cmd_case},
     {"stats", cmd_stats},
+    {"check", cmd_check},
 };
 
 /*

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 /* Virtual size of a new map; the file only takes what is written, and the map doubles when
    it fills. */
@@ -70,8 +72,27 @@ static int map_error(int mrc)
 
 static int fail(jkb__err *err, int mrc, const char *what, const char *path)
 {
-    return jkb__err_set(err, map_error(mrc), "[store][%s] %s: %s", what, path ? path : "",
-                        mdb_strerror(mrc));
+    int rc = map_error(mrc);
+    return jkb__err_set(err, rc, "[store][%s] %s: %s%s", what, path ? path : "",
+                        mdb_strerror(mrc),
+                        rc == JKB_EFULL ? " (the disk is full; earlier commits are kept)" : "");
+}
+
+/* Free bytes below which a failed write is put down to a full disk. */
+#define ROOM_MIN ((uint64_t)1 << 16)
+
+/* LMDB reports a short write as EIO. Whether the disk, or the file-size limit, ran out. */
+static int out_of_room(const jkb__store *s)
+{
+    char file[4096];
+    struct statvfs vfs;
+    struct rlimit rl;
+    struct stat st;
+    if (statvfs(s->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < ROOM_MIN)
+        return 1;
+    snprintf(file, sizeof file, "%s/data.mdb", s->path);
+    return getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+           stat(file, &st) == 0 && (uint64_t)st.st_size + ROOM_MIN > (uint64_t)rl.rlim_cur;
 }
 
 static int open_tables(jkb__store *s, jkb__err *err)
@@ -212,8 +233,10 @@ int jkb__txn_begin(jkb__store *s, int write, jkb__txn **out, jkb__err *err)
 
 int jkb__txn_commit(jkb__txn *t, jkb__err *err)
 {
-    int mrc = mdb_txn_commit(t->txn);
-    int rc = mrc ? fail(err, mrc, "commit", t->store->path) : 0;
+    int mrc = mdb_txn_commit(t->txn), rc;
+    if (mrc == EIO && out_of_room(t->store))
+        mrc = ENOSPC;
+    rc = mrc ? fail(err, mrc, "commit", t->store->path) : 0;
     free(t);
     return rc;
 }
