@@ -174,8 +174,8 @@ static int index_file(index_run *run, jkb_index *ix, const char *path, jkb_forma
     run->bytes += jkb_reader_bytes(r);
     run->skipped += jkb_reader_skipped(r);
     if (rc < 0) {
-        cli_error(run->g->json, "input_skipped", "%s; the rest of this file is skipped",
-                  jkb_reader_errmsg(r));
+        cli_error(run->g->json, "input_skipped", "%s; %s", jkb_reader_errmsg(r),
+                  rc == JKB_EINPUT ? "file skipped" : "the rest of this file is skipped");
         run->skipped++;
     } else if (run->docs == docs_before && jkb_reader_skipped(r) == 0) {
         on_warn(path, 0, "no documents in this file", run);

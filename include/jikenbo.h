@@ -97,7 +97,8 @@ JKB_API int jkb_reader_open(jkb_reader **out, const char *path, const jkb_reader
 /*
  * Reads the next document into *out, valid until the next call or jkb_reader_close().
  * Returns 1 for a document, 0 at the end of input, or a negative code when the input cannot
- * be read on (an I/O error or a truncated gzip stream). Malformed records are skipped with a
+ * be read on: JKB_EINPUT for a file that is not UTF-8 text (binary data, or Shift_JIS),
+ * JKB_EIO for an I/O error or a truncated gzip stream. Malformed records are skipped with a
  * warning and counted in jkb_reader_skipped().
  */
 JKB_API int jkb_reader_next(jkb_reader *r, const jkb_doc **out);

@@ -232,14 +232,43 @@ void jkb__reader_unique_id(int *rc, jkb_reader *r, jkb__buf *id)
     r->n_ids++;
 }
 
-/* Picks the format from the first bytes, without consuming them: JSON Lines start with "{"
-   (after a BOM and blanks). */
+/* How many of the first bytes tell text from binary data. */
+#define SNIFF_BYTES 8192
+
+/* Whether the first bytes are mostly NUL bytes or invalid UTF-8: binary data, or text in
+   another encoding (Shift_JIS), which line-by-line messages would only bury. */
+static int looks_binary(const uint8_t *s, size_t len, unsigned *percent)
+{
+    size_t i = 0, bad = 0, n;
+    uint32_t cp;
+    if (len > SNIFF_BYTES)
+        len = SNIFF_BYTES;
+    while (i + 4 <= len) { /* the last bytes may be a character cut by the buffer */
+        n = s[i] ? jkb__utf8_decode(s + i, len - i, &cp) : 0;
+        bad += n == 0;
+        i += n ? n : 1;
+    }
+    *percent = i ? (unsigned)(bad * 100 / i) : 0;
+    return bad >= 4 && bad * 8 > i;
+}
+
+/* Looks at the first bytes, without consuming them: binary input is refused; with the
+   format left to detect, JSON Lines start with "{" (after a BOM and blanks). */
 static int sniff(jkb_reader *r)
 {
     size_t i = 0;
+    unsigned percent;
     int f = fill(r);
     if (f <= 0)
         return f;
+    if (looks_binary(r->in, r->in_len, &percent)) {
+        snprintf(r->errmsg, sizeof r->errmsg,
+                 "%s: not UTF-8 text (%u%% of its first bytes are NUL or invalid UTF-8: "
+                 "binary data, or another encoding such as Shift_JIS)", r->name, percent);
+        return JKB_EINPUT;
+    }
+    if (r->format != JKB_FORMAT_AUTO)
+        return 0;
     if (r->in_len >= 3 && memcmp(r->in, "\xEF\xBB\xBF", 3) == 0)
         i = 3;
     while (i < r->in_len && strchr(" \t\r\n", r->in[i]) != NULL && r->in[i] != 0)
@@ -252,11 +281,12 @@ int jkb_reader_next(jkb_reader *r, const jkb_doc **out)
 {
     int rc;
     *out = NULL;
-    if (r->format == JKB_FORMAT_AUTO) {
+    if (!r->sniffed) {
+        r->sniffed = 1;
         if ((rc = sniff(r)) != 0)
             return rc;
-        if (r->format == JKB_FORMAT_AUTO)
-            return 0; /* nothing but blanks */
     }
+    if (r->format == JKB_FORMAT_AUTO)
+        return 0; /* nothing but blanks */
     return r->format == JKB_FORMAT_JSONL ? jkb__jsonl_next(r, out) : jkb__archive_next(r, out);
 }

@@ -65,6 +65,7 @@ struct jkb_reader {
     size_t in_pos;
     int eof;
     int io_error;
+    int sniffed;      /* the first bytes were looked at (reader.c: sniff) */
     jkb__buf line;
     uint64_t lineno;
     int line_too_long;
