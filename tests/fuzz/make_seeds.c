@@ -1,0 +1,91 @@
+/*
+ * Writes seed inputs for the binary fuzz targets: postings blocks (DIR/postings) and stored
+ * document records (DIR/docstore), made by the encoders from small fictional data.
+ * usage: make_seeds DIR
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docstore.h"
+#include "fuzz_zdict.h"
+#include "postings.h"
+
+static void save(const char *dir, const char *kind, int n, const jkb__buf *b)
+{
+    char path[4096];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s/seed-%d", dir, kind, n);
+    if ((f = fopen(path, "wb")) == NULL || fwrite(b->data, 1, b->len, f) != b->len ||
+        fclose(f) != 0) {
+        fprintf(stderr, "make_seeds: cannot write %s\n", path);
+        exit(1);
+    }
+}
+
+static void postings_seeds(const char *dir)
+{
+    static const unsigned sizes[] = {1, 2, 17, 128};
+    jkb__postings p;
+    jkb__buf out = JKB__BUF_INIT;
+    unsigned s, i, f, k;
+    int rc = 0;
+    for (s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        jkb__postings_init(&p);
+        for (i = 0; i < sizes[s]; i++) {
+            jkb__postings_add_doc(&rc, &p, 1 + i * (s + 1) * 37);
+            for (f = 0; f < JKB__NFIELDS; f++)
+                for (k = 0; k < (i + f) % (3 + 14 * (s == 2)); k++)
+                    jkb__postings_add_pos(&rc, &p, f, k * 5 + i);
+        }
+        out.len = 0;
+        jkb__block_encode(&rc, &out, &p, 0, p.n);
+        if (rc)
+            exit(1);
+        save(dir, "postings", (int)s, &out);
+        jkb__postings_fin(&p);
+    }
+    jkb__buf_fin(&out);
+}
+
+static void docstore_seeds(const char *dir)
+{
+    static const jkb_field extra[] = {{"severity", "高"}, {"vendor", "架空ソフト"}};
+    jkb_doc d = {"2031-101-1a2b", "2031-101", "架空技研 不正アクセスに関するお知らせ",
+                 "架空技研株式会社", "架空技研", "2031-04-02",
+                 "当社サーバへの不正アクセスにより、お客様の個人情報が漏えいした可能性があります。"
+                 "委託先と共に調査を進めております。",
+                 "https://example.com/news/1", "archive.txt:1", extra, 2};
+    jkb__buf raw = JKB__BUF_INIT, rec = JKB__BUF_INIT;
+    int rc = 0;
+    jkb__doc_serialize(&rc, &raw, &d);
+    if (rc || jkb__doc_compress(&rec, raw.data, raw.len, NULL, 0) != 0)
+        exit(1);
+    save(dir, "docstore", 0, &rec);
+    rec.len = 0;
+    if (jkb__doc_compress(&rec, raw.data, raw.len, (const uint8_t *)fuzz_zdict,
+                          sizeof fuzz_zdict - 1) != 0)
+        exit(1);
+    save(dir, "docstore", 1, &rec);
+    d.n_fields = 0;
+    d.body = "短い";
+    raw.len = rec.len = 0;
+    jkb__doc_serialize(&rc, &raw, &d);
+    if (rc || jkb__doc_compress(&rec, raw.data, raw.len, NULL, 0) != 0)
+        exit(1);
+    save(dir, "docstore", 2, &rec);
+    jkb__buf_fin(&raw);
+    jkb__buf_fin(&rec);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fputs("usage: make_seeds DIR\n", stderr);
+        return 2;
+    }
+    postings_seeds(argv[1]);
+    docstore_seeds(argv[1]);
+    return 0;
+}
