@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -18,13 +19,27 @@ static const char *const table_names[JKB__NTABLES] = {
     "meta", "terms", "tinfo", "post", "docs", "cols", "ids", "cases", "dterms",
 };
 
+/*
+ * LMDB forbids opening one environment twice in a process (closing either copy would drop
+ * the other's locks), so the handles of a process on one index directory share one store,
+ * counted. Its read-write lock is held shared by every transaction and exclusively to
+ * resize the map, which LMDB allows only while no transaction of the process is active.
+ */
 struct jkb__store {
     MDB_env *env;
     MDB_dbi dbi[JKB__NTABLES];
     size_t map_size;
     int readonly;
     char *path;
+    dev_t dev;
+    ino_t ino;
+    unsigned refs;
+    pthread_rwlock_t resize;
+    struct jkb__store *next;
 };
+
+static pthread_mutex_t stores_lock = PTHREAD_MUTEX_INITIALIZER;
+static jkb__store *stores;
 
 /* Keys longer than this are never appended (LMDB's own limit is 511). */
 #define APPEND_KEY_MAX 512
@@ -117,34 +132,32 @@ static int open_tables(jkb__store *s, jkb__err *err)
     return 0;
 }
 
-int jkb__store_open(jkb__store **out, const char *path, int readonly, int create,
-                    size_t map_size, jkb__err *err)
+static void store_free(jkb__store *s)
+{
+    if (s->env)
+        mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->resize);
+    free(s->path);
+    free(s);
+}
+
+static int store_new(jkb__store **out, const char *path, int readonly, size_t map_size,
+                     jkb__err *err)
 {
     jkb__store *s;
-    char data_path[4096];
-    struct stat st;
     int mrc, rc, dead;
-
-    *out = NULL;
-    snprintf(data_path, sizeof data_path, "%s/data.mdb", path);
-    if (stat(path, &st) != 0) {
-        if (!create || readonly)
-            return jkb__err_set(err, JKB_ENOTFOUND, "[store][open] no index at %s", path);
-        if (mkdir(path, 0777) != 0)
-            return jkb__err_set(err, JKB_EIO, "[store][open] cannot create %s: %s", path,
-                                strerror(errno));
-    } else if (!S_ISDIR(st.st_mode)) {
-        return jkb__err_set(err, JKB_ECORRUPT, "[store][open] %s is not an index directory",
-                            path);
-    } else if (stat(data_path, &st) != 0 && (!create || readonly)) {
-        return jkb__err_set(err, JKB_ENOTFOUND, "[store][open] no index at %s", path);
-    }
 
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->path = strdup(path)) == NULL) {
         free(s);
         return JKB_ENOMEM;
     }
+    if (pthread_rwlock_init(&s->resize, NULL) != 0) {
+        free(s->path);
+        free(s);
+        return JKB_ENOMEM;
+    }
+    s->refs = 1;
     s->readonly = readonly;
     s->map_size = map_size ? map_size : INITIAL_MAP_SIZE;
     if ((mrc = mdb_env_create(&s->env)) != 0) {
@@ -175,28 +188,87 @@ int jkb__store_open(jkb__store **out, const char *path, int readonly, int create
     *out = s;
     return 0;
 fail:
-    jkb__store_close(s);
+    store_free(s);
+    return rc;
+}
+
+int jkb__store_open(jkb__store **out, const char *path, int readonly, int create,
+                    size_t map_size, jkb__err *err)
+{
+    jkb__store *s;
+    char data_path[4096];
+    struct stat st;
+    int rc;
+
+    *out = NULL;
+    snprintf(data_path, sizeof data_path, "%s/data.mdb", path);
+    if (stat(path, &st) != 0) {
+        if (!create || readonly)
+            return jkb__err_set(err, JKB_ENOTFOUND, "[store][open] no index at %s", path);
+        if (mkdir(path, 0777) != 0)
+            return jkb__err_set(err, JKB_EIO, "[store][open] cannot create %s: %s", path,
+                                strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        return jkb__err_set(err, JKB_ECORRUPT, "[store][open] %s is not an index directory",
+                            path);
+    } else if (stat(data_path, &st) != 0 && (!create || readonly)) {
+        return jkb__err_set(err, JKB_ENOTFOUND, "[store][open] no index at %s", path);
+    }
+
+    if (stat(path, &st) != 0)
+        return jkb__err_set(err, JKB_EIO, "[store][open] %s: %s", path, strerror(errno));
+    pthread_mutex_lock(&stores_lock);
+    for (s = stores; s && (s->dev != st.st_dev || s->ino != st.st_ino); s = s->next)
+        ;
+    if (s && s->readonly && !readonly) {
+        pthread_mutex_unlock(&stores_lock);
+        return jkb__err_set(err, JKB_EINVAL, "[store][open] %s is open read-only in this "
+                            "process: open it for writing first", path);
+    }
+    if (s) {
+        s->refs++;
+        pthread_mutex_unlock(&stores_lock);
+        *out = s;
+        return 0;
+    }
+    rc = store_new(&s, path, readonly, map_size, err);
+    if (rc == 0) {
+        s->dev = st.st_dev;
+        s->ino = st.st_ino;
+        s->next = stores;
+        stores = s;
+        *out = s;
+    }
+    pthread_mutex_unlock(&stores_lock);
     return rc;
 }
 
 void jkb__store_close(jkb__store *s)
 {
+    jkb__store **p;
     if (s == NULL)
         return;
-    if (s->env)
-        mdb_env_close(s->env);
-    free(s->path);
-    free(s);
+    pthread_mutex_lock(&stores_lock);
+    if (--s->refs == 0) {
+        for (p = &stores; *p != s; p = &(*p)->next)
+            ;
+        *p = s->next;
+        store_free(s);
+    }
+    pthread_mutex_unlock(&stores_lock);
 }
 
 int jkb__store_grow(jkb__store *s, jkb__err *err)
 {
     int mrc;
-    size_t want = s->map_size * 2;
-    if ((mrc = mdb_env_set_mapsize(s->env, want)) != 0)
-        return fail(err, mrc, "grow", s->path);
-    s->map_size = want;
-    return 0;
+    size_t want;
+    pthread_rwlock_wrlock(&s->resize);
+    want = s->map_size * 2;
+    mrc = mdb_env_set_mapsize(s->env, want);
+    if (mrc == 0)
+        s->map_size = want;
+    pthread_rwlock_unlock(&s->resize);
+    return mrc ? fail(err, mrc, "grow", s->path) : 0;
 }
 
 uint64_t jkb__store_file_bytes(jkb__store *s)
@@ -217,13 +289,23 @@ int jkb__txn_begin(jkb__store *s, int write, jkb__txn **out, jkb__err *err)
     t->store = s;
     if (write)
         memset(t->last_known, 0, sizeof t->last_known);
+    pthread_rwlock_rdlock(&s->resize);
     mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (mrc == MDB_MAP_RESIZED) {
-        /* Another process grew the map: adopt its size. */
-        mdb_env_set_mapsize(s->env, 0);
+        /* Another process grew the map: adopt its size, alone. */
+        pthread_rwlock_unlock(&s->resize);
+        pthread_rwlock_wrlock(&s->resize);
+        if (mdb_env_set_mapsize(s->env, 0) == 0) {
+            MDB_envinfo info;
+            mdb_env_info(s->env, &info);
+            s->map_size = info.me_mapsize;
+        }
+        pthread_rwlock_unlock(&s->resize);
+        pthread_rwlock_rdlock(&s->resize);
         mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     }
     if (mrc != 0) {
+        pthread_rwlock_unlock(&s->resize);
         free(t);
         return fail(err, mrc, "begin", s->path);
     }
@@ -234,6 +316,7 @@ int jkb__txn_begin(jkb__store *s, int write, jkb__txn **out, jkb__err *err)
 int jkb__txn_commit(jkb__txn *t, jkb__err *err)
 {
     int mrc = mdb_txn_commit(t->txn), rc;
+    pthread_rwlock_unlock(&t->store->resize);
     if (mrc == EIO && out_of_room(t->store))
         mrc = ENOSPC;
     rc = mrc ? fail(err, mrc, "commit", t->store->path) : 0;
@@ -246,6 +329,7 @@ void jkb__txn_abort(jkb__txn *t)
     if (t == NULL)
         return;
     mdb_txn_abort(t->txn);
+    pthread_rwlock_unlock(&t->store->resize);
     free(t);
 }
 

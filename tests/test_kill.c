@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "fictional.h"
 #include "helpers.h"
 
 #define N_DOCS 1500
@@ -22,39 +23,6 @@
 #define STRING(x) #x
 #define DECIMAL(x) STRING(x)
 #define SAMPLES 12
-
-/* Fictional wording, combined per document. */
-static const char *const openings[] = {
-    "当社の委託先が運用する受注システムにおいて、",
-    "社内の共有サーバに対し、",
-    "会員向けウェブサイトのお問い合わせフォームで、",
-    "海外子会社の業務端末において、",
-    "物流部門のファイル転送サービスで、",
-};
-static const char *const events[] = {
-    "ランサムウェアによるファイルの暗号化が確認されました。",
-    "第三者による不正アクセスの痕跡が見つかりました。",
-    "フィッシングメールを経由したマルウェア感染が判明しました。",
-    "設定の誤りにより個人情報が閲覧可能な状態となっていました。",
-    "脆弱性を悪用した攻撃により顧客情報が流出した可能性があります。",
-};
-static const char *const actions[] = {
-    "現在、外部の専門機関と連携して調査を進めております。",
-    "対象のサーバをネットワークから切り離し、被害の拡大を防いでおります。",
-    "関係する取引先への個別の連絡を順次行っております。",
-    "警察および監督官庁へ報告し、再発防止策を検討しております。",
-};
-
-static void doc_line(FILE *f, unsigned i)
-{
-    unsigned s, sentences = 3 + i % 5;
-    fprintf(f, "{\"id\":\"kill-%05u\",\"title\":\"検体KT%05u に関するお知らせ\",", i, i);
-    fprintf(f, "\"date\":\"2025-%02u-%02u\",\"body\":\"", 1 + i % 12, 1 + i % 28);
-    for (s = 0; s < sentences; s++)
-        fprintf(f, "%s%s%s", openings[(i + s) % 5], events[(i * 7 + s) % 5],
-                actions[(i * 3 + s) % 4]);
-    fprintf(f, "識別番号は検体KT%05uです。\"}\n", i);
-}
 
 typedef struct run {
     uint64_t reported; /* the last "committed N documents" line */
@@ -189,7 +157,7 @@ static void kills_lose_nothing(void **state)
     f = fopen(archive, "w");
     assert_non_null(f);
     for (i = 0; i < N_DOCS; i++)
-        doc_line(f, i);
+        fictional_release(f, "kill", i);
     assert_int_equal(fclose(f), 0);
 
     while (done < kills) {
