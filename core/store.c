@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 /* Virtual size of a new map; the file only takes what is written, and the map doubles when
    it fills. */
@@ -33,6 +34,7 @@ struct jkb__store {
     char *path;
     dev_t dev;
     ino_t ino;
+    pid_t pid; /* a child process opens its own: an environment must not cross a fork */
     unsigned refs;
     pthread_rwlock_t resize;
     struct jkb__store *next;
@@ -218,7 +220,8 @@ int jkb__store_open(jkb__store **out, const char *path, int readonly, int create
     if (stat(path, &st) != 0)
         return jkb__err_set(err, JKB_EIO, "[store][open] %s: %s", path, strerror(errno));
     pthread_mutex_lock(&stores_lock);
-    for (s = stores; s && (s->dev != st.st_dev || s->ino != st.st_ino); s = s->next)
+    for (s = stores; s && (s->dev != st.st_dev || s->ino != st.st_ino || s->pid != getpid());
+         s = s->next)
         ;
     if (s && s->readonly && !readonly) {
         pthread_mutex_unlock(&stores_lock);
@@ -235,6 +238,7 @@ int jkb__store_open(jkb__store **out, const char *path, int readonly, int create
     if (rc == 0) {
         s->dev = st.st_dev;
         s->ino = st.st_ino;
+        s->pid = getpid();
         s->next = stores;
         stores = s;
         *out = s;

@@ -1,3 +1,5 @@
+#include <sys/wait.h>
+
 #include "helpers.h"
 
 #include "buf.h"
@@ -105,6 +107,89 @@ static void test_map_full_then_grow(void **state)
     rm_tree(dir);
 }
 
+/* Two handles of one process on one directory share its environment (LMDB forbids two). */
+static void test_shared_in_process(void **state)
+{
+    char *dir = temp_dir();
+    jkb__store *w, *r;
+    jkb__txn *t;
+    jkb__val v;
+    jkb__err err;
+    (void)state;
+    assert_int_equal(jkb__store_open(&w, dir, 0, 1, 0, &err), 0);
+    assert_int_equal(jkb__store_open(&r, dir, 1, 0, 0, &err), 0);
+    assert_ptr_equal(w, r);
+    assert_int_equal(jkb__txn_begin(w, 1, &t, &err), 0);
+    assert_int_equal(jkb__put(t, JKB__T_IDS, "a", 1, "1", 1), 0);
+    assert_int_equal(jkb__txn_commit(t, &err), 0);
+    jkb__store_close(w);
+    assert_int_equal(jkb__txn_begin(r, 0, &t, &err), 0); /* still open for the other */
+    assert_int_equal(jkb__get(t, JKB__T_IDS, "a", 1, &v), 0);
+    jkb__txn_abort(t);
+    jkb__store_close(r);
+    /* open read-only first, it cannot be had for writing too */
+    assert_int_equal(jkb__store_open(&r, dir, 1, 0, 0, &err), 0);
+    assert_int_equal(jkb__store_open(&w, dir, 0, 0, 0, &err), JKB_EINVAL);
+    assert_non_null(strstr(err.msg, "read-only in this process"));
+    jkb__store_close(r);
+    assert_int_equal(jkb__store_open(&w, dir, 0, 0, 0, &err), 0);
+    jkb__store_close(w);
+    rm_tree(dir);
+}
+
+/* A reader process whose map another process outgrew adopts the new size and reads on. */
+static void test_resized_by_another_process(void **state)
+{
+    char *dir = temp_dir();
+    static uint8_t big[64 << 10];
+    jkb__store *s;
+    jkb__txn *t;
+    jkb__err err;
+    uint8_t key[4];
+    int ready[2], go[2], status, rc = 0;
+    uint32_t i;
+    char c;
+    pid_t pid;
+    (void)state;
+    assert_int_equal(jkb__store_open(&s, dir, 0, 1, (size_t)1 << 20, &err), 0);
+    jkb__store_close(s);
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* the reader: opens at 1 MiB, reads after the writer grew the map */
+        jkb__val v;
+        int ok = jkb__store_open(&s, dir, 1, 0, (size_t)1 << 20, &err) == 0;
+        ok = ok && write(ready[1], "r", 1) == 1 && read(go[0], &c, 1) == 1;
+        ok = ok && jkb__txn_begin(s, 0, &t, &err) == 0;
+        if (ok) {
+            jkb__be32_put(key, 31);
+            ok = jkb__get(t, JKB__T_DOCS, key, 4, &v) == 0 && v.len == sizeof big;
+            jkb__txn_abort(t);
+        }
+        if (!ok)
+            fprintf(stderr, "reader: %s\n", err.msg);
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(jkb__store_open(&s, dir, 0, 0, (size_t)1 << 20, &err), 0);
+    assert_int_equal(jkb__store_grow(s, &err), 0);
+    assert_int_equal(jkb__store_grow(s, &err), 0);
+    assert_int_equal(jkb__txn_begin(s, 1, &t, &err), 0);
+    for (i = 0; i < 32 && rc == 0; i++) { /* 2 MiB */
+        jkb__be32_put(key, i);
+        rc = jkb__put(t, JKB__T_DOCS, key, 4, big, sizeof big);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(jkb__txn_commit(t, &err), 0);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    jkb__store_close(s);
+    rm_tree(dir);
+}
+
 static void test_not_an_index(void **state)
 {
     char *dir = temp_dir(), *file;
@@ -127,6 +212,8 @@ int main(void)
         cmocka_unit_test(test_put_get_cursor),
         cmocka_unit_test(test_atomic),
         cmocka_unit_test(test_map_full_then_grow),
+        cmocka_unit_test(test_shared_in_process),
+        cmocka_unit_test(test_resized_by_another_process),
         cmocka_unit_test(test_not_an_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
