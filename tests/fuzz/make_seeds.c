@@ -52,9 +52,9 @@ static void postings_seeds(const char *dir)
 static void docstore_seeds(const char *dir)
 {
     static const jkb_field extra[] = {{"severity", "高"}, {"vendor", "架空ソフト"}};
-    jkb_doc d = {"2031-101-1a2b", "2031-101", "架空技研 不正アクセスに関するお知らせ",
+    jkb_doc d = {"2031-101-1a2b", "2031-101", "架空技研 侵入事案のご報告",
                  "架空技研株式会社", "架空技研", "2031-04-02",
-                 "当社サーバへの不正アクセスにより、お客様の個人情報が漏えいした可能性があります。"
+                 "当社の検証用サーバに外部から侵入され、試験データが持ち出されたおそれがあります。"
                  "委託先と共に調査を進めております。",
                  "https://example.com/news/1", "archive.txt:1", extra, 2};
     jkb__buf raw = JKB__BUF_INIT, rec = JKB__BUF_INIT;
