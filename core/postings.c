@@ -259,15 +259,14 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
         return JKB_ECORRUPT;
     p->n = h.n;
     p->pos_off[0] = 0;
+    if (!want_pos) { /* no offsets either: positions() is for blocks decoded with them */
+        return 0;
+    }
     for (i = 0; i < h.n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS;
         uint64_t total = 0;
         for (f = 0; f < JKB__NFIELDS; f++)
             total += tf[f];
-        if (!want_pos) {
-            p->pos_off[i + 1] = p->pos_off[i];
-            continue;
-        }
         /* Each position takes at least one byte: a frequency beyond the bytes left is
            corrupt, and checking it first bounds the allocation. */
         if (total > (uint64_t)(src + len - ps) || (rc = grow_pos(p, p->pos_len + total)) != 0)
@@ -284,7 +283,5 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
         }
         p->pos_off[i + 1] = (uint32_t)p->pos_len;
     }
-    if (want_pos && ps != src + len)
-        return JKB_ECORRUPT;
-    return 0;
+    return ps != src + len ? JKB_ECORRUPT : 0;
 }

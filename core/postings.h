@@ -81,7 +81,8 @@ int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *ou
 
 /*
  * Decodes a block into p (replacing its content): ids and frequencies, and positions when
- * want_pos. JKB_ECORRUPT for a malformed block, JKB_ENOMEM.
+ * want_pos (without them, p->pos_off is left unset). JKB_ECORRUPT for a malformed block,
+ * JKB_ENOMEM.
  */
 int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos);
 
