@@ -91,7 +91,6 @@ void jkb__postings_add_pos(int *rc, jkb__postings *p, unsigned f, uint32_t pos)
     p->pos[p->pos_len++] = pos;
     p->tf[(p->n - 1) * JKB__NFIELDS + f]++;
     p->pos_off[p->n] = (uint32_t)p->pos_len;
-    p->has_pos = 1;
 }
 
 void jkb__postings_copy_doc(int *rc, jkb__postings *dst, const jkb__postings *src, size_t i,
@@ -109,7 +108,6 @@ void jkb__postings_copy_doc(int *rc, jkb__postings *dst, const jkb__postings *sr
         memcpy(dst->pos + dst->pos_len, src->pos + src->pos_off[i], np * sizeof *dst->pos);
     dst->pos_len += np;
     dst->pos_off[dst->n] = (uint32_t)dst->pos_len;
-    dst->has_pos = 1;
 }
 
 void jkb__postings_remove(jkb__postings *p, size_t i)
@@ -212,6 +210,17 @@ int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *ou
     return 0;
 }
 
+/* A document's position count: its frequencies summed over fields. */
+static uint64_t doc_total(const jkb__postings *p, size_t i)
+{
+    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+    uint64_t total = 0;
+    size_t f;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        total += tf[f];
+    return total;
+}
+
 int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos)
 {
     jkb__block_header h;
@@ -225,7 +234,6 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     if ((rc = grow_docs(p, h.n)) != 0)
         return rc;
     jkb__postings_clear(p);
-    p->has_pos = want_pos;
     s = src + h.header_len;
     end = s + h.ids_len;
     fs = end;
@@ -264,9 +272,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     }
     for (i = 0; i < h.n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-        uint64_t total = 0;
-        for (f = 0; f < JKB__NFIELDS; f++)
-            total += tf[f];
+        uint64_t total = doc_total(p, i);
         /* Each position takes at least one byte: a frequency beyond the bytes left is
            corrupt, and checking it first bounds the allocation. */
         if (total > (uint64_t)(src + len - ps) || (rc = grow_pos(p, p->pos_len + total)) != 0)
@@ -284,4 +290,51 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
         p->pos_off[i + 1] = (uint32_t)p->pos_len;
     }
     return ps != src + len ? JKB_ECORRUPT : 0;
+}
+
+int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
+                             uint32_t *starts, int *indexed)
+{
+    const uint8_t *ps, *end = src + len;
+    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+    size_t k, f;
+    int rc;
+
+    if (i >= p->n || p->n > JKB__BLOCK_DOCS)
+        return JKB_ECORRUPT;
+    if (!*indexed) { /* one pass counting varint ends: each position ends in a byte < 0x80 */
+        jkb__block_header h;
+        const uint8_t *q;
+        if ((rc = jkb__block_header_read(src, len, &h)) != 0)
+            return rc;
+        q = src + h.header_len + h.ids_len + h.freqs_len;
+        for (k = 0; k < p->n; k++) {
+            uint64_t left = doc_total(p, k);
+            starts[k] = (uint32_t)(q - src);
+            for (; left > 0 && q < end; q++)
+                left -= *q < 0x80;
+            if (left > 0)
+                return JKB_ECORRUPT;
+        }
+        if (q != end)
+            return JKB_ECORRUPT;
+        starts[p->n] = (uint32_t)len;
+        *indexed = 1;
+    }
+    if ((rc = grow_pos(p, doc_total(p, i))) != 0)
+        return rc;
+    p->pos_len = 0;
+    ps = src + starts[i];
+    end = src + starts[i + 1];
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        uint32_t n, prev = 0;
+        for (n = 0; n < tf[f]; n++) {
+            uint32_t gap;
+            if (get32(&ps, end, &gap) || gap > UINT32_MAX - prev)
+                return JKB_ECORRUPT;
+            prev = n == 0 ? gap : prev + gap;
+            p->pos[p->pos_len++] = prev;
+        }
+    }
+    return ps == end ? 0 : JKB_ECORRUPT;
 }

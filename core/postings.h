@@ -46,7 +46,6 @@ typedef struct jkb__postings {
     uint32_t *pos;     /* per document, field by field, ascending within a field */
     size_t pos_len;
     size_t pos_cap;
-    int has_pos;       /* positions were decoded */
 } jkb__postings;
 
 typedef struct jkb__block_header {
@@ -85,5 +84,15 @@ int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *ou
  * JKB_ENOMEM.
  */
 int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos);
+
+/*
+ * The positions of document i alone, from a block p holds decoded without them (src, len: its
+ * bytes), into p->pos (field by field, p->pos_len of them): a query needs the positions of a
+ * few documents of a block, not of all 128. starts (JKB__BLOCK_DOCS + 1 entries) caches where
+ * each document's positions begin; *indexed says it is filled (clear it for a new block).
+ * JKB_ECORRUPT for a malformed stream, JKB_ENOMEM.
+ */
+int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
+                             uint32_t *starts, int *indexed);
 
 #endif

@@ -18,7 +18,7 @@
    a seek (a descent of the tree). */
 #define BLOCK_STEPS 4
 
-static int piter_load(jkb__piter *it, uint32_t doc, int want_pos)
+static int piter_load(jkb__piter *it, uint32_t doc)
 {
     uint8_t key[8];
     jkb__val k, v;
@@ -40,10 +40,13 @@ static int piter_load(jkb__piter *it, uint32_t doc, int want_pos)
     }
     if (rc)
         return rc;
-    if ((rc = jkb__block_decode(v.data, v.len, &it->block, want_pos)) != 0)
+    if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0)
         return rc;
     it->loaded = 1;
-    it->has_pos = want_pos;
+    it->raw = v.data;
+    it->raw_len = v.len;
+    it->pos_indexed = 0;
+    it->pos_doc = SIZE_MAX;
     it->first = it->block.docs[0];
     it->last = it->block.docs[it->block.n - 1];
     it->i = 0;
@@ -58,8 +61,8 @@ int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
             return 0;
         if (it->block.docs[it->i] > doc)
             it->i = 0;
-    } else if (!it->loaded || doc < it->first || doc > it->last || (want_pos && !it->has_pos)) {
-        if ((rc = piter_load(it, doc, want_pos)) <= 0)
+    } else if (!it->loaded || doc < it->first || doc > it->last) {
+        if ((rc = piter_load(it, doc)) <= 0)
             return rc;
     } else if (it->block.docs[it->i] > doc) {
         it->i = 0; /* back within the block: scoring visits documents in rank order */
@@ -68,6 +71,12 @@ int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
         it->i++;
     if (it->i == it->block.n) /* cannot happen: last >= doc */
         return JKB_ECORRUPT;
+    if (want_pos && !it->mem && it->pos_doc != it->i) {
+        if ((rc = jkb__block_doc_positions(it->raw, it->raw_len, &it->block, it->i,
+                                           it->pos_starts, &it->pos_indexed)) != 0)
+            return rc;
+        it->pos_doc = it->i;
+    }
     *at = it->block.docs[it->i];
     return 1;
 }
@@ -75,7 +84,7 @@ int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
 const uint32_t *jkb__piter_positions(const jkb__piter *it, unsigned f, uint32_t *n)
 {
     const uint32_t *tf = it->block.tf + it->i * JKB__NFIELDS;
-    const uint32_t *p = it->block.pos + it->block.pos_off[it->i];
+    const uint32_t *p = it->block.pos;
     unsigned g;
     for (g = 0; g < f; g++)
         p += tf[g];
@@ -279,7 +288,6 @@ static int expand(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *
     free(all);
     it->mem = 1;
     it->loaded = rc == 0 && it->block.n > 0;
-    it->has_pos = 0;
     it->i = 0;
     if (it->loaded) {
         it->first = it->block.docs[0];

@@ -22,13 +22,19 @@
 typedef struct jkb__piter {
     jkb__cursor *cur;
     uint32_t tid;
-    jkb__postings block; /* the decoded block, or a prefix's whole union */
+    jkb__postings block; /* the decoded block (ids, frequencies), or a prefix's whole union */
     size_t i;            /* the current document in block */
     int loaded;
-    int has_pos;
     uint32_t first;      /* doc range of the loaded block */
     uint32_t last;
     int mem;             /* block holds an expansion, not one stored block */
+    /* Positions are decoded for one document at a time, from the block's bytes (borrowed
+       from the read transaction). */
+    const uint8_t *raw;
+    size_t raw_len;
+    size_t pos_doc;      /* the document whose positions block.pos holds, or SIZE_MAX */
+    int pos_indexed;
+    uint32_t pos_starts[JKB__BLOCK_DOCS + 1];
 } jkb__piter;
 
 /* A sorted set of document ids. */
@@ -58,8 +64,8 @@ void jkb__dset_fin(jkb__dset *s);
 
 /*
  * Moves to the first document >= doc: 1 with *at set, 0 past the end, or an error. With
- * want_pos the current block has its positions decoded. Documents may be asked for in any
- * order, forward seeks being the cheap ones.
+ * want_pos that document's positions are decoded. Documents may be asked for in any order,
+ * forward seeks being the cheap ones.
  */
 int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at);
 

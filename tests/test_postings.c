@@ -70,6 +70,21 @@ static void round_trip(const jkb__postings *p, size_t from, size_t n)
     assert_int_equal(jkb__block_decode(out.data, out.len, &ids_only, 0), 0);
     assert_int_equal(ids_only.n, n);
     assert_memory_equal(ids_only.docs, p->docs + from, n * sizeof *p->docs);
+    /* one document's positions at a time, in any order */
+    {
+        uint32_t starts[JKB__BLOCK_DOCS + 1];
+        int indexed = 0;
+        size_t k;
+        for (k = 0; k < n; k++) {
+            size_t i = (k * 7 + n / 2) % n, want = p->pos_off[from + i + 1] - p->pos_off[from + i];
+            assert_int_equal(jkb__block_doc_positions(out.data, out.len, &ids_only, i, starts,
+                                                      &indexed), 0);
+            assert_int_equal(ids_only.pos_len, want);
+            if (want)
+                assert_memory_equal(ids_only.pos, p->pos + p->pos_off[from + i],
+                                    want * sizeof *p->pos);
+        }
+    }
     jkb__postings_fin(&back);
     jkb__postings_fin(&ids_only);
     jkb__buf_fin(&out);
@@ -161,6 +176,12 @@ static void test_corrupt(void **state)
         uint8_t *cut = malloc(len ? len : 1);
         memcpy(cut, out.data, len);
         assert_int_equal(jkb__block_decode(cut, len, &back, 1), JKB_ECORRUPT);
+        if (jkb__block_decode(cut, len, &back, 0) == 0) { /* cut in the positions */
+            uint32_t starts[JKB__BLOCK_DOCS + 1];
+            int indexed = 0;
+            assert_int_equal(jkb__block_doc_positions(cut, len, &back, 0, starts, &indexed),
+                             JKB_ECORRUPT);
+        }
         free(cut);
     }
     for (i = 0; i < 2000; i++) {
@@ -170,6 +191,15 @@ static void test_corrupt(void **state)
         bad[rnd() % out.len] ^= (uint8_t)(1 + rnd() % 255);
         r = jkb__block_decode(bad, out.len, &back, 1);
         assert_true(r == 0 || r == JKB_ECORRUPT);
+        if (jkb__block_decode(bad, out.len, &back, 0) == 0) {
+            uint32_t starts[JKB__BLOCK_DOCS + 1];
+            int indexed = 0;
+            size_t k;
+            for (k = 0; k < back.n; k++) {
+                r = jkb__block_doc_positions(bad, out.len, &back, k, starts, &indexed);
+                assert_true(r == 0 || r == JKB_ECORRUPT);
+            }
+        }
         free(bad);
     }
     {

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for the postings block decoder: any bytes as a block. What decodes must
- * encode and decode again to the same postings; a malformed block is an error, not a crash.
+ * give each document's positions alone as the whole decode does, and encode and decode again
+ * to the same postings; a malformed block is an error, not a crash.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +33,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         jkb__block_decode(data, size, &p, 0) == 0 && jkb__block_decode(data, size, &p, 1) == 0) {
         if (p.n != h.n || p.n == 0 || p.docs[p.n - 1] != h.last_doc)
             abort(); /* the header and the streams disagree */
+        jkb__postings one;
+        uint32_t starts[JKB__BLOCK_DOCS + 1];
+        size_t i;
+        int indexed = 0;
+        jkb__postings_init(&one); /* one document's positions match the whole decode's */
+        if (jkb__block_decode(data, size, &one, 0) != 0)
+            abort();
+        for (i = 0; i < p.n; i++)
+            if (jkb__block_doc_positions(data, size, &one, i, starts, &indexed) != 0 ||
+                one.pos_len != p.pos_off[i + 1] - p.pos_off[i] ||
+                (one.pos_len &&
+                 memcmp(one.pos, p.pos + p.pos_off[i], one.pos_len * sizeof *one.pos) != 0))
+                abort();
+        jkb__postings_fin(&one);
         jkb__block_encode(&rc, &out, &p, 0, p.n);
         if (rc == 0 && (jkb__block_decode(out.data, out.len, &again, 1) != 0 || !same(&p, &again)))
             abort(); /* accepted, but does not round-trip */
