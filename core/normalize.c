@@ -44,6 +44,14 @@ static int32_t fold_special(uint32_t c)
         return ' ';
     if (c >= 0x7F && c < 0xA0)
         return ' ';
+    /* What NFKC and case folding make of the full-width forms Japanese text is full of
+       (！？（）０-９Ａ-Ｚ, the ideographic space), without asking utf8proc. */
+    if (c >= 0xFF01 && c <= 0xFF5E) {
+        c -= 0xFF01 - 0x21;
+        return c >= 'A' && c <= 'Z' ? (int32_t)(c + 'a' - 'A') : (int32_t)c;
+    }
+    if (c == 0x3000)
+        return ' ';
     return -1;
 }
 

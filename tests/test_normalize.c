@@ -1,6 +1,9 @@
+#include <utf8proc.h>
+
 #include "helpers.h"
 
 #include "normalize.h"
+#include "utf8.h"
 
 static const struct {
     const char *name;
@@ -73,12 +76,33 @@ static void test_empty(void **state)
     jkb__norm_fin(&n);
 }
 
+/* The full-width forms and the ideographic space, folded without utf8proc, fold as NFKC with
+   case folding does. */
+static void test_full_width_as_nfkc(void **state)
+{
+    jkb__norm n = JKB__NORM_INIT;
+    uint32_t c;
+    (void)state;
+    for (c = 0x3000; c <= 0xFF5E; c = c == 0x3000 ? 0xFF01 : c + 1) {
+        uint8_t in[4];
+        utf8proc_uint8_t *want = NULL;
+        size_t len = jkb__utf8_encode(in, c);
+        assert_true(utf8proc_map(in, (utf8proc_ssize_t)len, &want, UTF8PROC_STABLE |
+                                 UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD) > 0);
+        assert_int_equal(jkb__normalize(&n, in, len), 0);
+        assert_string_equal((char *)n.text.data, (char *)want);
+        free(want);
+    }
+    jkb__norm_fin(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_folding),
         cmocka_unit_test(test_offset_map),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_full_width_as_nfkc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
