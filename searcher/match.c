@@ -100,7 +100,7 @@ void jkb__dset_fin(jkb__dset *s)
     memset(s, 0, sizeof *s);
 }
 
-static int dset_push(jkb__dset *s, uint32_t doc)
+int jkb__dset_push(jkb__dset *s, uint32_t doc)
 {
     int rc = 0;
     JKB__RESERVE(rc, s->d, s->cap, s->n);
@@ -148,11 +148,11 @@ static int dset_or(jkb__dset *a, const jkb__dset *b)
     int rc = 0;
     while (rc == 0 && (i < a->n || j < b->n)) {
         if (j == b->n || (i < a->n && a->d[i] < b->d[j]))
-            rc = dset_push(&out, a->d[i++]);
+            rc = jkb__dset_push(&out, a->d[i++]);
         else if (i == a->n || b->d[j] < a->d[i])
-            rc = dset_push(&out, b->d[j++]);
+            rc = jkb__dset_push(&out, b->d[j++]);
         else {
-            rc = dset_push(&out, a->d[i++]);
+            rc = jkb__dset_push(&out, a->d[i++]);
             j++;
         }
     }
@@ -336,30 +336,6 @@ void jkb__matcher_close(jkb__matcher *m)
 
 /* ---- evaluating the tree ---- */
 
-/* The documents holding term t in one of its fields. */
-static int term_set(jkb__matcher *m, uint32_t t, jkb__dset *out)
-{
-    const jkb__qterm *qt = &m->q->terms[t];
-    jkb__piter *it = &m->it[qt->uniq];
-    uint32_t doc = 0, at;
-    int rc;
-    out->n = 0;
-    if (m->df[qt->uniq] == 0)
-        return 0;
-    while ((rc = jkb__piter_seek(it, doc, 0, &at)) > 0) {
-        unsigned f;
-        for (f = 0; f < JKB__NFIELDS; f++)
-            if ((qt->fields >> f & 1) && jkb__piter_tf(it, f))
-                break;
-        if (f < JKB__NFIELDS && (rc = dset_push(out, at)) != 0)
-            return rc;
-        if (at == UINT32_MAX)
-            break;
-        doc = at + 1;
-    }
-    return rc < 0 ? rc : 0;
-}
-
 /* *next: the first document >= doc holding term t (UINT32_MAX when none); *yes: whether it
    holds it in one of the term's fields. */
 static int holds(jkb__matcher *m, uint32_t t, uint32_t doc, int *yes, uint32_t *next)
@@ -381,17 +357,19 @@ static int holds(jkb__matcher *m, uint32_t t, uint32_t doc, int *yes, uint32_t *
 }
 
 /*
- * The documents holding every term of a word: the rarest term leads, the others seek to each
- * of its documents, which skips whole blocks of a frequent term (one cursor seek lands on the
- * block that may hold a document).
+ * The documents holding every term of terms [first, first + n), each in its fields, handed
+ * to fn in doc order with every term's iterator standing on the document: the rarest term
+ * leads, the others seek to each of its documents, which skips whole blocks of a frequent
+ * term (one cursor seek lands on the block that may hold a document).
  */
-static int leapfrog(jkb__matcher *m, const jkb__qnode *n, jkb__dset *out)
+static int leapfrog(jkb__matcher *m, uint32_t first, uint32_t n, jkb__doc_fn fn, void *payload)
 {
-    uint32_t lead = n->first, i, doc = 0;
+    uint32_t lead = first, i, doc = 0;
     int rc = 0;
-    out->n = 0;
-    for (i = 0; i < n->n; i++) {
-        uint32_t t = n->first + i;
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        uint32_t t = first + i;
         if (m->df[m->q->terms[t].uniq] == 0)
             return 0; /* a term no document holds */
         if (m->df[m->q->terms[t].uniq] < m->df[m->q->terms[lead].uniq])
@@ -404,13 +382,11 @@ static int leapfrog(jkb__matcher *m, const jkb__qnode *n, jkb__dset *out)
             return rc;
         doc = next;
         if (!yes) { /* the lead holds it, but not in its fields */
-            if (doc == UINT32_MAX)
-                return 0;
             doc++;
             continue;
         }
-        for (i = 0; i < n->n && all; i++) {
-            uint32_t t = n->first + i;
+        for (i = 0; i < n && all; i++) {
+            uint32_t t = first + i;
             if (t == lead)
                 continue;
             if ((rc = holds(m, t, doc, &yes, &next)) != 0)
@@ -423,11 +399,16 @@ static int leapfrog(jkb__matcher *m, const jkb__qnode *n, jkb__dset *out)
             }
         }
         if (all) {
-            if ((rc = dset_push(out, doc)) != 0 || doc == UINT32_MAX)
+            if ((rc = fn(payload, doc)) != 0)
                 return rc;
             doc++;
         }
     }
+}
+
+static int push_doc(void *payload, uint32_t doc)
+{
+    return jkb__dset_push(payload, doc);
 }
 
 /* Whether the phrase's terms stand next to each other, in order, in one field of doc. */
@@ -477,7 +458,7 @@ static int all_docs(jkb__matcher *m, const jkb__dset **out)
         if ((rc = jkb__cursor_open(m->txn, JKB__T_COLS, &c)) != 0)
             return rc;
         for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v))
-            if (k.len == 4 && (rc = dset_push(&m->all, jkb__be32_get(k.data))) != 0)
+            if (k.len == 4 && (rc = jkb__dset_push(&m->all, jkb__be32_get(k.data))) != 0)
                 break;
         jkb__cursor_close(c);
         if (rc != JKB_ENOTFOUND)
@@ -502,7 +483,7 @@ static int case_set(jkb__matcher *m, const char *case_no, jkb__dset *out)
     for (rc = jkb__cursor_seek(c, case_no, len, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v)) {
         if (k.len != len + 4 || memcmp(k.data, case_no, len) != 0)
             break;
-        if ((rc = dset_push(out, jkb__be32_get(k.data + len))) != 0)
+        if ((rc = jkb__dset_push(out, jkb__be32_get(k.data + len))) != 0)
             break;
     }
     jkb__cursor_close(c);
@@ -523,7 +504,7 @@ static int date_set(jkb__matcher *m, int32_t lo, int32_t hi, jkb__dset *out)
             break;
         }
         if (cols.day != JKB__NO_DATE && cols.day >= lo && cols.day <= hi &&
-            (rc = dset_push(out, jkb__be32_get(k.data))) != 0)
+            (rc = jkb__dset_push(out, jkb__be32_get(k.data))) != 0)
             break;
     }
     jkb__cursor_close(c);
@@ -591,7 +572,7 @@ static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
         break;
     case JKB__Q_WORD:
     case JKB__Q_PHRASE:
-        rc = n->n == 1 ? term_set(m, n->first, out) : leapfrog(m, n, out);
+        rc = leapfrog(m, n->first, n->n, push_doc, out);
         if (rc == 0 && n->kind == JKB__Q_PHRASE && n->n > 1) {
             size_t j, kept = 0;
             for (j = 0; j < out->n && rc == 0; j++) {
@@ -616,4 +597,24 @@ static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
 int jkb__matcher_run(jkb__matcher *m, jkb__dset *out)
 {
     return eval(m, m->q->root, out);
+}
+
+int jkb__matcher_is_conjunction(const jkb__matcher *m)
+{
+    const jkb__query *q = m->q;
+    const jkb__qnode *root = &q->nodes[q->root];
+    uint32_t i;
+    if (root->kind == JKB__Q_WORD)
+        return 1;
+    if (root->kind != JKB__Q_ALL)
+        return 0;
+    for (i = 0; i < root->n; i++)
+        if (q->nodes[q->kids[root->first + i]].kind != JKB__Q_WORD)
+            return 0;
+    return 1;
+}
+
+int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, void *payload)
+{
+    return leapfrog(m, 0, (uint32_t)m->q->n_terms, fn, payload);
 }

@@ -60,7 +60,20 @@ void jkb__matcher_close(jkb__matcher *m);
 /* The documents the whole query finds, into out (replacing its content). */
 int jkb__matcher_run(jkb__matcher *m, jkb__dset *out);
 
+/* Whether the query only asks for words (no OR, NOT, phrase or filter): every term must
+   match, and jkb__matcher_each finds its documents without building sets. */
+int jkb__matcher_is_conjunction(const jkb__matcher *m);
+
+/* Called for each document found, in doc order; a non-zero return stops the walk. */
+typedef int (*jkb__doc_fn)(void *payload, uint32_t doc);
+
+/* For a conjunction: calls fn for every document holding every term, with each term's
+   iterator standing on it (jkb__piter_tf gives its frequencies). */
+int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, void *payload);
+
 void jkb__dset_fin(jkb__dset *s);
+/* Appends doc (greater than the last). JKB_ENOMEM. */
+int jkb__dset_push(jkb__dset *s, uint32_t doc);
 
 /*
  * Moves to the first document >= doc: 1 with *at set, 0 past the end, or an error. With

@@ -215,12 +215,28 @@ static int cols_at(jkb__cursor *c, uint32_t doc, jkb__val *k, jkb__val *v)
     return rc == 0 && (k->len != 4 || jkb__be32_get(k->data) != doc) ? JKB_ECORRUPT : rc;
 }
 
-/* Scores the candidates (in doc order) with BM25F, reading their columns with one cursor. */
+/* Scores candidate doc, whose columns v holds, with BM25F: the terms' iterators stand on it
+   (present[t] says which hold it). */
+static void score_doc(const exec *e, cand *cd, uint32_t doc, const jkb__cols *cols,
+                      const unsigned char *present)
+{
+    size_t t;
+    cd->doc = doc;
+    cd->case_key = cols->case_key;
+    cd->day = cols->day;
+    cd->bm25 = 0;
+    for (t = 0; t < e->q->n_terms; t++)
+        if (present[t])
+            cd->bm25 += term_score(e, t, cols, NULL);
+    cd->score = cd->bm25;
+}
+
+/* Scores the candidates (in doc order), reading their columns with one cursor. */
 static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
 {
     jkb__cursor *c;
     jkb__val k = {NULL, 0}, v;
-    size_t i, t;
+    size_t i;
     int rc;
     e->cands = malloc((docs->n + 1) * sizeof *e->cands);
     if (e->cands == NULL)
@@ -228,7 +244,6 @@ static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
     if ((rc = jkb__cursor_open(e->txn, JKB__T_COLS, &c)) != 0)
         return rc;
     for (i = 0; i < docs->n; i++) {
-        cand *cd = &e->cands[i];
         jkb__cols cols;
         if ((rc = cols_at(c, docs->d[i], &k, &v)) != 0 ||
             jkb__cols_decode(v.data, v.len, &cols) != 0 ||
@@ -236,17 +251,56 @@ static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
             rc = rc && rc != JKB_ENOTFOUND ? rc : JKB_ECORRUPT;
             break;
         }
-        cd->doc = docs->d[i];
-        cd->case_key = cols.case_key;
-        cd->day = cols.day;
-        cd->bm25 = 0;
-        for (t = 0; t < e->q->n_terms; t++)
-            if (present[t])
-                cd->bm25 += term_score(e, t, &cols, NULL);
-        cd->score = cd->bm25;
+        score_doc(e, &e->cands[i], docs->d[i], &cols, present);
     }
     jkb__cursor_close(c);
     e->n_cands = rc ? 0 : docs->n;
+    return rc;
+}
+
+/* A conjunction is scored as its documents are found, its iterators standing on each. */
+typedef struct walk {
+    exec *e;
+    jkb__dset *docs;
+    jkb__cursor *cols;
+    jkb__val k, v;
+    const unsigned char *present; /* every scoring term holds every document */
+    size_t cap;
+} walk;
+
+static int score_found(void *payload, uint32_t doc)
+{
+    walk *w = payload;
+    exec *e = w->e;
+    jkb__cols cols;
+    int rc = 0;
+    JKB__RESERVE(rc, e->cands, w->cap, e->n_cands);
+    if (rc || (rc = jkb__dset_push(w->docs, doc)) != 0)
+        return rc;
+    if ((rc = cols_at(w->cols, doc, &w->k, &w->v)) != 0 ||
+        jkb__cols_decode(w->v.data, w->v.len, &cols) != 0)
+        return rc && rc != JKB_ENOTFOUND ? rc : JKB_ECORRUPT;
+    score_doc(e, &e->cands[e->n_cands++], doc, &cols, w->present);
+    return 0;
+}
+
+static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
+{
+    walk w;
+    size_t t;
+    int rc;
+    memset(&w, 0, sizeof w);
+    w.e = e;
+    w.docs = docs;
+    w.present = present;
+    for (t = 0; t < e->q->n_terms; t++)
+        present[t] = scoring(e->q, t) && e->m.df[t] > 0;
+    if ((rc = jkb__cursor_open(e->txn, JKB__T_COLS, &w.cols)) != 0)
+        return rc;
+    rc = jkb__matcher_each(&e->m, score_found, &w);
+    jkb__cursor_close(w.cols);
+    if (rc)
+        e->n_cands = 0;
     return rc;
 }
 
@@ -660,8 +714,11 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
     e.max_bonus = max_bonus(&e);
 
     /* 1-2. candidates and their order */
-    if ((rc = jkb__matcher_run(&e.m, &docs)) != 0 || docs.n == 0 ||
-        (rc = score_all(&e, &docs, present)) != 0)
+    if (jkb__matcher_is_conjunction(&e.m))
+        rc = score_each(&e, &docs, present);
+    else if ((rc = jkb__matcher_run(&e.m, &docs)) == 0 && docs.n > 0)
+        rc = score_all(&e, &docs, present);
+    if (rc || docs.n == 0)
         goto out;
     e.docs = &docs;
     res->total = e.n_cands;
