@@ -35,7 +35,7 @@ static int posted(jkb__cursor *c, jkb__postings *tmp, uint32_t tid, uint32_t doc
 static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64_t *n_postings)
 {
     jkb__cursor *c;
-    jkb__val k, v, dv;
+    jkb__val k, v;
     uint32_t tid = 0, last = 0;
     uint64_t df = 0;
     int rc, first = 1;
@@ -93,9 +93,8 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
             break;
         }
         for (i = 0; i < tmp->n; i++) {
-            uint8_t dk[4];
-            jkb__be32_put(dk, tmp->docs[i]);
-            if (jkb__get(t, JKB__T_COLS, dk, 4, &dv) != 0) {
+            jkb__cols cols;
+            if (jkb__cols_get(t, tmp->docs[i], &cols) != 0) {
                 rc = CORRUPT("term %u lists doc %u, which is not stored", tid, tmp->docs[i]);
                 break;
             }
@@ -141,8 +140,7 @@ static int check_docs(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64_t *
             rc = CORRUPT("doc %u has terms but no readable stored document", doc_id);
             goto out;
         }
-        if (jkb__get(t, JKB__T_COLS, k.data, 4, &x) != 0 ||
-            jkb__cols_decode(x.data, x.len, &cols) != 0) {
+        if (jkb__cols_get(t, doc_id, &cols) != 0) {
             rc = CORRUPT("doc %u (%s) has no columns", doc_id, doc->id);
             goto out;
         }
@@ -182,13 +180,31 @@ out:
     return rc;
 }
 
+/* How many documents have columns. */
+static int count_cols(jkb__txn *t, uint64_t *n)
+{
+    jkb__colreader r;
+    jkb__cols cols;
+    uint32_t doc = 0;
+    int rc;
+    *n = 0;
+    if ((rc = jkb__colreader_open(&r, t)) != 0)
+        return rc;
+    while ((rc = jkb__colreader_next(&r, &doc, &cols)) == 0) {
+        (*n)++;
+        doc++;
+    }
+    jkb__colreader_close(&r);
+    return rc == JKB_ENOTFOUND ? 0 : rc;
+}
+
 int jkb_index_check(jkb_index *ix)
 {
     jkb__txn *t;
     jkb__counts counts;
     jkb__postings tmp;
-    jkb__table_stat docs, cols, ids;
-    uint64_t n_postings = 0, n_docs = 0, n_terms = 0;
+    jkb__table_stat docs, ids;
+    uint64_t n_postings = 0, n_docs = 0, n_terms = 0, n_cols = 0;
     int rc;
 
     jkb__postings_init(&tmp);
@@ -202,15 +218,18 @@ int jkb_index_check(jkb_index *ix)
         (rc = check_docs(ix, t, &tmp, &n_docs, &n_terms)) != 0)
         goto out;
     if ((rc = jkb__store_table_stat(t, JKB__T_DOCS, &docs)) != 0 ||
-        (rc = jkb__store_table_stat(t, JKB__T_COLS, &cols)) != 0 ||
         (rc = jkb__store_table_stat(t, JKB__T_IDS, &ids)) != 0)
         goto out;
-    if (counts.docs != n_docs || docs.entries < n_docs || cols.entries != n_docs ||
+    if ((rc = count_cols(t, &n_cols)) != 0) {
+        rc = CORRUPT("unreadable columns");
+        goto out;
+    }
+    if (counts.docs != n_docs || docs.entries < n_docs || n_cols != n_docs ||
         ids.entries != n_docs) {
         rc = CORRUPT("document count %llu, term lists %llu, stored chunks %llu, columns %llu, "
                      "ids %llu",
                      (unsigned long long)counts.docs, (unsigned long long)n_docs,
-                     (unsigned long long)docs.entries, (unsigned long long)cols.entries,
+                     (unsigned long long)docs.entries, (unsigned long long)n_cols,
                      (unsigned long long)ids.entries);
         goto out;
     }

@@ -141,40 +141,6 @@ int jkb__counts_write(jkb__txn *t, const jkb__counts *c)
     return jkb__put(t, JKB__T_META, META_COUNTS, strlen(META_COUNTS), buf, n);
 }
 
-static void put_le32(uint8_t *d, uint32_t v)
-{
-    d[0] = (uint8_t)v;
-    d[1] = (uint8_t)(v >> 8);
-    d[2] = (uint8_t)(v >> 16);
-    d[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *s)
-{
-    return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
-}
-
-void jkb__cols_encode(uint8_t *dst, const jkb__cols *c)
-{
-    int f;
-    put_le32(dst, (uint32_t)c->day);
-    put_le32(dst + 4, c->case_key);
-    for (f = 0; f < JKB__NFIELDS; f++)
-        put_le32(dst + 8 + 4 * f, c->len[f]);
-}
-
-int jkb__cols_decode(const uint8_t *src, size_t len, jkb__cols *out)
-{
-    int f;
-    if (len != JKB__COLS_BYTES)
-        return JKB_ECORRUPT;
-    out->day = (int32_t)get_le32(src);
-    out->case_key = get_le32(src + 4);
-    for (f = 0; f < JKB__NFIELDS; f++)
-        out->len[f] = get_le32(src + 8 + 4 * f);
-    return 0;
-}
-
 uint32_t jkb__case_key(const char *case_no)
 {
     uint32_t year = 0, n = 0, h = 2166136261u;
@@ -451,16 +417,16 @@ int jkb_index_case(jkb_index *ix, const char *case_no, jkb_doc_fn fn, void *payl
     for (rc = jkb__cursor_seek(c, prefix.data, prefix.len, &k, &v); rc == 0;
          rc = jkb__cursor_next(c, &k, &v)) {
         jkb__cols cols;
-        jkb__val cv;
         if (k.len != prefix.len + 4 || memcmp(k.data, prefix.data, prefix.len) != 0)
             break;
         JKB__RESERVE(rc, list, cap, n);
         if (rc)
             goto out;
         list[n].doc = jkb__be32_get(k.data + prefix.len);
-        if ((rc = jkb__get(t, JKB__T_COLS, k.data + prefix.len, 4, &cv)) != 0 ||
-            (rc = jkb__cols_decode(cv.data, cv.len, &cols)) != 0)
+        if ((rc = jkb__cols_get(t, list[n].doc, &cols)) != 0) {
+            rc = rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
             goto out;
+        }
         list[n++].day = cols.day;
     }
     if (rc != 0 && rc != JKB_ENOTFOUND)

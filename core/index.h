@@ -3,6 +3,7 @@
 #define JKB_CORE_INDEX_H
 
 #include "analyzer.h"
+#include "cols.h"
 #include "docstore.h"
 #include "error.h"
 #include "jikenbo.h"
@@ -56,24 +57,12 @@ int jkb__zdict_load(jkb_index *ix, jkb__txn *t);
 int jkb__counts_read(jkb__txn *t, jkb__counts *out);
 int jkb__counts_write(jkb__txn *t, const jkb__counts *c);
 
-/* The fixed per-document columns (table cols). */
-#define JKB__COLS_BYTES (8 + 4 * JKB__NFIELDS)
-#define JKB__NO_DATE INT32_MIN
-typedef struct jkb__cols {
-    int32_t day;                 /* days since 1970-01-01, or JKB__NO_DATE */
-    uint32_t case_key;           /* jkb__case_key() of the case number; 0 without one */
-    uint32_t len[JKB__NFIELDS];  /* indexed tokens per field */
-} jkb__cols;
-
 /*
  * A number standing for a case number, so that results group by case without reading the
  * stored documents: YYYY-N (N < 100000) is YYYY * 100000 + N; any other non-empty string is
  * a hash with the top bit set. 0 for "".
  */
 uint32_t jkb__case_key(const char *case_no);
-
-void jkb__cols_encode(uint8_t *dst, const jkb__cols *c);
-int jkb__cols_decode(const uint8_t *src, size_t len, jkb__cols *out);
 
 /* "YYYY-MM-DD" (or "YYYY-MM", "YYYY") to days since 1970-01-01; JKB__NO_DATE when invalid. */
 int32_t jkb__date_to_day(const char *date);

@@ -17,9 +17,9 @@
  *   docs    doc id (4) + chunk number (2) -> up to 512 bytes of the stored document,
  *           zlib-compressed (docstore.h): small values pack leaf pages well, where records
  *           of 1-4 KiB would leave them, or overflow pages, half empty
- *   cols    doc id (4) -> fixed columns, little-endian: int32 date as days since 1970-01-01
- *           (INT32_MIN when unknown), uint32 case key (index.h: jkb__case_key), then uint32
- *           token count per field
+ *   cols    doc id / 32 (4) -> the fixed columns of those documents, in a block (cols.h):
+ *           date as days since 1970-01-01, case key (index.h: jkb__case_key), token count per
+ *           field
  *   ids     external id -> doc id (4)
  *   cases   case number + 0x00 + doc id (4) -> empty
  *   dterms  doc id (4) -> varint count, then the document's term ids ascending as gaps
@@ -37,7 +37,7 @@
 
 #include "error.h"
 
-#define JKB__FORMAT_VERSION 2
+#define JKB__FORMAT_VERSION 3
 
 typedef enum jkb__table {
     JKB__T_META,

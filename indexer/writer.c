@@ -525,8 +525,7 @@ static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, uint32_t 
         if ((rc = unpost(t, &tmp, tid, doc)) != 0)
             goto out;
     }
-    if ((rc = jkb__get(t, JKB__T_COLS, k, 4, &v)) != 0 ||
-        (rc = jkb__cols_decode(v.data, v.len, &cols)) != 0)
+    if ((rc = jkb__cols_get(t, doc, &cols)) != 0)
         goto out;
     for (f = 0; f < JKB__NFIELDS; f++)
         counts->field_tokens[f] -= counts->field_tokens[f] < cols.len[f] ? counts->field_tokens[f]
@@ -541,7 +540,7 @@ static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, uint32_t 
         if (rc || (rc = jkb__del(t, JKB__T_CASES, ckey.data, ckey.len)) != 0)
             goto out;
     }
-    if ((rc = jkb__docs_del(t, doc)) != 0 || (rc = jkb__del(t, JKB__T_COLS, k, 4)) != 0 ||
+    if ((rc = jkb__docs_del(t, doc)) != 0 || (rc = jkb__cols_del(t, doc)) != 0 ||
         (rc = jkb__del(t, JKB__T_DTERMS, k, 4)) != 0)
         goto out;
     counts->docs--;
@@ -642,7 +641,7 @@ static int cmp_key(const void *a, const void *b)
 static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pending *p,
                      uint32_t doc, uint32_t *tids)
 {
-    uint8_t k[4], cols[JKB__COLS_BYTES];
+    uint8_t k[4];
     jkb__buf buf = JKB__BUF_INIT;
     size_t i;
     int rc = 0;
@@ -656,9 +655,8 @@ static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pend
         jkb__buf_put_varint(&rc, &buf, i ? tids[i] - tids[i - 1] : tids[i]);
     if (rc == 0)
         rc = jkb__put(t, JKB__T_DTERMS, k, 4, buf.data, buf.len);
-    jkb__cols_encode(cols, &p->cols);
     if (rc == 0)
-        rc = jkb__put(t, JKB__T_COLS, k, 4, cols, sizeof cols);
+        rc = jkb__cols_put(t, doc, &p->cols);
     if (rc == 0 && p->compressed) {
         rc = jkb__docs_put(t, doc, p->record.data, p->record.len);
     } else if (rc == 0) { /* prepared before the preset dictionary existed */

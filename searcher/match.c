@@ -448,20 +448,31 @@ static int phrase_at(jkb__matcher *m, const jkb__qnode *node, uint32_t doc, int 
     return 0;
 }
 
+/* Every document (all), or those dated within [lo, hi]. */
+static int docs_where(jkb__matcher *m, int all, int32_t lo, int32_t hi, jkb__dset *out)
+{
+    jkb__colreader r;
+    jkb__cols cols;
+    uint32_t doc = 0;
+    int rc;
+    if ((rc = jkb__colreader_open(&r, m->txn)) != 0)
+        return rc;
+    while ((rc = jkb__colreader_next(&r, &doc, &cols)) == 0) {
+        if ((all || (cols.day != JKB__NO_DATE && cols.day >= lo && cols.day <= hi)) &&
+            (rc = jkb__dset_push(out, doc)) != 0)
+            break;
+        doc++;
+    }
+    jkb__colreader_close(&r);
+    return rc == JKB_ENOTFOUND ? 0 : rc;
+}
+
 /* Every document (for a NOT that stands alone), read once. */
 static int all_docs(jkb__matcher *m, const jkb__dset **out)
 {
-    jkb__cursor *c;
-    jkb__val k, v;
-    int rc;
     if (!m->have_all) {
-        if ((rc = jkb__cursor_open(m->txn, JKB__T_COLS, &c)) != 0)
-            return rc;
-        for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v))
-            if (k.len == 4 && (rc = jkb__dset_push(&m->all, jkb__be32_get(k.data))) != 0)
-                break;
-        jkb__cursor_close(c);
-        if (rc != JKB_ENOTFOUND)
+        int rc = docs_where(m, 1, 0, 0, &m->all);
+        if (rc)
             return rc;
         m->have_all = 1;
     }
@@ -490,26 +501,6 @@ static int case_set(jkb__matcher *m, const char *case_no, jkb__dset *out)
     return rc == JKB_ENOTFOUND ? 0 : rc;
 }
 
-static int date_set(jkb__matcher *m, int32_t lo, int32_t hi, jkb__dset *out)
-{
-    jkb__cursor *c;
-    jkb__val k, v;
-    int rc;
-    if ((rc = jkb__cursor_open(m->txn, JKB__T_COLS, &c)) != 0)
-        return rc;
-    for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v)) {
-        jkb__cols cols;
-        if (k.len != 4 || jkb__cols_decode(v.data, v.len, &cols) != 0) {
-            rc = JKB_ECORRUPT;
-            break;
-        }
-        if (cols.day != JKB__NO_DATE && cols.day >= lo && cols.day <= hi &&
-            (rc = jkb__dset_push(out, jkb__be32_get(k.data))) != 0)
-            break;
-    }
-    jkb__cursor_close(c);
-    return rc == JKB_ENOTFOUND ? 0 : rc;
-}
 
 /* ALL and ANY: kids under a NOT are subtracted (ALL) or taken as complements (ANY). */
 static int eval_group(jkb__matcher *m, const jkb__qnode *n, jkb__dset *out)
@@ -587,7 +578,7 @@ static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
         rc = case_set(m, n->case_no, out);
         break;
     case JKB__Q_DATE:
-        rc = date_set(m, n->day_lo, n->day_hi, out);
+        rc = docs_where(m, 0, n->day_lo, n->day_hi, out);
         break;
     }
     jkb__dset_fin(&tmp);

@@ -181,42 +181,15 @@ static int stand_on(exec *e, uint32_t doc, int want_pos, unsigned char *present)
     return 0;
 }
 
-static int read_cols(exec *e, uint32_t doc, jkb__cols *cols)
+/* The columns of a document the postings hold: missing is corrupt. */
+static int read_cols(jkb__colreader *r, uint32_t doc, jkb__cols *cols)
 {
-    uint8_t key[4];
-    jkb__val v;
-    int rc;
-    jkb__be32_put(key, doc);
-    if ((rc = jkb__get(e->txn, JKB__T_COLS, key, 4, &v)) != 0)
-        return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
-    return jkb__cols_decode(v.data, v.len, cols);
+    int rc = jkb__colreader_get(r, doc, cols);
+    return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
 }
 
-/* Columns a few documents ahead are reached by stepping, farther ones by a seek: a step
-   costs a tenth of a seek's descent of the tree. */
-#define COLS_STEPS 8
-
-/* Moves cursor c (standing on *k, or nowhere when k->len is 0) to doc's columns. */
-static int cols_at(jkb__cursor *c, uint32_t doc, jkb__val *k, jkb__val *v)
-{
-    uint8_t key[4];
-    int rc, steps;
-    if (k->len == 4 && jkb__be32_get(k->data) < doc && doc - jkb__be32_get(k->data) <= COLS_STEPS) {
-        for (steps = 0, rc = 0; rc == 0 && steps < COLS_STEPS; steps++) {
-            rc = jkb__cursor_next(c, k, v);
-            if (rc == 0 && (k->len != 4 || jkb__be32_get(k->data) >= doc))
-                break;
-        }
-        if (rc == 0 && k->len == 4 && jkb__be32_get(k->data) == doc)
-            return 0;
-    }
-    jkb__be32_put(key, doc);
-    rc = jkb__cursor_seek(c, key, 4, k, v);
-    return rc == 0 && (k->len != 4 || jkb__be32_get(k->data) != doc) ? JKB_ECORRUPT : rc;
-}
-
-/* Scores candidate doc, whose columns v holds, with BM25F: the terms' iterators stand on it
-   (present[t] says which hold it). */
+/* Scores candidate doc with BM25F: the terms' iterators stand on it (present[t] says which
+   hold it). */
 static void score_doc(const exec *e, cand *cd, uint32_t doc, const jkb__cols *cols,
                       const unsigned char *present)
 {
@@ -234,26 +207,22 @@ static void score_doc(const exec *e, cand *cd, uint32_t doc, const jkb__cols *co
 /* Scores the candidates (in doc order), reading their columns with one cursor. */
 static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
 {
-    jkb__cursor *c;
-    jkb__val k = {NULL, 0}, v;
+    jkb__colreader r;
     size_t i;
     int rc;
     e->cands = malloc((docs->n + 1) * sizeof *e->cands);
     if (e->cands == NULL)
         return JKB_ENOMEM;
-    if ((rc = jkb__cursor_open(e->txn, JKB__T_COLS, &c)) != 0)
+    if ((rc = jkb__colreader_open(&r, e->txn)) != 0)
         return rc;
     for (i = 0; i < docs->n; i++) {
         jkb__cols cols;
-        if ((rc = cols_at(c, docs->d[i], &k, &v)) != 0 ||
-            jkb__cols_decode(v.data, v.len, &cols) != 0 ||
-            (rc = stand_on(e, docs->d[i], 0, present)) != 0) {
-            rc = rc && rc != JKB_ENOTFOUND ? rc : JKB_ECORRUPT;
+        if ((rc = read_cols(&r, docs->d[i], &cols)) != 0 ||
+            (rc = stand_on(e, docs->d[i], 0, present)) != 0)
             break;
-        }
         score_doc(e, &e->cands[i], docs->d[i], &cols, present);
     }
-    jkb__cursor_close(c);
+    jkb__colreader_close(&r);
     e->n_cands = rc ? 0 : docs->n;
     return rc;
 }
@@ -262,8 +231,7 @@ static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
 typedef struct walk {
     exec *e;
     jkb__dset *docs;
-    jkb__cursor *cols;
-    jkb__val k, v;
+    jkb__colreader cols;
     const unsigned char *present; /* every scoring term holds every document */
     size_t cap;
 } walk;
@@ -277,9 +245,8 @@ static int score_found(void *payload, uint32_t doc)
     JKB__RESERVE(rc, e->cands, w->cap, e->n_cands);
     if (rc || (rc = jkb__dset_push(w->docs, doc)) != 0)
         return rc;
-    if ((rc = cols_at(w->cols, doc, &w->k, &w->v)) != 0 ||
-        jkb__cols_decode(w->v.data, w->v.len, &cols) != 0)
-        return rc && rc != JKB_ENOTFOUND ? rc : JKB_ECORRUPT;
+    if ((rc = read_cols(&w->cols, doc, &cols)) != 0)
+        return rc;
     score_doc(e, &e->cands[e->n_cands++], doc, &cols, w->present);
     return 0;
 }
@@ -295,10 +262,10 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
     w.present = present;
     for (t = 0; t < e->q->n_terms; t++)
         present[t] = scoring(e->q, t) && e->m.df[t] > 0;
-    if ((rc = jkb__cursor_open(e->txn, JKB__T_COLS, &w.cols)) != 0)
+    if ((rc = jkb__colreader_open(&w.cols, e->txn)) != 0)
         return rc;
     rc = jkb__matcher_each(&e->m, score_found, &w);
-    jkb__cursor_close(w.cols);
+    jkb__colreader_close(&w.cols);
     if (rc)
         e->n_cands = 0;
     return rc;
@@ -491,7 +458,8 @@ static int explain(exec *e, hit_store *h, const cand *c, unsigned char *present)
     h->explain_terms = calloc(q->n_terms + 1, sizeof *h->explain_terms);
     if (h->explain == NULL || h->explain_terms == NULL)
         return JKB_ENOMEM;
-    if ((rc = read_cols(e, c->doc, &cols)) != 0 || (rc = stand_on(e, c->doc, 0, present)) != 0)
+    if ((rc = jkb__cols_get(e->txn, c->doc, &cols)) != 0 ||
+        (rc = stand_on(e, c->doc, 0, present)) != 0)
         return rc;
     for (t = 0; t < q->n_terms; t++) {
         if (!scoring(q, t))
