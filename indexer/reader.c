@@ -67,6 +67,7 @@ void jkb_reader_close(jkb_reader *r)
     free(r->path);
     free(r->in);
     jkb__buf_fin(&r->line);
+    jkb__buf_fin(&r->scratch);
     jkb__docb_fin(&r->doc);
     jkb__archive_fin(&r->archive);
     jkb__buf_fin(&r->ids);

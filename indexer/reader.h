@@ -67,6 +67,7 @@ struct jkb_reader {
     int io_error;
     int sniffed;      /* the first bytes were looked at (reader.c: sniff) */
     jkb__buf line;
+    jkb__buf scratch; /* a JSON line's decoded strings */
     uint64_t lineno;
     int line_too_long;
     uint64_t skipped;
@@ -101,5 +102,8 @@ void jkb__derive_id(int *rc, jkb__buf *out, const char *case_no, const char *tit
 int jkb__archive_next(jkb_reader *r, const jkb_doc **out);
 void jkb__archive_fin(jkb__archive *a);
 int jkb__jsonl_next(jkb_reader *r, const jkb_doc **out);
+/* 1 (the default): lines that are objects of strings are read without jansson. Tests turn it
+   off to compare the two readings. */
+extern int jkb__jsonl_fast_path;
 
 #endif

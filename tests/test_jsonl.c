@@ -2,6 +2,7 @@
 #include <zlib.h>
 
 #include "helpers.h"
+#include "reader.h"
 
 #define dir group_dir()
 
@@ -151,6 +152,101 @@ static void test_missing_file(void **state)
     jkb_reader_close(r);
 }
 
+/* Everything a reading gives, documents and warnings, as one text. */
+static void on_warn(const char *file, uint64_t line, const char *msg, void *payload)
+{
+    jkb__buf *out = payload;
+    int rc = 0;
+    char head[64];
+    snprintf(head, sizeof head, "warn %s:%llu: ", file, (unsigned long long)line);
+    jkb__buf_put_str(&rc, out, head);
+    jkb__buf_put_str(&rc, out, msg);
+    jkb__buf_putc(&rc, out, '\n');
+    assert_int_equal(rc, 0);
+}
+
+static void read_as_text(const char *path, int fast, jkb__buf *out)
+{
+    jkb_reader_options ro = JKB_READER_OPTIONS_INIT;
+    jkb_reader *r;
+    const jkb_doc *d;
+    int rc = 0, got;
+    size_t i;
+    ro.format = JKB_FORMAT_JSONL;
+    ro.warn = on_warn;
+    ro.warn_payload = out;
+    jkb__jsonl_fast_path = fast;
+    assert_int_equal(jkb_reader_open(&r, path, &ro), 0);
+    while ((got = jkb_reader_next(r, &d)) > 0) {
+        const char *const f[] = {d->id,   d->case_no, d->title, d->org,       d->label,
+                                 d->date, d->body,    d->url,   d->source_ref};
+        for (i = 0; i < sizeof f / sizeof *f; i++) {
+            jkb__buf_put_str(&rc, out, f[i]);
+            jkb__buf_putc(&rc, out, '|');
+        }
+        for (i = 0; i < d->n_fields; i++) {
+            jkb__buf_put_str(&rc, out, d->fields[i].name);
+            jkb__buf_putc(&rc, out, '=');
+            jkb__buf_put_str(&rc, out, d->fields[i].value);
+            jkb__buf_putc(&rc, out, '|');
+        }
+        jkb__buf_putc(&rc, out, '\n');
+    }
+    assert_int_equal(got, 0);
+    assert_int_equal(rc, 0);
+    jkb_reader_close(r);
+    jkb__jsonl_fast_path = 1;
+}
+
+static void assert_same_readings(const char *path)
+{
+    jkb__buf fast = JKB__BUF_INIT, slow = JKB__BUF_INIT;
+    read_as_text(path, 1, &fast);
+    read_as_text(path, 0, &slow);
+    assert_int_equal(fast.len, slow.len);
+    assert_memory_equal(fast.data, slow.data, fast.len);
+    jkb__buf_fin(&fast);
+    jkb__buf_fin(&slow);
+}
+
+/* Lines read without jansson come out as jansson reads them, tricky ones included; those the
+   fast reading leaves to jansson get jansson's messages. */
+static const char tricky[] =
+    "{\"id\":\"e1\",\"title\":\"q\\\"b\\\\s\\/n\\nt\\tr\\rb\\bf\\f\",\"body\":\"\\u3042\\u00e9\\ud83d\\ude00x\"}\n"
+    "{ \"id\" : \"e2\" , \"title\" : null , \"body\" : \"空白 と null\" , \"x\" : null }\n"
+    "{\"id\":\"e3\",\"body\":\"b\",\"n\":12.5,\"t\":true,\"a\":[1,{\"k\":null}]}\n"
+    "{\"id\":\"e4\",\"body\":\"b\",\"id\":\"dup\"}\n"
+    "{\"id\":\"e5\",\"body\":\"nul \\u0000 here\"}\n"
+    "{\"id\":\"e6\",\"body\":\"lone \\ud800 surrogate\"}\n"
+    "{\"id\":\"e7\",\"body\":\"bad \xff byte\"}\n"
+    "{\"id\":\"e8\",\"body\":\"tab\there\"}\n"
+    "{\"id\":\"e9\",\"body\":\"b\"} trailing\n"
+    "{\"id\":\"e10\",\"body\":\"b\",}\n"
+    "{\"id\":\"e11\",\"body\":\"b\\x\"}\n"
+    "[\"not\",\"an object\"]\n"
+    "{}\n"
+    "{\"id\":12,\"body\":\"numeric id\",\"date\":\"2031-01-02 10:00\"}\n"
+    "{\"id\":\"e13\",\"title\":{\"nested\":1}}\n"
+    "{\"id\":\"e14\",\"date\":\"soon\",\"body\":\"b\"}\n"
+    "{\"id\":\"e15\",\"body\":\"\\u00\"}\n"
+    "{\"id\":\"e16\",\"body\":\"unterminated\n";
+
+static void test_fast_reading_as_jansson(void **state)
+{
+    char *path = write_file(dir, "tricky.jsonl", tricky, sizeof tricky - 1);
+    (void)state;
+    assert_same_readings(path);
+    free(path);
+}
+
+/* The same over a real corpus, when it is there. */
+static void test_fast_reading_livedoor(void **state)
+{
+    char buf[512];
+    (void)state;
+    assert_same_readings(shared_file(buf, sizeof buf, "corpus/livedoor-news.jsonl.gz"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +257,8 @@ int main(void)
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_fast_reading_as_jansson),
+        cmocka_unit_test(test_fast_reading_livedoor),
     };
     return cmocka_run_group_tests(tests, setup_group_dir, teardown_group_dir);
 }
