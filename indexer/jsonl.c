@@ -3,7 +3,7 @@
  * org, label, date, body, url, source_ref); a date with a time is cut to its date as
  * written; other keys are kept as stored fields (strings as they are, other values as JSON
  * text). A line that is not a JSON object, or has neither title nor body, is skipped with a
- * message naming its line.
+ * message naming its line. Lines of strings only are read by scan_object, the rest by jansson.
  */
 #include <jansson.h>
 #include <stdint.h>

@@ -8,23 +8,8 @@ data=$3
 tmp=$(mktemp -d /tmp/jikenbo-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/demo.db"
-failed=0
-passed=0
 
-check() { # check NAME EXPECTED-STATUS ACTUAL-STATUS [GREP-PATTERN FILE]
-    if [ "$2" != "$3" ]; then
-        echo "FAIL $1: exit status $3, expected $2"
-        failed=$((failed + 1))
-        return
-    fi
-    if [ $# -ge 5 ] && ! grep -q -- "$4" "$5"; then
-        echo "FAIL $1: no \"$4\" in output:"
-        cat "$5"
-        failed=$((failed + 1))
-        return
-    fi
-    passed=$((passed + 1))
-}
+. "$(dirname "$0")/check.sh"
 
 "$jikenbo" -d "$db" index "$src/examples/demo-archive.txt" >"$tmp/out" 2>&1
 check "index demo" 0 $? "indexed 6 documents" "$tmp/out"

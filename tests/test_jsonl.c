@@ -1,6 +1,7 @@
 /* The JSON Lines reader, on small inputs written by the test. */
 #include <zlib.h>
 
+#include "doc_text.h"
 #include "helpers.h"
 #include "reader.h"
 
@@ -171,27 +172,13 @@ static void read_as_text(const char *path, int fast, jkb__buf *out)
     jkb_reader *r;
     const jkb_doc *d;
     int rc = 0, got;
-    size_t i;
     ro.format = JKB_FORMAT_JSONL;
     ro.warn = on_warn;
     ro.warn_payload = out;
     jkb__jsonl_fast_path = fast;
     assert_int_equal(jkb_reader_open(&r, path, &ro), 0);
-    while ((got = jkb_reader_next(r, &d)) > 0) {
-        const char *const f[] = {d->id,   d->case_no, d->title, d->org,       d->label,
-                                 d->date, d->body,    d->url,   d->source_ref};
-        for (i = 0; i < sizeof f / sizeof *f; i++) {
-            jkb__buf_put_str(&rc, out, f[i]);
-            jkb__buf_putc(&rc, out, '|');
-        }
-        for (i = 0; i < d->n_fields; i++) {
-            jkb__buf_put_str(&rc, out, d->fields[i].name);
-            jkb__buf_putc(&rc, out, '=');
-            jkb__buf_put_str(&rc, out, d->fields[i].value);
-            jkb__buf_putc(&rc, out, '|');
-        }
-        jkb__buf_putc(&rc, out, '\n');
-    }
+    while ((got = jkb_reader_next(r, &d)) > 0)
+        doc_as_text(&rc, out, d);
     assert_int_equal(got, 0);
     assert_int_equal(rc, 0);
     jkb_reader_close(r);

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "jikenbo.h"
+#include "doc_text.h"
 #include "reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,29 +41,15 @@ static void read_as_text(jkb__buf *out)
     jkb_reader_options ro = JKB_READER_OPTIONS_INIT;
     jkb_reader *r;
     const jkb_doc *d;
-    size_t i;
     int rc = 0;
 
     ro.format = FORMAT;
     ro.max_doc_bytes = 4096;
     ro.warn = on_warn;
     ro.warn_payload = out;
-    if (jkb_reader_open(&r, path, &ro) == 0) {
-        while (jkb_reader_next(r, &d) > 0) {
-            const char *const f[] = {d->id,   d->case_no, d->title, d->org,       d->label,
-                                     d->date, d->body,    d->url,   d->source_ref};
-            for (i = 0; i < sizeof f / sizeof *f; i++) {
-                jkb__buf_put_str(&rc, out, f[i]);
-                jkb__buf_putc(&rc, out, '|');
-            }
-            for (i = 0; i < d->n_fields; i++) {
-                jkb__buf_put_str(&rc, out, d->fields[i].name);
-                jkb__buf_putc(&rc, out, '=');
-                jkb__buf_put_str(&rc, out, d->fields[i].value);
-                jkb__buf_putc(&rc, out, '|');
-            }
-        }
-    }
+    if (jkb_reader_open(&r, path, &ro) == 0)
+        while (jkb_reader_next(r, &d) > 0)
+            doc_as_text(&rc, out, d);
     jkb_reader_close(r);
 }
 
