@@ -57,16 +57,8 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
         }
         if (!first && (rc == JKB_ENOTFOUND || ktid != tid)) {
             /* the end of term tid's postings: its df must match */
-            uint8_t tk[4];
-            jkb__val tv;
             uint64_t stored = 0;
-            const uint8_t *p;
-            jkb__be32_put(tk, tid);
-            if (jkb__get(t, JKB__T_TINFO, tk, 4, &tv) == 0) {
-                p = tv.data;
-                jkb__varint_get(&p, tv.data + tv.len, &stored);
-            }
-            if (stored != df) {
+            if (jkb__df_get(t, tid, &stored) != 0 || stored != df) {
                 rc = CORRUPT("term %u: document frequency %llu, postings hold %llu", tid,
                              (unsigned long long)stored, (unsigned long long)df);
                 break;

@@ -347,10 +347,10 @@ int jkb_index_stats(jkb_index *ix, jkb_stats *out)
         out->tables[i].entries = ts.entries;
         out->tables[i].bytes = ts.bytes;
         out->bytes += ts.bytes;
-        if (i == JKB__T_TINFO)
-            out->terms = ts.entries;
     }
     out->n_tables = (size_t)i;
+    if ((rc = jkb__df_count(t, &out->terms)) != 0)
+        goto out;
     out->file_bytes = jkb__store_file_bytes(ix->store);
 out:
     jkb__txn_abort(t);

@@ -4,6 +4,7 @@
 
 #include "analyzer.h"
 #include "cols.h"
+#include "docfreq.h"
 #include "docstore.h"
 #include "error.h"
 #include "jikenbo.h"

@@ -12,7 +12,7 @@
  *           "zdict"    -> the preset zlib dictionary of stored documents, made once
  *   terms   term bytes (folded, at most 128 bytes) -> varint term id. Sorted by bytes, so a
  *           prefix is a range. A term whose documents were all deleted keeps its id.
- *   tinfo   term id (4) -> varint document frequency; absent when it is 0
+ *   tinfo   term id / 64 (4) -> the document frequencies of those terms (docfreq.h)
  *   post    term id (4) + last doc id of the block (4) -> a postings block (postings.h)
  *   docs    doc id (4) + chunk number (2) -> up to 512 bytes of the stored document,
  *           zlib-compressed (docstore.h): small values pack leaf pages well, where records

@@ -424,29 +424,6 @@ static void key8(uint8_t *k, uint32_t a, uint32_t b)
     jkb__be32_put(k + 4, b);
 }
 
-static int df_add(jkb__txn *t, uint32_t tid, int64_t delta)
-{
-    uint8_t k[4], buf[JKB__VARINT_MAX];
-    jkb__val v;
-    uint64_t df = 0;
-    int rc;
-    jkb__be32_put(k, tid);
-    rc = jkb__get(t, JKB__T_TINFO, k, 4, &v);
-    if (rc == 0) {
-        const uint8_t *p = v.data;
-        if (jkb__varint_get(&p, v.data + v.len, &df))
-            return JKB_ECORRUPT;
-    } else if (rc != JKB_ENOTFOUND) {
-        return rc;
-    }
-    if (delta < 0 && df < (uint64_t)-delta)
-        return JKB_ECORRUPT;
-    df = (uint64_t)((int64_t)df + delta);
-    if (df == 0)
-        return rc == 0 ? jkb__del(t, JKB__T_TINFO, k, 4) : 0;
-    return jkb__put(t, JKB__T_TINFO, k, 4, buf, jkb__varint_put(buf, df));
-}
-
 /* Takes document doc out of term tid's postings. */
 static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
 {
@@ -483,7 +460,7 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
             rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
         jkb__buf_fin(&out);
     }
-    return rc ? rc : df_add(t, tid, -1);
+    return rc ? rc : jkb__df_add(t, tid, -1);
 }
 
 /* Removes stored document doc and everything that refers to it. */
@@ -738,7 +715,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
             continue; /* its only document was superseded */
         if ((rc = resolve_term(t, &counts, (const char *)order[i].key, order[i].len,
                                &e->tid)) != 0 ||
-            (rc = df_add(t, e->tid, (int64_t)e->post.n)) != 0 ||
+            (rc = jkb__df_add(t, e->tid, (int64_t)e->post.n)) != 0 ||
             (rc = append_postings(t, &merged, e->tid, &e->post, base)) != 0)
             goto out;
     }

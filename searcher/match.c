@@ -172,7 +172,6 @@ static int lookup(jkb__txn *txn, const jkb__qterm *t, uint32_t *tid, uint64_t *d
 {
     jkb__val v;
     const uint8_t *p;
-    uint8_t key[4];
     int rc = jkb__get(txn, JKB__T_TERMS, t->term, t->len, &v);
     *df = 0;
     if (rc == JKB_ENOTFOUND)
@@ -180,12 +179,7 @@ static int lookup(jkb__txn *txn, const jkb__qterm *t, uint32_t *tid, uint64_t *d
     p = v.data;
     if (rc || (rc = jkb__varint_get32(&p, v.data + v.len, tid)) != 0)
         return rc;
-    jkb__be32_put(key, *tid);
-    rc = jkb__get(txn, JKB__T_TINFO, key, 4, &v);
-    if (rc == JKB_ENOTFOUND)
-        return 0;
-    p = v.data;
-    return rc ? rc : jkb__varint_get(&p, v.data + v.len, df);
+    return jkb__df_get(txn, *tid, df);
 }
 
 /* Whether index term k meets query term t (a prefix or an infix). */

@@ -49,20 +49,14 @@ int jkb_suggest(jkb_index *ix, const char *prefix, jkb_suggestion *out, size_t c
          rc = jkb__cursor_next(c, &k, &v), scanned++) {
         jkb_suggestion s;
         const uint8_t *q = v.data;
-        uint8_t key[4];
         uint32_t tid;
-        jkb__val iv;
         size_t i;
         if (k.len < p.len || memcmp(k.data, p.term, p.len) != 0)
             break;
         if (k.len >= sizeof s.term || jkb__varint_get32(&q, v.data + v.len, &tid) != 0)
             continue;
-        jkb__be32_put(key, tid);
-        if (jkb__get(t, JKB__T_TINFO, key, 4, &iv) != 0)
+        if (jkb__df_get(t, tid, &s.df) != 0 || s.df == 0)
             continue; /* its documents were all deleted */
-        q = iv.data;
-        if (jkb__varint_get(&q, iv.data + iv.len, &s.df) != 0)
-            continue;
         memcpy(s.term, k.data, k.len);
         s.term[k.len] = '\0';
         /* keep the best cap, sorted */

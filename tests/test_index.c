@@ -40,14 +40,9 @@ static uint64_t term_df(jkb_index *ix, const char *term)
     const uint8_t *p;
     assert_int_equal(jkb__txn_begin(ix->store, 0, &t, &ix->err), 0);
     if (jkb__get(t, JKB__T_TERMS, term, strlen(term), &v) == 0) {
-        uint8_t k[4];
         p = v.data;
         assert_int_equal(jkb__varint_get32(&p, v.data + v.len, &tid), 0);
-        jkb__be32_put(k, tid);
-        if (jkb__get(t, JKB__T_TINFO, k, 4, &v) == 0) {
-            p = v.data;
-            assert_int_equal(jkb__varint_get(&p, v.data + v.len, &df), 0);
-        }
+        assert_int_equal(jkb__df_get(t, tid, &df), 0);
     }
     jkb__txn_abort(t);
     return df;
