@@ -468,11 +468,21 @@ void jkb__term_surfaces(const jkb__dict *d, const char *term, size_t len, jkb__s
 
 /* ---- analysis ---- */
 
+/* Whether MeCab's feature string s starts with prefix: most differ in their first byte,
+   where this stops, and it runs once or more per token. */
+static int starts_with(const char *s, const char *prefix)
+{
+    while (*prefix)
+        if (*s++ != *prefix++)
+            return 0;
+    return 1;
+}
+
 /* Parts of speech that take a position but are not indexed. */
 static int is_skipped_pos(const char *feature)
 {
-    return strncmp(feature, "助詞,", 7) == 0 || strncmp(feature, "助動詞,", 10) == 0 ||
-           strncmp(feature, "記号,", 7) == 0;
+    return starts_with(feature, "助詞,") || starts_with(feature, "助動詞,") ||
+           starts_with(feature, "記号,");
 }
 
 /* Base form of verbs and adjectives (IPADIC feature 6), or NULL to keep the surface. */
@@ -480,7 +490,7 @@ static const char *base_form(const char *feature, size_t *len)
 {
     const char *p = feature;
     int i;
-    if (strncmp(feature, "動詞,", 7) != 0 && strncmp(feature, "形容詞,", 10) != 0)
+    if (!starts_with(feature, "動詞,") && !starts_with(feature, "形容詞,"))
         return NULL;
     for (i = 0; i < 6; i++) {
         p = strchr(p, ',');
@@ -536,7 +546,7 @@ static int all_katakana(const char *s, size_t len)
 static int may_be_compound(const mecab_node_t *node)
 {
     size_t chars, i = 0;
-    if (strncmp(node->feature, "名詞,", 7) != 0 || strncmp(node->feature, "名詞,数", 10) == 0)
+    if (!starts_with(node->feature, "名詞,") || starts_with(node->feature, "名詞,数"))
         return 0;
     chars = char_count(node->surface, node->length);
     if (chars < 3 || (chars < 5 && all_katakana(node->surface, node->length)))
@@ -560,9 +570,9 @@ static int may_be_part(const mecab_node_t *b)
         return 0;
     chars = char_count(b->surface, b->length);
     if (chars >= 2)
-        return strncmp(b->feature, "名詞,", 7) == 0 &&
+        return starts_with(b->feature, "名詞,") &&
                (chars >= 3 || !all_katakana(b->surface, b->length));
-    return strncmp(b->feature, "名詞,接尾,", 14) == 0 || strncmp(b->feature, "接頭詞,", 10) == 0;
+    return starts_with(b->feature, "名詞,接尾,") || starts_with(b->feature, "接頭詞,");
 }
 
 /* Where no known word fits, a katakana run MeCab does not know (ヘッダー in

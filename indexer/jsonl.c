@@ -151,21 +151,26 @@ static int scan_string(const uint8_t *s, size_t n, size_t *i, jkb__buf *out, int
     for (;;) {
         size_t run = j;
         uint32_t cp;
-        while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
-            j++;
+        while (j < n) { /* a run of characters copied as they are */
+            if (s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\') {
+                j++;
+            } else if (s[j] >= 0xE1 && s[j] != 0xED && j + 2 < n && (s[j + 1] & 0xC0) == 0x80 &&
+                       (s[j + 2] & 0xC0) == 0x80 && s[j] <= 0xEF) {
+                j += 3; /* kana, kanji, full-width forms: no overlong or surrogate form here */
+            } else if (s[j] >= 0x80) {
+                size_t len = jkb__utf8_decode(s + j, n - j, &cp);
+                if (len == 0)
+                    return -1;
+                j += len;
+            } else {
+                break;
+            }
+        }
         jkb__buf_put(rc, out, s + run, j - run);
         if (j >= n || s[j] < 0x20)
             return -1;
         if (s[j] == '"')
             break;
-        if (s[j] >= 0x80) { /* a multi-byte character, copied when valid */
-            size_t len = jkb__utf8_decode(s + j, n - j, &cp);
-            if (len == 0)
-                return -1;
-            jkb__buf_put(rc, out, s + j, len);
-            j += len;
-            continue;
-        }
         if (j + 1 >= n) /* a backslash */
             return -1;
         switch (s[j + 1]) {
