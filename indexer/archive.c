@@ -161,7 +161,7 @@ static int is_ascii_word_char(char c)
 /*
  * The organisation at the start of header text: everything before the first blank, except
  * that a name ending in Latin letters takes following all-Latin words while more text
- * follows them (株式会社DMM Bitcoin 暗号資産の… -> 株式会社DMM Bitcoin). "" without a blank.
+ * follows them (株式会社Kakuu Pay 暗号資産の… -> 株式会社Kakuu Pay). "" without a blank.
  */
 static size_t org_len(const char *s, size_t n)
 {
