@@ -18,7 +18,7 @@ static void parse_str(const char *text, read_result *res)
 #define NBSP "\xC2\xA0"
 
 static const char basic[] =
-    "【セキュリティ事件簿#2031-101】架空印刷株式会社 当社サーバーへのランサムウェア攻撃について 2031/4/2\n"
+    "【セキュリティ事件簿#2031-101】架空印刷株式会社 受注管理サーバーのランサムウェア感染に関するご報告 2031/4/2\n"
     "\n"
     "架空印刷\n"
     NBSP "\n"
@@ -33,7 +33,7 @@ static const char basic[] =
     "\n"
     NBSP "\n"
     "\n"
-    "第三者による不正アクセスを確認しました。本日お知らせいたします。\n"
+    "外部からの侵入を確認しました。本日お知らせいたします。\n"
     "\n"
     "【セキュリティ事件簿#2031-103】架空県立高校の教諭がメールを誤送信\n"
     "\n"
@@ -48,7 +48,7 @@ static void test_headers_fields(void **state)
     assert_int_equal(r.skipped, 0);
 
     assert_string_equal(r.docs[0].case_no, "2031-101");
-    assert_string_equal(r.docs[0].title, "架空印刷株式会社 当社サーバーへのランサムウェア攻撃について");
+    assert_string_equal(r.docs[0].title, "架空印刷株式会社 受注管理サーバーのランサムウェア感染に関するご報告");
     assert_string_equal(r.docs[0].org, "架空印刷株式会社");
     assert_string_equal(r.docs[0].label, "架空印刷");
     assert_string_equal(r.docs[0].date, "2031-04-02");
