@@ -590,7 +590,7 @@ static int add_related(exec *e, hit_store *h, uint32_t self, jkb__docbuf *db)
 }
 
 static int make_hit(exec *e, hit_store *h, const cand *c, int grouped,
-                    jkb__docbuf *db, jkb__norm *norm)
+                    const jkb__surfaces *sf, jkb__docbuf *db, jkb__norm *norm)
 {
     const jkb_doc *d;
     int rc = read_doc(e, c->doc, db, &d);
@@ -602,8 +602,7 @@ static int make_hit(exec *e, hit_store *h, const cand *c, int grouped,
     h->hit.org = h->strings[3] = dup_str(d->org, &rc);
     h->hit.date = h->strings[4] = dup_str(d->date, &rc);
     h->hit.score = c->score;
-    if (rc || (rc = jkb__snippet_make(&h->snippet, e->ix->dict, e->q, d->body, strlen(d->body),
-                                      norm)) != 0)
+    if (rc || (rc = jkb__snippet_make(&h->snippet, sf, d->body, strlen(d->body), norm)) != 0)
         return rc;
     h->hit.snippet = h->snippet.text;
     h->hit.highlights = h->snippet.highlights;
@@ -649,12 +648,14 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
     jkb__docbuf db;
     jkb__dset docs = {NULL, 0, 0};
     jkb__norm norm = JKB__NORM_INIT;
+    jkb__surfaces sf;
     unsigned char *present = NULL;
     size_t t, i, n_scored = 0, seen;
     int rc, grouped = !o->no_group, custom = 0;
 
     memset(&e, 0, sizeof e);
     memset(&db, 0, sizeof db);
+    memset(&sf, 0, sizeof sf);
     e.ix = ix;
     e.q = q;
     for (t = 0; t < JKB__NFIELDS; t++)
@@ -701,6 +702,8 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         rc = JKB_ENOMEM;
         goto out;
     }
+    if ((rc = jkb__surfaces_make(&sf, ix->dict, q)) != 0) /* once for every snippet */
+        goto out;
     for (i = 0, seen = 0; i < n_scored && seen < o->offset + o->limit; i++) {
         const cand *c = &e.cands[i];
         hit_store *h;
@@ -715,7 +718,7 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         if (seen++ < o->offset)
             continue;
         h = &res->hits[res->n++];
-        if ((rc = make_hit(&e, h, c, grouped, &db, &norm)) != 0 ||
+        if ((rc = make_hit(&e, h, c, grouped, &sf, &db, &norm)) != 0 ||
             (o->explain && (rc = explain(&e, h, c, present)) != 0))
             goto out;
     }
@@ -728,6 +731,7 @@ out:
     free(present);
     jkb__docbuf_fin(&db);
     jkb__norm_fin(&norm);
+    jkb__surfaces_fin(&sf);
     return rc;
 }
 

@@ -18,7 +18,6 @@ typedef struct match {
 
 typedef struct finder {
     const jkb__norm *norm;
-    uint32_t term;
     match *m;
     size_t n;
     size_t cap;
@@ -30,10 +29,48 @@ static int is_alnum(uint8_t c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Records every occurrence of s in the folded body. An ASCII word only matches whole. */
-static void find_surface(const char *s, size_t len, void *payload)
+static void add_surface(const char *s, size_t len, void *payload)
 {
-    finder *f = payload;
+    jkb__surfaces *sf = payload;
+    if (sf->rc)
+        return;
+    JKB__RESERVE(sf->rc, sf->item, sf->cap, 3 * sf->n + 2);
+    if (sf->rc)
+        return;
+    sf->item[3 * sf->n] = (uint32_t)sf->text.len;
+    sf->item[3 * sf->n + 1] = (uint32_t)len;
+    jkb__buf_put(&sf->rc, &sf->text, s, len);
+    sf->n++;
+}
+
+int jkb__surfaces_make(jkb__surfaces *sf, const jkb__dict *dict, const jkb__query *q)
+{
+    size_t i, from;
+    sf->text.len = 0;
+    sf->n = 0;
+    sf->rc = 0;
+    for (i = 0; i < q->n_terms && sf->rc == 0; i++) {
+        if (q->terms[i].uniq != i || q->terms[i].negated)
+            continue;
+        from = sf->n;
+        jkb__term_surfaces(dict, q->terms[i].term, q->terms[i].len, add_surface, sf);
+        for (; from < sf->n; from++)
+            sf->item[3 * from + 2] = (uint32_t)i;
+    }
+    return sf->rc;
+}
+
+void jkb__surfaces_fin(jkb__surfaces *sf)
+{
+    jkb__buf_fin(&sf->text);
+    free(sf->item);
+    memset(sf, 0, sizeof *sf);
+}
+
+/* Records every occurrence of surface s of term in the folded body. An ASCII word only
+   matches whole. */
+static void find_surface(finder *f, const char *s, size_t len, uint32_t term)
+{
     const char *text = (const char *)f->norm->text.data;
     size_t n = f->norm->text.len, i;
     int ascii_word = len > 0 && is_alnum((uint8_t)s[0]) && is_alnum((uint8_t)s[len - 1]);
@@ -52,7 +89,7 @@ static void find_surface(const char *s, size_t len, void *payload)
             return;
         f->m[f->n].start = i; /* folded offsets for now */
         f->m[f->n].end = i + len;
-        f->m[f->n].term = f->term;
+        f->m[f->n].term = term;
         f->n++;
     }
 }
@@ -100,8 +137,8 @@ static size_t byte_at(const char *s, size_t len, size_t b, size_t cb, size_t c)
 
 /* Finds every match of the query's terms in body, in body order, with byte and code point
    offsets into the original body; overlapping matches keep the one that starts first. */
-static int find_matches(finder *f, const jkb__dict *dict, const jkb__query *q, const char *body,
-                        size_t len, jkb__norm *norm)
+static int find_matches(finder *f, const jkb__surfaces *sf, const char *body, size_t len,
+                        jkb__norm *norm)
 {
     size_t i, j, b = 0, c = 0;
     int rc;
@@ -109,12 +146,9 @@ static int find_matches(finder *f, const jkb__dict *dict, const jkb__query *q, c
     if ((rc = jkb__normalize(norm, (const uint8_t *)body, len)) != 0)
         return rc;
     f->norm = norm;
-    for (i = 0; i < q->n_terms; i++) {
-        if (q->terms[i].uniq != i || q->terms[i].negated)
-            continue;
-        f->term = (uint32_t)i;
-        jkb__term_surfaces(dict, q->terms[i].term, q->terms[i].len, find_surface, f);
-    }
+    for (i = 0; i < sf->n; i++)
+        find_surface(f, (const char *)sf->text.data + sf->item[3 * i], sf->item[3 * i + 1],
+                     sf->item[3 * i + 2]);
     if (f->rc)
         return f->rc;
     if (f->n > 1)
@@ -295,8 +329,8 @@ static int emit_window(jkb__snippet *out, jkb__buf *text, size_t *cp, const char
     return rc;
 }
 
-int jkb__snippet_make(jkb__snippet *out, const jkb__dict *dict, const jkb__query *q,
-                      const char *body, size_t len, jkb__norm *norm)
+int jkb__snippet_make(jkb__snippet *out, const jkb__surfaces *sf, const char *body, size_t len,
+                      jkb__norm *norm)
 {
     finder f;
     window w[JKB__SNIPPET_FRAGMENTS];
@@ -306,7 +340,7 @@ int jkb__snippet_make(jkb__snippet *out, const jkb__dict *dict, const jkb__query
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = find_matches(&f, dict, q, body, len, norm)) != 0)
+    if ((rc = find_matches(&f, sf, body, len, norm)) != 0)
         goto out;
     n_chars = jkb__utf8_count((const uint8_t *)body, len);
     /* The first fragment shows the most distinct terms; while terms that the body holds are

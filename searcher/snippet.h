@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "analyzer.h"
+#include "buf.h"
 #include "normalize.h"
 #include "query.h"
 
@@ -28,9 +29,24 @@ typedef struct jkb__snippet {
     size_t n_highlights;
 } jkb__snippet;
 
-/* Builds the snippet of body[0..len) for q into out. 0 or JKB_ENOMEM. */
-int jkb__snippet_make(jkb__snippet *out, const jkb__dict *dict, const jkb__query *q,
-                      const char *body, size_t len, jkb__norm *scratch);
+/* What a query's snippets search the bodies for: every surface form of its positive terms,
+   made once per query. */
+typedef struct jkb__surfaces {
+    jkb__buf text;  /* the forms, one after another */
+    uint32_t *item; /* per form: offset in text, length, term index */
+    size_t n;
+    size_t cap;
+    int rc;
+} jkb__surfaces;
+
+/* The surfaces of q's positive terms into s (replacing its content). 0 or JKB_ENOMEM. */
+int jkb__surfaces_make(jkb__surfaces *s, const jkb__dict *dict, const jkb__query *q);
+void jkb__surfaces_fin(jkb__surfaces *s);
+
+/* Builds the snippet of body[0..len) for the surfaces of a query into out. 0 or
+   JKB_ENOMEM. */
+int jkb__snippet_make(jkb__snippet *out, const jkb__surfaces *sf, const char *body, size_t len,
+                      jkb__norm *scratch);
 
 void jkb__snippet_fin(jkb__snippet *s);
 
