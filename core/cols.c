@@ -6,8 +6,6 @@
 #include "buf.h"
 
 #define BLOCK_MAX (4 + JKB__COLS_BLOCK * JKB__COLS_BYTES)
-/* Blocks this close ahead are reached by stepping the cursor, farther ones by a seek. */
-#define STEPS 4
 
 static uint32_t get_le32(const uint8_t *p)
 {
@@ -156,19 +154,9 @@ static int load_from(jkb__colreader *r, uint32_t b)
 {
     uint8_t key[4];
     jkb__val k;
-    int rc, steps;
-    if (r->block != UINT32_MAX && b > r->block) { /* a few blocks ahead: step */
-        for (steps = 0; steps < STEPS; steps++) {
-            if ((rc = jkb__cursor_next(r->cur, &k, &r->val)) != 0)
-                return rc == JKB_ENOTFOUND ? at_end(r) : rc;
-            if (k.len != 4)
-                return JKB_ECORRUPT;
-            if ((r->block = jkb__be32_get(k.data)) >= b)
-                return 0;
-        }
-    }
+    int rc;
     jkb__be32_put(key, b);
-    if ((rc = jkb__cursor_seek(r->cur, key, 4, &k, &r->val)) != 0)
+    if ((rc = jkb__cursor_seek_near(r->cur, key, 4, &k, &r->val)) != 0)
         return rc == JKB_ENOTFOUND ? at_end(r) : rc;
     if (k.len != 4)
         return JKB_ECORRUPT;

@@ -442,6 +442,26 @@ int jkb__cursor_seek(jkb__cursor *c, const void *key, size_t klen, jkb__val *k, 
     return cursor_op(c, &mk, k, v, klen ? MDB_SET_RANGE : MDB_FIRST);
 }
 
+/* How many entries jkb__cursor_seek_near steps before it seeks. */
+#define NEAR_STEPS 4
+
+static int key_cmp(const jkb__val *a, const void *key, size_t klen)
+{
+    int c = memcmp(a->data, key, a->len < klen ? a->len : klen);
+    return c ? c : (a->len > klen) - (a->len < klen);
+}
+
+int jkb__cursor_seek_near(jkb__cursor *c, const void *key, size_t klen, jkb__val *k,
+                          jkb__val *v)
+{
+    MDB_val mk;
+    int steps, rc = cursor_op(c, &mk, k, v, MDB_GET_CURRENT);
+    for (steps = 0; rc == 0 && key_cmp(k, key, klen) < 0 && steps < NEAR_STEPS; steps++)
+        if ((rc = jkb__cursor_next(c, k, v)) == 0 && key_cmp(k, key, klen) >= 0)
+            return 0;
+    return rc == JKB_ENOTFOUND && steps > 0 ? rc : jkb__cursor_seek(c, key, klen, k, v);
+}
+
 int jkb__cursor_next(jkb__cursor *c, jkb__val *k, jkb__val *v)
 {
     MDB_val mk;

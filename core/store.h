@@ -90,6 +90,10 @@ int jkb__cursor_open(jkb__txn *t, jkb__table tb, jkb__cursor **out);
 void jkb__cursor_close(jkb__cursor *c);
 /* Positions at the first key >= key (klen 0: the first key). JKB_ENOTFOUND past the end. */
 int jkb__cursor_seek(jkb__cursor *c, const void *key, size_t klen, jkb__val *k, jkb__val *v);
+/* Like jkb__cursor_seek, for readers walking forward: a key a few entries after the cursor's
+   is reached by stepping (a step costs a fraction of a descent from the root). */
+int jkb__cursor_seek_near(jkb__cursor *c, const void *key, size_t klen, jkb__val *k,
+                          jkb__val *v);
 int jkb__cursor_next(jkb__cursor *c, jkb__val *k, jkb__val *v);
 int jkb__cursor_prev(jkb__cursor *c, jkb__val *k, jkb__val *v);
 int jkb__cursor_last(jkb__cursor *c, jkb__val *k, jkb__val *v);

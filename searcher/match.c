@@ -14,26 +14,15 @@
 /* ---- postings iterators ---- */
 
 /* Loads the block that may hold doc or the next one after it: 1, or 0 past the end. */
-/* Blocks a few ahead of the current one are reached by stepping the cursor, farther ones by
-   a seek (a descent of the tree). */
-#define BLOCK_STEPS 4
-
 static int piter_load(jkb__piter *it, uint32_t doc)
 {
     uint8_t key[8];
     jkb__val k, v;
-    int rc = JKB_ENOTFOUND, steps;
+    int rc;
     /* the block holding doc: the first whose key (tid, last doc) is >= (tid, doc) */
-    for (steps = 0; it->loaded && doc > it->last && steps < BLOCK_STEPS; steps++) {
-        rc = jkb__cursor_next(it->cur, &k, &v);
-        if (rc || k.len != 8 || jkb__be32_get(k.data) != it->tid || jkb__be32_get(k.data + 4) >= doc)
-            break;
-    }
-    if (rc != 0 || steps == BLOCK_STEPS) {
-        jkb__be32_put(key, it->tid);
-        jkb__be32_put(key + 4, doc);
-        rc = jkb__cursor_seek(it->cur, key, 8, &k, &v);
-    }
+    jkb__be32_put(key, it->tid);
+    jkb__be32_put(key + 4, doc);
+    rc = jkb__cursor_seek_near(it->cur, key, 8, &k, &v);
     if (rc == JKB_ENOTFOUND || (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != it->tid))) {
         it->loaded = 0;
         return 0;
