@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "analyzer.h"
 #include "jikenbo.h"
 
 /*
@@ -129,6 +130,32 @@ static inline void need_dictionary(void)
             fail_msg("MeCab dictionary %s is missing", JKB_DEFAULT_DICDIR);
         skip();
     }
+}
+
+/* The analyzer over the default dictionaries, for group fixtures of the analysis tests: both
+   stay NULL when MeCab's dictionary is missing, and each test skips (need_dictionary). */
+typedef struct analyzer_fixture {
+    jkb__dict *dict;
+    jkb__analyzer *an;
+} analyzer_fixture;
+
+static inline int analyzer_open(analyzer_fixture *a)
+{
+    jkb__err err;
+    if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0)
+        return 0;
+    if (jkb__dict_open(&a->dict, NULL, NULL, &err) != 0 ||
+        jkb__analyzer_new(&a->an, a->dict, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static inline void analyzer_close(analyzer_fixture *a)
+{
+    jkb__analyzer_free(a->an);
+    jkb__dict_close(a->dict);
 }
 
 /* ---- reading a whole input into memory ---- */

@@ -22,31 +22,19 @@ static int collect(const jkb__token *tok, void *payload)
     return 0;
 }
 
-typedef struct fixture {
-    jkb__dict *dict;
-    jkb__analyzer *an;
-} fixture;
+typedef analyzer_fixture fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    jkb__err err;
     *state = f;
-    if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0)
-        return 0; /* each test decides to skip or fail */
-    if (jkb__dict_open(&f->dict, NULL, NULL, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return jkb__analyzer_new(&f->an, f->dict, &err);
+    return f ? analyzer_open(f) : -1;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    jkb__analyzer_free(f->an);
-    jkb__dict_close(f->dict);
-    free(f);
+    analyzer_close(*state);
+    free(*state);
     return 0;
 }
 

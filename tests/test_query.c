@@ -3,29 +3,22 @@
 #include "query.h"
 
 typedef struct fixture {
-    jkb__dict *dict;
-    jkb__analyzer *an;
+    analyzer_fixture a;
     jkb__query q;
 } fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    jkb__err err;
     *state = f;
-    if (access(JKB_DEFAULT_DICDIR "/sys.dic", R_OK) != 0)
-        return 0; /* each test decides to skip or fail */
-    if (jkb__dict_open(&f->dict, NULL, NULL, &err) != 0)
-        return -1;
-    return jkb__analyzer_new(&f->an, f->dict, &err);
+    return f ? analyzer_open(&f->a) : -1;
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
     jkb__query_fin(&f->q);
-    jkb__analyzer_free(f->an);
-    jkb__dict_close(f->dict);
+    analyzer_close(&f->a);
     free(f);
     return 0;
 }
@@ -34,7 +27,7 @@ static void parse(fixture *f, const char *text)
 {
     jkb__err err;
     long at;
-    int rc = jkb__query_parse(&f->q, f->an, text, &err, &at);
+    int rc = jkb__query_parse(&f->q, f->a.an, text, &err, &at);
     if (rc != 0)
         fail_msg("%s: %s", text, err.msg);
 }
