@@ -67,12 +67,6 @@ void jkb__buf_put_varint(int *rc, jkb__buf *b, uint64_t v)
     b->len += jkb__varint_put(b->data + b->len, v);
 }
 
-void jkb__buf_put_blob(int *rc, jkb__buf *b, const void *src, size_t n)
-{
-    jkb__buf_put_varint(rc, b, n);
-    jkb__buf_put(rc, b, src, n);
-}
-
 void jkb__buf_terminate(int *rc, jkb__buf *b)
 {
     jkb__buf_reserve(rc, b, 0);

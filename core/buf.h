@@ -29,8 +29,6 @@ void jkb__buf_put(int *rc, jkb__buf *b, const void *src, size_t n);
 void jkb__buf_putc(int *rc, jkb__buf *b, uint8_t c);
 void jkb__buf_put_str(int *rc, jkb__buf *b, const char *s);
 void jkb__buf_put_varint(int *rc, jkb__buf *b, uint64_t v);
-/* A varint length followed by the bytes. */
-void jkb__buf_put_blob(int *rc, jkb__buf *b, const void *src, size_t n);
 /* Appends a NUL without counting it in len, so data can be used as a C string. */
 void jkb__buf_terminate(int *rc, jkb__buf *b);
 

@@ -50,7 +50,8 @@ static void test_buf_sticky(void **state)
     (void)state;
     jkb__buf_put_str(&rc, &b, "abc");
     jkb__buf_putc(&rc, &b, 'd');
-    jkb__buf_put_blob(&rc, &b, "xy", 2);
+    jkb__buf_put_varint(&rc, &b, 2);
+    jkb__buf_put(&rc, &b, "xy", 2);
     jkb__buf_terminate(&rc, &b);
     assert_int_equal(rc, 0);
     assert_int_equal(b.len, 7);
