@@ -101,15 +101,12 @@ static int fail(jkb__err *err, int mrc, const char *what, const char *path)
 /* LMDB reports a short write as EIO. Whether the disk, or the file-size limit, ran out. */
 static int out_of_room(const jkb__store *s)
 {
-    char file[4096];
     struct statvfs vfs;
     struct rlimit rl;
-    struct stat st;
     if (statvfs(s->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < ROOM_MIN)
         return 1;
-    snprintf(file, sizeof file, "%s/data.mdb", s->path);
     return getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-           stat(file, &st) == 0 && (uint64_t)st.st_size + ROOM_MIN > (uint64_t)rl.rlim_cur;
+           jkb__store_file_bytes(s) + ROOM_MIN > (uint64_t)rl.rlim_cur;
 }
 
 static int open_tables(jkb__store *s, jkb__err *err)
@@ -275,7 +272,7 @@ int jkb__store_grow(jkb__store *s, jkb__err *err)
     return mrc ? fail(err, mrc, "grow", s->path) : 0;
 }
 
-uint64_t jkb__store_file_bytes(jkb__store *s)
+uint64_t jkb__store_file_bytes(const jkb__store *s)
 {
     char p[4096];
     struct stat st;

@@ -106,6 +106,6 @@ typedef struct jkb__table_stat {
 
 int jkb__store_table_stat(jkb__txn *t, jkb__table tb, jkb__table_stat *out);
 /* Size of the data file in bytes. */
-uint64_t jkb__store_file_bytes(jkb__store *s);
+uint64_t jkb__store_file_bytes(const jkb__store *s);
 
 #endif
