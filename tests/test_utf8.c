@@ -63,12 +63,39 @@ static void test_encode_decode(void **state)
     }
 }
 
+/* The count of code points, read a word at a time, agrees with decoding one by one at every
+   length and alignment. */
+static void test_count(void **state)
+{
+    static const uint32_t cps[] = {'a', 0xE9, 0x3042, 0x6F0F, 0x1F600, '\n', 0xFF21};
+    uint8_t text[400];
+    size_t len = 0, from, to;
+    unsigned seed = 7;
+    (void)state;
+    while (len + 4 <= sizeof text) {
+        seed = seed * 1103515245u + 12345u;
+        len += jkb__utf8_encode(text + len, cps[(seed >> 16) % 7]);
+    }
+    for (from = 0; from < 9; from++) {
+        for (to = from; to <= len; to++) {
+            size_t i = from, expect = 0;
+            uint32_t cp;
+            while (i < to && (text[i] & 0xC0) == 0x80)
+                i++; /* characters that start in the range count */
+            for (; i < to; expect++)
+                i += jkb__utf8_decode(text + i, len - i, &cp);
+            assert_int_equal(jkb__utf8_count(text + from, to - from), expect);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_at),
         cmocka_unit_test(test_floor_never_splits),
         cmocka_unit_test(test_encode_decode),
+        cmocka_unit_test(test_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
