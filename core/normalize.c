@@ -58,7 +58,7 @@ static int32_t fold_special(uint32_t c)
 /* Characters NFKC and case folding leave alone, that no earlier character composes with:
    kanji, kana, and the CJK punctuation NFKC keeps (「」『』【】・ …; not U+3000, 〜, the
    combining marks U+302A-302F and the compatibility forms U+3036, U+3038-303A). */
-static int is_plain_cjk(uint32_t c)
+static inline int is_plain_cjk(uint32_t c)
 {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3041 && c <= 0x3096) ||
            (c >= 0x30A1 && c <= 0x30FC) || (c >= 0x3001 && c <= 0x301B) ||
@@ -144,19 +144,45 @@ static int joins_previous(const uint8_t *src, size_t i, size_t len)
     return nd > 0 && utf8proc_get_property(dec[0])->combining_class != 0;
 }
 
-/* Length of a character at src[i] that folds to itself (printable ASCII other than capitals,
-   common kana and kanji), or 0. */
-static size_t plain_char(const uint8_t *src, size_t i, size_t len)
+/* Whether lead byte b starts a character that folds to itself: 1 printable ASCII other
+   than capitals, and \n (bits of the masks: 0x0A, 0x20-0x40, 0x5B-0x7E); 3 E5-E9
+   (U+5000-U+9FFF, kanji); 2 E3 and E4 (kana, CJK punctuation, kanji among others: the
+   character is decoded and checked); 0 not. */
+static inline unsigned plain_lead(uint8_t b)
 {
-    uint32_t c;
-    const uint8_t *s = src + i;
-    if (s[0] < 0x80)
-        return (s[0] >= 0x20 && s[0] < 0x7F && !(s[0] >= 'A' && s[0] <= 'Z')) || s[0] == '\n';
-    if (s[0] < 0xE3 || s[0] > 0xE9 || len - i < 3 || (s[1] & 0xC0) != 0x80 ||
-        (s[2] & 0xC0) != 0x80)
-        return 0;
-    c = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-    return is_plain_cjk(c) ? 3 : 0; /* E3..E9 lead bytes: no overlong or surrogate forms */
+    static const uint64_t ascii[2] = {0xFFFFFFFF00000400u, 0x7FFFFFFFF8000001u};
+    if (b < 0x80)
+        return (unsigned)(ascii[b >> 6] >> (b & 63)) & 1;
+    if (b >= 0xE5 && b <= 0xE9)
+        return 3;
+    return b == 0xE3 || b == 0xE4 ? 2 : 0;
+}
+
+/*
+ * End of the run of characters from src[i] that fold to themselves; *last is where its last
+ * character starts (i when the run is empty). The normaliser spends most of its time here:
+ * every snippet normalises a whole body.
+ */
+static size_t plain_run(const uint8_t *src, size_t i, size_t len, size_t *last)
+{
+    *last = i;
+    while (i < len) {
+        unsigned kind = plain_lead(src[i]);
+        if (kind == 1) {
+            *last = i++;
+            continue;
+        }
+        if (kind == 0 || len - i < 3 || (src[i + 1] & 0xC0) != 0x80 ||
+            (src[i + 2] & 0xC0) != 0x80)
+            break;
+        /* E3, E4 lead bytes: no overlong or surrogate forms */
+        if (kind == 2 && !is_plain_cjk((uint32_t)(src[i] & 0x0F) << 12 |
+                                       (uint32_t)(src[i + 1] & 0x3F) << 6 | (src[i + 2] & 0x3F)))
+            break;
+        *last = i;
+        i += 3;
+    }
+    return i;
 }
 
 int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
@@ -186,12 +212,8 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
 
         /* Most text folds to itself: copy a run of it at once. Only its last character can
            be joined by a combining mark that follows; that one takes the slow path. */
-        if ((clen = plain_char(src, i, len)) != 0) {
-            size_t j = i + clen, last = i;
-            while (j < len && (clen = plain_char(src, j, len)) != 0) {
-                last = j;
-                j += clen;
-            }
+        size_t last, j = plain_run(src, i, len, &last);
+        if (j > i) {
             if (joins_previous(src, j, len))
                 j = last;
             if (j > i) {
