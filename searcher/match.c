@@ -6,8 +6,8 @@
 #include "buf.h"
 #include "index.h"
 
-/* Terms a prefix, or an infix (a last resort, which reads the whole term dictionary), expands
-   to at most: bounds the work of a query that matched nothing. */
+/* Terms a prefix, or an infix (a last resort, which reads much of the term dictionary),
+   expands to at most: bounds the work of a query that matched nothing. */
 #define EXPAND_PREFIX 512
 #define EXPAND_INFIX 256
 
@@ -221,57 +221,47 @@ static int read_term(jkb__piter *it, uint32_t tid, union_doc **all, size_t *n, s
     return rc == JKB_ENOTFOUND ? 0 : rc;
 }
 
-/*
- * Expands a prefix or an infix into the union of the postings of the terms it meets (the
- * first EXPAND_PREFIX or EXPAND_INFIX in key order), kept in memory in it->block: ids and
- * summed frequencies,
- * no positions. A prefix reads its range of the sorted term dictionary; an infix, tried only
- * when nothing else matched, reads all of it.
- */
-static int expand(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *df)
-{
-    jkb__cursor *tc = NULL;
-    jkb__val k, v;
-    union_doc *all = NULL;
-    size_t n = 0, cap = 0, i, n_terms = 0;
-    size_t most = t->match == JKB__MATCH_PREFIX ? EXPAND_PREFIX : EXPAND_INFIX;
-    int rc;
+/* A prefix's or an infix's expansion while the term dictionary is read: the postings of the
+   terms it meets (at most EXPAND_PREFIX or EXPAND_INFIX of them, in key order). */
+typedef struct expansion {
+    union_doc *all;
+    size_t n;
+    size_t cap;
+    size_t n_terms;
+} expansion;
 
-    *df = 0;
-    if ((rc = jkb__cursor_open(txn, JKB__T_TERMS, &tc)) != 0)
-        return rc;
-    rc = t->match == JKB__MATCH_PREFIX ? jkb__cursor_seek(tc, t->term, t->len, &k, &v)
-                                       : jkb__cursor_seek(tc, NULL, 0, &k, &v);
-    for (; rc == 0 && n_terms < most; rc = jkb__cursor_next(tc, &k, &v)) {
-        const uint8_t *p = v.data;
-        uint32_t tid;
-        if (!meets(t, &k)) {
-            if (t->match == JKB__MATCH_PREFIX)
-                break; /* past the prefix's range */
-            continue;
-        }
-        n_terms++;
-        if ((rc = jkb__varint_get32(&p, v.data + v.len, &tid)) != 0 ||
-            (rc = read_term(it, tid, &all, &n, &cap)) != 0)
-            break;
-    }
-    jkb__cursor_close(tc);
-    if (rc == JKB_ENOTFOUND)
-        rc = 0;
-    if (rc == 0 && n > 1)
-        qsort(all, n, sizeof *all, cmp_union_doc);
+/* Adds the postings of the term whose dictionary value is v. */
+static int gather(jkb__piter *it, const jkb__val *v, expansion *x)
+{
+    const uint8_t *p = v->data;
+    uint32_t tid;
+    int rc = jkb__varint_get32(&p, v->data + v->len, &tid);
+    x->n_terms++;
+    return rc ? rc : read_term(it, tid, &x->all, &x->n, &x->cap);
+}
+
+/* Turns an expansion into the iterator's in-memory block: ids and summed frequencies, no
+   positions. */
+static int settle(jkb__piter *it, expansion *x, uint64_t *df)
+{
+    size_t i;
+    int rc = 0;
+    if (x->n > 1)
+        qsort(x->all, x->n, sizeof *x->all, cmp_union_doc);
     jkb__postings_clear(&it->block);
-    for (i = 0; rc == 0 && i < n; i++) {
+    for (i = 0; rc == 0 && i < x->n; i++) {
         size_t f;
-        if (it->block.n == 0 || it->block.docs[it->block.n - 1] != all[i].doc)
-            jkb__postings_add_doc(&rc, &it->block, all[i].doc);
+        if (it->block.n == 0 || it->block.docs[it->block.n - 1] != x->all[i].doc)
+            jkb__postings_add_doc(&rc, &it->block, x->all[i].doc);
         for (f = 0; rc == 0 && f < JKB__NFIELDS; f++)
-            it->block.tf[(it->block.n - 1) * JKB__NFIELDS + f] += all[i].tf[f];
+            it->block.tf[(it->block.n - 1) * JKB__NFIELDS + f] += x->all[i].tf[f];
     }
-    free(all);
+    free(x->all);
+    memset(x, 0, sizeof *x);
     it->mem = 1;
     it->loaded = rc == 0 && it->block.n > 0;
     it->i = 0;
+    *df = 0;
     if (it->loaded) {
         it->first = it->block.docs[0];
         it->last = it->block.docs[it->block.n - 1];
@@ -280,10 +270,104 @@ static int expand(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *
     return rc;
 }
 
+/* A prefix reads its range of the sorted term dictionary. */
+static int expand_prefix(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *df)
+{
+    jkb__cursor *tc = NULL;
+    jkb__val k, v;
+    expansion x;
+    int rc;
+    memset(&x, 0, sizeof x);
+    if ((rc = jkb__cursor_open(txn, JKB__T_TERMS, &tc)) != 0)
+        return rc;
+    for (rc = jkb__cursor_seek(tc, t->term, t->len, &k, &v);
+         rc == 0 && x.n_terms < EXPAND_PREFIX && meets(t, &k);
+         rc = jkb__cursor_next(tc, &k, &v)) {
+        if ((rc = gather(it, &v, &x)) != 0)
+            break;
+    }
+    jkb__cursor_close(tc);
+    if (rc == JKB_ENOTFOUND)
+        rc = 0;
+    return rc ? (free(x.all), rc) : settle(it, &x, df);
+}
+
+/*
+ * Infixes are katakana or Latin runs (jkb__query_relax), looked for inside the longer runs
+ * MeCab keeps whole as unknown words: only the terms starting with such a run are read, once
+ * for all the query's infixes. A last resort: it reads much of the dictionary.
+ */
+static const struct {
+    const char *from, *to; /* [from, to) in key order */
+} run_terms[] = {
+    {"0", "{"},                       /* digits and Latin letters (folded to lower case) */
+    {"\xE3\x82\xA1", "\xE3\x83\xBD"}, /* katakana ァ..ー */
+};
+
+static int run_of(const jkb__qterm *t)
+{
+    return (uint8_t)t->term[0] < 0x80 ? 0 : 1;
+}
+
+static int key_before(const jkb__val *k, const char *to)
+{
+    size_t n = strlen(to), m = k->len < n ? k->len : n;
+    int c = memcmp(k->data, to, m);
+    return c < 0 || (c == 0 && k->len < n);
+}
+
+static int expand_infixes(jkb__matcher *m)
+{
+    const jkb__query *q = m->q;
+    expansion *x = calloc(q->n_terms + 1, sizeof *x);
+    jkb__cursor *tc = NULL;
+    size_t r, t;
+    int rc;
+    if (x == NULL)
+        return JKB_ENOMEM;
+    if ((rc = jkb__cursor_open(m->txn, JKB__T_TERMS, &tc)) != 0) {
+        free(x);
+        return rc;
+    }
+    for (r = 0; rc == 0 && r < sizeof run_terms / sizeof run_terms[0]; r++) {
+        jkb__val k, v;
+        int open = 0;
+        for (t = 0; t < q->n_terms; t++)
+            open |= q->terms[t].uniq == t && q->terms[t].match == JKB__MATCH_INFIX &&
+                    run_of(&q->terms[t]) == (int)r;
+        if (!open)
+            continue;
+        for (rc = jkb__cursor_seek(tc, run_terms[r].from, strlen(run_terms[r].from), &k, &v);
+             rc == 0 && open && key_before(&k, run_terms[r].to);
+             rc = jkb__cursor_next(tc, &k, &v)) {
+            open = 0;
+            for (t = 0; rc == 0 && t < q->n_terms; t++) {
+                const jkb__qterm *qt = &q->terms[t];
+                if (qt->uniq != t || qt->match != JKB__MATCH_INFIX || run_of(qt) != (int)r ||
+                    x[t].n_terms >= EXPAND_INFIX)
+                    continue;
+                open = 1;
+                if (meets(qt, &k))
+                    rc = gather(&m->it[t], &v, &x[t]);
+            }
+        }
+        if (rc == JKB_ENOTFOUND)
+            rc = 0;
+    }
+    jkb__cursor_close(tc);
+    for (t = 0; t < q->n_terms; t++) {
+        if (rc == 0 && q->terms[t].uniq == t && q->terms[t].match == JKB__MATCH_INFIX)
+            rc = settle(&m->it[t], &x[t], &m->df[t]);
+        free(x[t].all);
+    }
+    free(x);
+    return rc;
+}
+
 int jkb__matcher_open(jkb__matcher *m, jkb__txn *txn, const jkb__query *q)
 {
     size_t t;
-    int rc = 0;
+    int rc = 0, infixes = 0;
     memset(m, 0, sizeof *m);
     m->txn = txn;
     m->q = q;
@@ -298,10 +382,14 @@ int jkb__matcher_open(jkb__matcher *m, jkb__txn *txn, const jkb__query *q)
         jkb__postings_init(&m->it[t].block);
         if ((rc = jkb__cursor_open(txn, JKB__T_POST, &m->it[t].cur)) != 0)
             break;
-        rc = qt->match == JKB__MATCH_EXACT ? lookup(txn, qt, &m->it[t].tid, &m->df[t])
-                                           : expand(txn, &m->it[t], qt, &m->df[t]);
+        if (qt->match == JKB__MATCH_EXACT)
+            rc = lookup(txn, qt, &m->it[t].tid, &m->df[t]);
+        else if (qt->match == JKB__MATCH_PREFIX)
+            rc = expand_prefix(txn, &m->it[t], qt, &m->df[t]);
+        else
+            infixes = 1;
     }
-    return rc;
+    return rc == 0 && infixes ? expand_infixes(m) : rc;
 }
 
 void jkb__matcher_close(jkb__matcher *m)

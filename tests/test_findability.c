@@ -14,6 +14,8 @@ static const jkb_doc docs[] = {
     {"typo", "", "誤送信の件", "", "", "", "宛先をgmeilと入力しました。", "", "", NULL, 0},
     {"org", "", "元旦ビューティ工業のお知らせ", "", "", "", "弊社サイトを更新しました。", "", "", NULL, 0},
     {"locker", "", "アプリの紹介", "", "", "", "Dot Lockerというアプリです。", "", "", NULL, 0},
+    {"unknown", "", "新製品の比較", "", "", "", "ザムテツクという新しいサービスとQuorblexを試しました。",
+     "", "", NULL, 0},
 };
 
 static int setup(void **state)
@@ -66,6 +68,9 @@ static const struct {
     {"流出", 0, ""},                                /* 漏えい is another word */
     {"Locke", 0, "locker"},                        /* nothing exact: as a prefix */
     {"ocke", 0, "locker"},                         /* then inside a word */
+    {"ムテツ", 0, "unknown"},                       /* a katakana run inside an unknown word */
+    {"ムテツ orble", 0, "unknown"},                 /* both runs, read in one pass */
+    {"ムテツ ocke", 0, ""},                         /* runs of two releases: no release holds both */
 };
 
 static void test_findability(void **state)
