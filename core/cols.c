@@ -20,9 +20,12 @@ static void put_le32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+/* Bits set in v, without the call __builtin_popcount becomes on CPUs without POPCNT. */
 static unsigned popcount(uint32_t v)
 {
-    return (unsigned)__builtin_popcount(v);
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    return (((v + (v >> 4)) & 0x0F0F0F0Fu) * 0x01010101u) >> 24;
 }
 
 /* A block's mask, after checking that the value holds an entry per bit. */
