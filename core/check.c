@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bm25.h"
+#include "cols.h"
 #include "index.h"
 
 #define CORRUPT(...) jkb__err_set(&ix->err, JKB_ECORRUPT, "[check] " __VA_ARGS__)
@@ -31,16 +33,25 @@ static int posted(jkb__cursor *c, jkb__postings *tmp, uint32_t tid, uint32_t doc
     return 0;
 }
 
-/* Walks the postings: blocks decode, ids ascend, each document exists, df matches. */
+/* Walks the postings: blocks decode, ids ascend, each document exists, df matches, and a
+   block's score bound holds for each of its documents at the smallest reference averages
+   (which makes it hold at any: bm25.h). */
 static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64_t *n_postings)
 {
     jkb__cursor *c;
     jkb__val k, v;
+    jkb__counts counts;
+    jkb__block_header h;
+    double ref[JKB__NFIELDS];
     uint32_t tid = 0, last = 0;
     uint64_t df = 0;
-    int rc, first = 1;
+    int rc, first = 1, f;
 
     *n_postings = 0;
+    if ((rc = jkb__counts_read(t, &counts)) != 0)
+        return rc;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        ref[f] = counts.bound_avglen[f] / 16.0;
     if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
         return rc;
     for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v);; rc = jkb__cursor_next(c, &k, &v)) {
@@ -74,7 +85,8 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
             last = 0;
             first = 0;
         }
-        if ((rc = jkb__block_decode(v.data, v.len, tmp, 1)) != 0) {
+        if ((rc = jkb__block_decode(v.data, v.len, tmp, 1)) != 0 ||
+            (rc = jkb__block_header_read(v.data, v.len, &h)) != 0) {
             rc = CORRUPT("term %u: block ending at doc %u does not decode", tid,
                          jkb__be32_get(k.data + 4));
             break;
@@ -88,6 +100,15 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
             jkb__cols cols;
             if (jkb__cols_get(t, tmp->docs[i], &cols) != 0) {
                 rc = CORRUPT("term %u lists doc %u, which is not stored", tid, tmp->docs[i]);
+                break;
+            }
+            for (f = 0; f < JKB__NFIELDS; f++)
+                if (tmp->tf[i * JKB__NFIELDS + f] && counts.bound_avglen[f] == 0)
+                    break;
+            if (f < JKB__NFIELDS ||
+                jkb__bound_of(tmp->tf + i * JKB__NFIELDS, cols.len, ref) > h.bound) {
+                rc = CORRUPT("term %u: doc %u scores above its block's bound", tid,
+                             tmp->docs[i]);
                 break;
             }
         }

@@ -125,12 +125,15 @@ int jkb__counts_read(jkb__txn *t, jkb__counts *out)
             return JKB_ECORRUPT;
         out->field_tokens[f] = x;
     }
+    for (f = 0; f < JKB__NFIELDS; f++)
+        if (jkb__varint_get32(&p, end, &out->bound_avglen[f]))
+            return JKB_ECORRUPT;
     return 0;
 }
 
 int jkb__counts_write(jkb__txn *t, const jkb__counts *c)
 {
-    uint8_t buf[(3 + JKB__NFIELDS) * JKB__VARINT_MAX];
+    uint8_t buf[(3 + 2 * JKB__NFIELDS) * JKB__VARINT_MAX];
     size_t n = 0;
     int f;
     n += jkb__varint_put(buf + n, c->next_doc);
@@ -138,6 +141,8 @@ int jkb__counts_write(jkb__txn *t, const jkb__counts *c)
     n += jkb__varint_put(buf + n, c->docs);
     for (f = 0; f < JKB__NFIELDS; f++)
         n += jkb__varint_put(buf + n, c->field_tokens[f]);
+    for (f = 0; f < JKB__NFIELDS; f++)
+        n += jkb__varint_put(buf + n, c->bound_avglen[f]);
     return jkb__put(t, JKB__T_META, META_COUNTS, strlen(META_COUNTS), buf, n);
 }
 

@@ -140,10 +140,11 @@ static inline int get32(const uint8_t **p, const uint8_t *end, uint32_t *out)
 #define SMALL_TF 16
 #define MULTI (SMALL_TF * JKB__NFIELDS)
 
-void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n)
+void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
+                       uint32_t bound)
 {
     jkb__buf ids = JKB__BUF_INIT, freqs = JKB__BUF_INIT;
-    uint32_t max_tf = 0, prev = 0;
+    uint32_t prev = 0;
     size_t i, f;
 
     for (i = from; i < from + n; i++) {
@@ -166,13 +167,11 @@ void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t fr
                 if (tf[f])
                     jkb__buf_put_varint(rc, &freqs, tf[f]);
         }
-        if (sum > max_tf)
-            max_tf = sum;
     }
     jkb__buf_putc(rc, out, JKB__CODEC_VARINT);
     jkb__buf_put_varint(rc, out, n);
     jkb__buf_put_varint(rc, out, p->docs[from + n - 1]);
-    jkb__buf_put_varint(rc, out, max_tf);
+    jkb__buf_put_varint(rc, out, bound);
     jkb__buf_put_varint(rc, out, ids.len);
     jkb__buf_put_varint(rc, out, freqs.len);
     jkb__buf_put(rc, out, ids.data, ids.len);
@@ -198,7 +197,7 @@ int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *ou
         return JKB_ECORRUPT;
     out->codec = *p++;
     if (jkb__varint_get32(&p, end, &out->n) || jkb__varint_get32(&p, end, &out->last_doc) ||
-        jkb__varint_get32(&p, end, &out->max_tf) || jkb__varint_get32(&p, end, &ids_len) ||
+        jkb__varint_get32(&p, end, &out->bound) || jkb__varint_get32(&p, end, &ids_len) ||
         jkb__varint_get32(&p, end, &freqs_len))
         return JKB_ECORRUPT;
     out->header_len = (size_t)(p - src);

@@ -7,8 +7,8 @@
  * A block's bytes:
  *
  *   codec id      1 byte: how the three streams are encoded (JKB__CODEC_VARINT = 1)
- *   header        varints: document count n, last doc id, largest per-document frequency
- *                 (summed over fields), byte length of the ids stream, byte length of the
+ *   header        varints: document count n, last doc id, score bound (the largest tf' of
+ *                 its documents, bm25.h), byte length of the ids stream, byte length of the
  *                 frequencies stream; the positions stream takes the rest
  *   ids           the codec's encoding of the n doc ids (ascending, distinct)
  *   frequencies   per document, the term frequency in each field
@@ -52,7 +52,7 @@ typedef struct jkb__block_header {
     uint8_t codec;
     uint32_t n;
     uint32_t last_doc;
-    uint32_t max_tf;
+    uint32_t bound; /* bm25.h */
     size_t ids_len;
     size_t freqs_len;
     size_t header_len;
@@ -72,8 +72,10 @@ void jkb__postings_copy_doc(int *rc, jkb__postings *dst, const jkb__postings *sr
 /* Removes document i. */
 void jkb__postings_remove(jkb__postings *p, size_t i);
 
-/* Encodes documents [from, from + n) of p as one block, appended to out. Sticky rc. */
-void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n);
+/* Encodes documents [from, from + n) of p as one block with score bound `bound` (bm25.h),
+   appended to out. Sticky rc. */
+void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
+                       uint32_t bound);
 
 /* Reads a block's header. JKB_ECORRUPT when it is malformed. */
 int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out);

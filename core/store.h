@@ -8,7 +8,8 @@
  *   meta    "format"   -> varint format version (JKB__FORMAT_VERSION)
  *           "analyzer" -> the analyzer fingerprint the index was built with
  *           "counts"   -> varints: next doc id, next term id, documents, then per field the
- *                         total token count (for the average field length of BM25)
+ *                         total token count (for the average field length of BM25), then
+ *                         per field the reference average of block bounds (bm25.h)
  *           "zdict"    -> the preset zlib dictionary of stored documents, made once
  *   terms   term bytes (folded, at most 128 bytes) -> varint term id. Sorted by bytes, so a
  *           prefix is a range. A term whose documents were all deleted keeps its id.
@@ -37,7 +38,7 @@
 
 #include "error.h"
 
-#define JKB__FORMAT_VERSION 3
+#define JKB__FORMAT_VERSION 4
 
 typedef enum jkb__table {
     JKB__T_META,

@@ -12,11 +12,14 @@
  * fills, the transaction is dropped, the map doubled and the batch written again from memory.
  * A batch is committed when it reaches three quarters of the memory bound (batch_bytes).
  */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bm25.h"
 #include "buf.h"
+#include "cols.h"
 #include "index.h"
 #include "prepare.h"
 #include "strmap.h"
@@ -429,6 +432,7 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
 {
     jkb__cursor *c;
     jkb__val k, v;
+    jkb__block_header h;
     jkb__buf out = JKB__BUF_INIT;
     uint8_t key[8];
     size_t i;
@@ -446,6 +450,8 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
     if (rc)
         return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
     memcpy(key, k.data, 8);
+    if ((rc = jkb__block_header_read(v.data, v.len, &h)) != 0)
+        return rc;
     for (i = 0; i < tmp->n && tmp->docs[i] != doc; i++)
         ;
     if (i == tmp->n)
@@ -454,7 +460,8 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
     if ((rc = jkb__del(t, JKB__T_POST, key, 8)) != 0)
         return rc;
     if (tmp->n > 0) {
-        jkb__block_encode(&rc, &out, tmp, 0, tmp->n);
+        /* the bound of the documents left is at most the block's */
+        jkb__block_encode(&rc, &out, tmp, 0, tmp->n, h.bound);
         key8(key, tid, tmp->docs[tmp->n - 1]);
         if (rc == 0)
             rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
@@ -546,14 +553,69 @@ static int resolve_term(jkb__txn *t, jkb__counts *counts, const char *term, size
     return jkb__put(t, JKB__T_TERMS, term, len, buf, jkb__varint_put(buf, *out));
 }
 
+/* What block bounds (bm25.h) need of a commit: the added documents' field lengths and the
+   reference averages. */
+typedef struct bounds {
+    const jkb__cols **added; /* by batch-local number; NULL for a dropped one */
+    double ref[JKB__NFIELDS];
+} bounds;
+
+/*
+ * This commit's reference averages: the averages the index will have, each rounded down to a
+ * sixteenth of a token; counts->bound_avglen keeps the smallest ever used. A field no
+ * document has yet takes no part.
+ */
+static void bounds_reference(bounds *bd, jkb__counts *counts, const jkb__batch *b)
+{
+    uint64_t docs = counts->docs, tokens[JKB__NFIELDS];
+    size_t i, f;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        tokens[f] = counts->field_tokens[f];
+    for (i = 0; i < b->n_docs; i++) {
+        if (b->docs[i].is_delete || b->docs[i].dropped)
+            continue;
+        docs++;
+        for (f = 0; f < JKB__NFIELDS; f++)
+            tokens[f] += b->docs[i].cols.len[f];
+    }
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        double sixteenths = docs ? floor(16.0 * (double)tokens[f] / (double)docs) : 0;
+        uint32_t ref = tokens[f] == 0 ? 0 : sixteenths < 1 ? 1 : sixteenths < UINT32_MAX
+                           ? (uint32_t)sixteenths : UINT32_MAX;
+        bd->ref[f] = ref / 16.0;
+        if (ref && (counts->bound_avglen[f] == 0 || ref < counts->bound_avglen[f]))
+            counts->bound_avglen[f] = ref;
+    }
+}
+
+/* The bound of documents [from, from + n) of merged: old is the bound of those already in
+   the index (their block's), the batch's own are computed from their lengths. */
+static uint32_t block_bound(const bounds *bd, const jkb__postings *merged, size_t from,
+                            size_t n, uint32_t base, uint32_t old)
+{
+    uint32_t bound = 0;
+    size_t i;
+    for (i = from; i < from + n; i++) {
+        uint32_t b = old;
+        if (merged->docs[i] >= base) {
+            const jkb__cols *c = bd->added[merged->docs[i] - base];
+            b = c ? jkb__bound_of(merged->tf + i * JKB__NFIELDS, c->len, bd->ref) : UINT32_MAX;
+        }
+        if (b > bound)
+            bound = b;
+    }
+    return bound;
+}
+
 /* Appends the batch's postings of one term (local numbers + base) to its last block. */
 static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
-                           const jkb__postings *add, uint32_t base)
+                           const jkb__postings *add, uint32_t base, const bounds *bd)
 {
     jkb__cursor *c;
     jkb__val k, v;
     jkb__buf out = JKB__BUF_INIT;
     uint8_t key[8];
+    uint32_t old_bound = 0;
     size_t i, from;
     int rc;
 
@@ -571,6 +633,7 @@ static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
         rc = jkb__block_header_read(v.data, v.len, &h);
         if (rc == 0 && h.n < JKB__BLOCK_DOCS) {
             memcpy(key, k.data, 8);
+            old_bound = h.bound;
             rc = jkb__block_decode(v.data, v.len, merged, 1);
             jkb__cursor_close(c);
             c = NULL;
@@ -586,7 +649,8 @@ static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
     for (from = 0; rc == 0 && from < merged->n; from += JKB__BLOCK_DOCS) {
         size_t n = merged->n - from < JKB__BLOCK_DOCS ? merged->n - from : JKB__BLOCK_DOCS;
         out.len = 0;
-        jkb__block_encode(&rc, &out, merged, from, n);
+        jkb__block_encode(&rc, &out, merged, from, n,
+                          block_bound(bd, merged, from, n, base, old_bound));
         key8(key, tid, merged->docs[from + n - 1]);
         if (rc == 0)
             rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
@@ -669,6 +733,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
 {
     jkb__counts counts;
     jkb__postings merged;
+    bounds bd = {NULL, {0}};
     sort_key *order = NULL;
     uint32_t *tids = NULL, base;
     size_t i, max_terms = 0;
@@ -698,10 +763,15 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
         goto out;
     }
     order = malloc((b->n_entries + 1) * sizeof *order);
-    if (order == NULL) {
+    bd.added = calloc(b->n_local + 1, sizeof *bd.added);
+    if (order == NULL || bd.added == NULL) {
         rc = JKB_ENOMEM;
         goto out;
     }
+    for (i = 0; i < b->n_docs; i++)
+        if (!b->docs[i].is_delete && !b->docs[i].dropped)
+            bd.added[b->docs[i].local] = &b->docs[i].cols;
+    bounds_reference(&bd, &counts, b);
     for (i = 0; i < b->n_entries; i++) {
         order[i].key = b->arena.data + b->entries[i].key_off;
         order[i].len = b->entries[i].key_len;
@@ -716,7 +786,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
         if ((rc = resolve_term(t, &counts, (const char *)order[i].key, order[i].len,
                                &e->tid)) != 0 ||
             (rc = jkb__df_add(t, e->tid, (int64_t)e->post.n)) != 0 ||
-            (rc = append_postings(t, &merged, e->tid, &e->post, base)) != 0)
+            (rc = append_postings(t, &merged, e->tid, &e->post, base, &bd)) != 0)
             goto out;
     }
 
@@ -744,6 +814,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
     rc = jkb__counts_write(t, &counts);
 out:
     free(order);
+    free(bd.added);
     free(tids);
     jkb__postings_fin(&merged);
     return rc;

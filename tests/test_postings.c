@@ -58,11 +58,12 @@ static void round_trip(const jkb__postings *p, size_t from, size_t n)
     int rc = 0;
     jkb__postings_init(&back);
     jkb__postings_init(&ids_only);
-    jkb__block_encode(&rc, &out, p, from, n);
+    jkb__block_encode(&rc, &out, p, from, n, (uint32_t)(from * 1000 + n));
     assert_int_equal(rc, 0);
     assert_int_equal(jkb__block_header_read(out.data, out.len, &h), 0);
     assert_int_equal(h.n, n);
     assert_int_equal(h.last_doc, p->docs[from + n - 1]);
+    assert_int_equal(h.bound, from * 1000 + n);
     assert_int_equal(jkb__block_decode(out.data, out.len, &back, 1), 0);
     assert_int_equal(back.n, n);
     assert_same(p, from, &back);
@@ -169,7 +170,7 @@ static void test_corrupt(void **state)
     jkb__postings_init(&p);
     jkb__postings_init(&back);
     fill_random(&p, 50, 1, 100);
-    jkb__block_encode(&rc, &out, &p, 0, 50);
+    jkb__block_encode(&rc, &out, &p, 0, 50, 99);
     assert_int_equal(rc, 0);
     for (len = 0; len < out.len; len++) {
         /* a copy of exactly len bytes, so that ASan sees any read beyond it */

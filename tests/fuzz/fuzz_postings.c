@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  memcmp(one.pos, p.pos + p.pos_off[i], one.pos_len * sizeof *one.pos) != 0))
                 abort();
         jkb__postings_fin(&one);
-        jkb__block_encode(&rc, &out, &p, 0, p.n);
+        jkb__block_encode(&rc, &out, &p, 0, p.n, 8);
         if (rc == 0 && (jkb__block_decode(out.data, out.len, &again, 1) != 0 || !same(&p, &again)))
             abort(); /* accepted, but does not round-trip */
     }

@@ -40,7 +40,7 @@ static void postings_seeds(const char *dir)
                     jkb__postings_add_pos(&rc, &p, f, k * 5 + i);
         }
         out.len = 0;
-        jkb__block_encode(&rc, &out, &p, 0, p.n);
+        jkb__block_encode(&rc, &out, &p, 0, p.n, 8);
         if (rc)
             exit(1);
         save(dir, "postings", (int)s, &out);
