@@ -18,6 +18,7 @@ static int piter_load(jkb__piter *it, uint32_t doc)
 {
     uint8_t key[8];
     jkb__val k, v;
+    jkb__block_header h;
     int rc;
     /* the block holding doc: the first whose key (tid, last doc) is >= (tid, doc) */
     jkb__be32_put(key, it->tid);
@@ -29,8 +30,10 @@ static int piter_load(jkb__piter *it, uint32_t doc)
     }
     if (rc)
         return rc;
-    if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0)
+    if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0 ||
+        (rc = jkb__block_header_read(v.data, v.len, &h)) != 0)
         return rc;
+    it->bound = h.bound;
     it->loaded = 1;
     it->raw = v.data;
     it->raw_len = v.len;
@@ -39,6 +42,37 @@ static int piter_load(jkb__piter *it, uint32_t doc)
     it->first = it->block.docs[0];
     it->last = it->block.docs[it->block.n - 1];
     it->i = 0;
+    return 1;
+}
+
+int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *last)
+{
+    uint8_t key[8];
+    jkb__val k, v;
+    jkb__block_header h;
+    int rc;
+    if (it->mem || (it->loaded && doc >= it->first && doc <= it->last)) {
+        if (!it->loaded || doc > it->last)
+            return 0;
+        *bound = it->mem ? UINT32_MAX : it->bound;
+        *last = it->last;
+        return 1;
+    }
+    if (!it->peeked || doc < it->peek_from || doc > it->peek_last) {
+        jkb__be32_put(key, it->tid);
+        jkb__be32_put(key + 4, doc);
+        rc = jkb__cursor_seek_near(it->cur, key, 8, &k, &v);
+        if (rc == JKB_ENOTFOUND || (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != it->tid)))
+            return 0;
+        if (rc || (rc = jkb__block_header_read(v.data, v.len, &h)) != 0)
+            return rc;
+        it->peeked = 1;
+        it->peek_from = doc;
+        it->peek_last = h.last_doc;
+        it->peek_bound = h.bound;
+    }
+    *bound = it->peek_bound;
+    *last = it->peek_last;
     return 1;
 }
 
@@ -433,7 +467,10 @@ static int holds(jkb__matcher *m, uint32_t t, uint32_t doc, int *yes, uint32_t *
  * leads, the others seek to each of its documents, which skips whole blocks of a frequent
  * term (one cursor seek lands on the block that may hold a document).
  */
-static int leapfrog(jkb__matcher *m, uint32_t first, uint32_t n, jkb__doc_fn fn, void *payload)
+int jkb__matcher_skipping = 1;
+
+static int leapfrog(jkb__matcher *m, uint32_t first, uint32_t n, jkb__doc_fn fn,
+                    jkb__skip_fn skip, void *payload)
 {
     uint32_t lead = first, i, doc = 0;
     int rc = 0;
@@ -449,6 +486,12 @@ static int leapfrog(jkb__matcher *m, uint32_t first, uint32_t n, jkb__doc_fn fn,
     for (;;) {
         int yes, all = 1;
         uint32_t next;
+        if (skip && (rc = skip(payload, doc, &next)) != 0) {
+            if (rc < 0 || next == UINT32_MAX)
+                return rc < 0 ? rc : 0;
+            doc = next;
+            continue;
+        }
         if ((rc = holds(m, lead, doc, &yes, &next)) != 0 || next == UINT32_MAX)
             return rc;
         doc = next;
@@ -634,7 +677,7 @@ static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
         break;
     case JKB__Q_WORD:
     case JKB__Q_PHRASE:
-        rc = leapfrog(m, n->first, n->n, push_doc, out);
+        rc = leapfrog(m, n->first, n->n, push_doc, NULL, out);
         if (rc == 0 && n->kind == JKB__Q_PHRASE && n->n > 1) {
             size_t j, kept = 0;
             for (j = 0; j < out->n && rc == 0; j++) {
@@ -676,7 +719,22 @@ int jkb__matcher_is_conjunction(const jkb__matcher *m)
     return 1;
 }
 
-int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, void *payload)
+int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, jkb__skip_fn skip, void *payload)
 {
-    return leapfrog(m, 0, (uint32_t)m->q->n_terms, fn, payload);
+    return leapfrog(m, 0, (uint32_t)m->q->n_terms, fn, jkb__matcher_skipping ? skip : NULL,
+                    payload);
+}
+
+int jkb__matcher_holds_all(jkb__matcher *m, uint32_t doc)
+{
+    size_t t;
+    for (t = 0; t < m->q->n_terms; t++) {
+        int yes, rc;
+        uint32_t next;
+        if ((rc = holds(m, (uint32_t)t, doc, &yes, &next)) != 0)
+            return rc;
+        if (next != doc || !yes)
+            return 0;
+    }
+    return 1;
 }

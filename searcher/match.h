@@ -35,6 +35,13 @@ typedef struct jkb__piter {
     size_t pos_doc;      /* the document whose positions block.pos holds, or SIZE_MAX */
     int pos_indexed;
     uint32_t pos_starts[JKB__BLOCK_DOCS + 1];
+    uint32_t bound;      /* of the loaded block (bm25.h) */
+    /* The block jkb__piter_bound last read the header of: it holds the documents of
+       [peek_from, peek_last] the term has. */
+    int peeked;
+    uint32_t peek_from;
+    uint32_t peek_last;
+    uint32_t peek_bound;
 } jkb__piter;
 
 /* A sorted set of document ids. */
@@ -67,9 +74,20 @@ int jkb__matcher_is_conjunction(const jkb__matcher *m);
 /* Called for each document found, in doc order; a non-zero return stops the walk. */
 typedef int (*jkb__doc_fn)(void *payload, uint32_t doc);
 
+/* Asked before the walk looks for a document >= doc: a positive return passes over every
+   document before *to (UINT32_MAX: all of them), 0 goes on, a negative one is an error. */
+typedef int (*jkb__skip_fn)(void *payload, uint32_t doc, uint32_t *to);
+
 /* For a conjunction: calls fn for every document holding every term, with each term's
-   iterator standing on it (jkb__piter_tf gives its frequencies). */
-int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, void *payload);
+   iterator standing on it (jkb__piter_tf gives its frequencies), but for those skip (when
+   not NULL) passes over. */
+int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, jkb__skip_fn skip, void *payload);
+
+/* Whether doc holds every term of a conjunction, in the term's fields: 1, 0, or an error. */
+int jkb__matcher_holds_all(jkb__matcher *m, uint32_t doc);
+
+/* 0 makes jkb__matcher_each ignore skip (tests compare the pages found both ways). */
+extern int jkb__matcher_skipping;
 
 void jkb__dset_fin(jkb__dset *s);
 /* Appends doc (greater than the last). JKB_ENOMEM. */
@@ -81,6 +99,13 @@ int jkb__dset_push(jkb__dset *s, uint32_t doc);
  * forward seeks being the cheap ones.
  */
 int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at);
+
+/*
+ * The score bound (bm25.h) and the last document of the block holding the first document >=
+ * doc, read from the block's header alone: 1, 0 past the end, or an error. An expansion has
+ * no bound: UINT32_MAX.
+ */
+int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *last);
 
 /* The positions in field f of the document the iterator stands on (needs want_pos). */
 const uint32_t *jkb__piter_positions(const jkb__piter *it, unsigned f, uint32_t *n);

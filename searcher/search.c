@@ -27,17 +27,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bm25.h"
 #include "index.h"
 #include "match.h"
 #include "query.h"
 #include "snippet.h"
 
-#define K1 1.2
-#define B 0.75
 #define NEAR 0.25
 #define NEAR_WINDOW 8
 
-static const double default_weights[JKB__NFIELDS] = {3.0, 1.5, 1.0, 1.0};
 static const char *const field_names[JKB__NFIELDS] = {"title", "label", "body", "org"};
 
 const char *jkb_field_name(int field)
@@ -133,6 +131,10 @@ typedef struct exec {
     size_t n_cands;
     const jkb__dset *docs; /* the matching documents, in doc order */
     double max_bonus;
+    size_t need;        /* groups (or documents) the page needs: offset + limit */
+    int grouped;
+    double bound_scale; /* block bound -> tf' bound (bm25.h); INFINITY: no bounds */
+    int pruned;         /* documents were passed over: docs holds only those scored */
 } exec;
 
 /* Whether term t scores: positive, and the first of its kind. */
@@ -153,11 +155,11 @@ static double term_score(const exec *e, size_t t, const jkb__cols *cols, double 
     unsigned f;
     for (f = 0; f < JKB__NFIELDS; f++) {
         uint32_t tf = (qt->fields >> f & 1) ? jkb__piter_tf(it, f) : 0;
-        double norm = 1 - B + B * (e->avglen[f] > 0 ? cols->len[f] / e->avglen[f] : 1);
+        double norm = jkb__bm25_norm(cols->len[f], e->avglen[f]);
         parts[f] = tf ? e->weights[f] * tf / norm : 0;
         tfw += parts[f];
     }
-    score = tfw > 0 ? e->idf[t] * tfw / (K1 + tfw) : 0;
+    score = tfw > 0 ? e->idf[t] * tfw / (JKB__K1 + tfw) : 0;
     for (f = 0; per_field && f < JKB__NFIELDS; f++)
         per_field[f] = tfw > 0 ? score * parts[f] / tfw : 0;
     return score;
@@ -227,14 +229,119 @@ static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
     return rc;
 }
 
-/* A conjunction is scored as its documents are found, its iterators standing on each. */
+/*
+ * The best `need` BM25F scores found so far, one per group when grouped. Once there are
+ * need of them, the page's last score will be at least the smallest (proximity only adds):
+ * that is the floor a document must be able to reach.
+ */
+typedef struct page_floor {
+    double *score; /* descending */
+    uint32_t *key; /* case keys */
+    size_t n;
+    size_t need;
+    int grouped;
+} page_floor;
+
+static double floor_of(const page_floor *pf)
+{
+    return pf->n == pf->need ? pf->score[pf->n - 1] : -1;
+}
+
+static void floor_add(page_floor *pf, double score, uint32_t key)
+{
+    size_t i;
+    if (pf->score == NULL || (pf->n == pf->need && score <= pf->score[pf->n - 1]))
+        return;
+    if (pf->grouped && key) {
+        for (i = 0; i < pf->n && pf->key[i] != key; i++)
+            ;
+        if (i < pf->n && score <= pf->score[i])
+            return; /* its case has a better release */
+        if (i < pf->n) {
+            memmove(pf->score + i, pf->score + i + 1, (pf->n - i - 1) * sizeof *pf->score);
+            memmove(pf->key + i, pf->key + i + 1, (pf->n - i - 1) * sizeof *pf->key);
+            pf->n--;
+        }
+    }
+    if (pf->n == pf->need)
+        pf->n--;
+    for (i = pf->n; i > 0 && pf->score[i - 1] < score; i--) {
+        pf->score[i] = pf->score[i - 1];
+        pf->key[i] = pf->key[i - 1];
+    }
+    pf->score[i] = score;
+    pf->key[i] = key;
+    pf->n++;
+}
+
+/* A conjunction is scored as its documents are found, its iterators standing on each; runs
+   of documents whose blocks bound them below the floor are passed over. */
 typedef struct walk {
     exec *e;
     jkb__dset *docs;
     jkb__colreader cols;
     const unsigned char *present; /* every scoring term holds every document */
     size_t cap;
+    page_floor floor;
+    /* The documents [from, last] lie in one block of each term: their score is at most ub. */
+    int region;
+    uint32_t from;
+    uint32_t last;
+    double ub;
 } walk;
+
+/* The largest tf' (bm25.h) a block bound allows, for the query's weights and averages. */
+static double bound_scale(const exec *e, const jkb__counts *c)
+{
+    double w = 0, a = 1;
+    size_t f;
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        if (e->weights[f] < 0)
+            return INFINITY;
+        if (e->weights[f] / jkb__default_weights[f] > w)
+            w = e->weights[f] / jkb__default_weights[f];
+        if (c->bound_avglen[f] && e->avglen[f] * 16 / c->bound_avglen[f] > a)
+            a = e->avglen[f] * 16 / c->bound_avglen[f];
+    }
+    return w * a / JKB__BOUND_SCALE;
+}
+
+/* jkb__skip_fn: passes over the documents from doc whose blocks cannot reach the floor. */
+static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
+{
+    walk *w = payload;
+    exec *e = w->e;
+    double floor = floor_of(&w->floor);
+    size_t t;
+    if (floor < 0)
+        return 0;
+    if (!w->region || doc < w->from || doc > w->last) {
+        w->ub = e->max_bonus;
+        w->last = UINT32_MAX;
+        for (t = 0; t < e->q->n_terms; t++) {
+            uint32_t bound, last;
+            double x;
+            int rc;
+            if (!w->present[t])
+                continue;
+            if ((rc = jkb__piter_bound(&e->m.it[t], doc, &bound, &last)) <= 0) {
+                *to = UINT32_MAX; /* an error, or a term holds nothing more */
+                return rc < 0 ? rc : 1;
+            }
+            x = bound == UINT32_MAX ? INFINITY : bound * e->bound_scale;
+            w->ub += isinf(x) ? INFINITY : e->idf[t] * x / (JKB__K1 + x);
+            if (last < w->last)
+                w->last = last;
+        }
+        w->region = 1;
+        w->from = doc;
+    }
+    if (w->ub >= floor)
+        return 0;
+    e->pruned = 1;
+    *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
+    return 1;
+}
 
 static int score_found(void *payload, uint32_t doc)
 {
@@ -247,7 +354,9 @@ static int score_found(void *payload, uint32_t doc)
         return rc;
     if ((rc = read_cols(&w->cols, doc, &cols)) != 0)
         return rc;
-    score_doc(e, &e->cands[e->n_cands++], doc, &cols, w->present);
+    score_doc(e, &e->cands[e->n_cands], doc, &cols, w->present);
+    floor_add(&w->floor, e->cands[e->n_cands].bm25, e->cands[e->n_cands].case_key);
+    e->n_cands++;
     return 0;
 }
 
@@ -262,10 +371,24 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
     w.present = present;
     for (t = 0; t < e->q->n_terms; t++)
         present[t] = scoring(e->q, t) && e->m.df[t] > 0;
-    if ((rc = jkb__colreader_open(&w.cols, e->txn)) != 0)
-        return rc;
-    rc = jkb__matcher_each(&e->m, score_found, &w);
-    jkb__colreader_close(&w.cols);
+    w.floor.need = e->need;
+    w.floor.grouped = e->grouped;
+    /* a page beyond any index is not worth a floor */
+    if (e->need <= e->n_docs && !isinf(e->bound_scale)) {
+        w.floor.score = malloc(e->need * sizeof *w.floor.score);
+        w.floor.key = malloc(e->need * sizeof *w.floor.key);
+        if (w.floor.score == NULL || w.floor.key == NULL) {
+            free(w.floor.score);
+            free(w.floor.key);
+            return JKB_ENOMEM;
+        }
+    }
+    if ((rc = jkb__colreader_open(&w.cols, e->txn)) == 0) {
+        rc = jkb__matcher_each(&e->m, score_found, w.floor.score ? skip_below_floor : NULL, &w);
+        jkb__colreader_close(&w.cols);
+    }
+    free(w.floor.score);
+    free(w.floor.key);
     if (rc)
         e->n_cands = 0;
     return rc;
@@ -509,7 +632,8 @@ static int cmp_rel(const void *a, const void *b)
 }
 
 /* Whether doc matches the query (the matcher's set is in doc order). */
-static int is_candidate(const exec *e, uint32_t doc)
+/* Whether doc matches the query: 1, 0 or an error. */
+static int is_candidate(exec *e, uint32_t doc)
 {
     size_t lo = 0, hi = e->docs->n;
     while (lo < hi) {
@@ -521,7 +645,8 @@ static int is_candidate(const exec *e, uint32_t doc)
         else
             hi = mid;
     }
-    return 0;
+    /* passed over unscored: ask the postings */
+    return e->pruned ? jkb__matcher_holds_all(&e->m, doc) : 0;
 }
 
 /* Lists the other releases of the hit's case, oldest first. */
@@ -577,7 +702,10 @@ static int add_related(exec *e, hit_store *h, uint32_t self, jkb__docbuf *db)
             r->id = h->related_strings[3 * i] = rel[i].id;
             r->title = h->related_strings[3 * i + 1] = rel[i].title;
             r->date = h->related_strings[3 * i + 2] = rel[i].date;
-            r->matched = is_candidate(e, rel[i].doc);
+            if ((r->matched = is_candidate(e, rel[i].doc)) < 0) {
+                rc = r->matched;
+                r->matched = 0;
+            }
             h->hit.n_related++;
         } else {
             free(rel[i].id);
@@ -661,7 +789,7 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
     for (t = 0; t < JKB__NFIELDS; t++)
         custom |= o->weights[t] != 0;
     for (t = 0; t < JKB__NFIELDS; t++)
-        e.weights[t] = custom ? o->weights[t] : default_weights[t];
+        e.weights[t] = custom ? o->weights[t] : jkb__default_weights[t];
     e.idf = calloc(q->n_terms + 1, sizeof *e.idf);
     present = calloc(q->n_terms + 1, 1);
     if (e.idf == NULL || present == NULL) {
@@ -681,6 +809,9 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         q->terms[t].df = e.m.df[q->terms[t].uniq];
     }
     e.max_bonus = max_bonus(&e);
+    e.need = o->offset + o->limit;
+    e.grouped = grouped;
+    e.bound_scale = bound_scale(&e, &counts);
 
     /* 1-2. candidates and their order */
     if (jkb__matcher_is_conjunction(&e.m))
@@ -691,6 +822,7 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         goto out;
     e.docs = &docs;
     res->total = e.n_cands;
+    res->total_exact = !e.pruned; /* then only the documents scored are counted */
     if (grouped && (rc = count_groups(&e, &res->total)) != 0)
         goto out;
     if ((rc = rank(&e, o->offset + o->limit, grouped, present, &n_scored)) != 0)
