@@ -398,6 +398,55 @@ static int expand_infixes(jkb__matcher *m)
     return rc;
 }
 
+/* The rarest of terms [first, first + n), which leads their walk, or UINT32_MAX when one
+   of them is in no document. */
+static uint32_t rarest(const jkb__matcher *m, uint32_t first, uint32_t n)
+{
+    uint32_t lead = first, i;
+    for (i = 0; i < n; i++) {
+        uint32_t t = first + i;
+        if (m->df[m->q->terms[t].uniq] == 0)
+            return UINT32_MAX;
+        if (m->df[m->q->terms[t].uniq] < m->df[m->q->terms[lead].uniq])
+            lead = t;
+    }
+    return n > 0 ? lead : UINT32_MAX;
+}
+
+/* Fills the walk state of node and its kids: no document found yet, and the cost. */
+static uint64_t node_cost(jkb__matcher *m, uint32_t node)
+{
+    const jkb__qnode *n = &m->q->nodes[node];
+    jkb__walk_node *w = &m->walk[node];
+    uint32_t i;
+    w->from = UINT32_MAX;
+    w->next = 0;
+    w->cost = UINT64_MAX;
+    switch (n->kind) {
+    case JKB__Q_WORD:
+    case JKB__Q_PHRASE:
+        w->lead = rarest(m, n->first, n->n);
+        w->cost = w->lead == UINT32_MAX ? 0 : m->df[m->q->terms[w->lead].uniq];
+        break;
+    case JKB__Q_ALL:
+    case JKB__Q_ANY:
+        w->cost = n->kind == JKB__Q_ANY ? 0 : UINT64_MAX;
+        for (i = 0; i < n->n; i++) {
+            uint64_t c = node_cost(m, m->q->kids[n->first + i]);
+            if (n->kind == JKB__Q_ALL && c < w->cost)
+                w->cost = c;
+            if (n->kind == JKB__Q_ANY)
+                w->cost = c > UINT64_MAX - w->cost ? UINT64_MAX : w->cost + c;
+        }
+        break;
+    default:
+        for (i = 0; n->kind == JKB__Q_NOT && i < n->n; i++)
+            node_cost(m, m->q->kids[n->first + i]);
+        break;
+    }
+    return w->cost;
+}
+
 int jkb__matcher_open(jkb__matcher *m, jkb__txn *txn, const jkb__query *q)
 {
     size_t t;
@@ -407,7 +456,8 @@ int jkb__matcher_open(jkb__matcher *m, jkb__txn *txn, const jkb__query *q)
     m->q = q;
     m->it = calloc(q->n_terms + 1, sizeof *m->it);
     m->df = calloc(q->n_terms + 1, sizeof *m->df);
-    if (m->it == NULL || m->df == NULL)
+    m->walk = calloc(q->n_nodes + 1, sizeof *m->walk);
+    if (m->it == NULL || m->df == NULL || m->walk == NULL)
         return JKB_ENOMEM;
     for (t = 0; t < q->n_terms && rc == 0; t++) {
         const jkb__qterm *qt = &q->terms[t];
@@ -423,7 +473,11 @@ int jkb__matcher_open(jkb__matcher *m, jkb__txn *txn, const jkb__query *q)
         else
             infixes = 1;
     }
-    return rc == 0 && infixes ? expand_infixes(m) : rc;
+    if (rc == 0 && infixes)
+        rc = expand_infixes(m);
+    if (rc == 0 && q->n_nodes > 0)
+        node_cost(m, q->root);
+    return rc;
 }
 
 void jkb__matcher_close(jkb__matcher *m)
@@ -435,6 +489,7 @@ void jkb__matcher_close(jkb__matcher *m)
     }
     free(m->it);
     free(m->df);
+    free(m->walk);
     jkb__dset_fin(&m->all);
     memset(m, 0, sizeof *m);
 }
@@ -469,29 +524,18 @@ static int holds(jkb__matcher *m, uint32_t t, uint32_t doc, int *yes, uint32_t *
  */
 int jkb__matcher_skipping = 1;
 
-static int leapfrog(jkb__matcher *m, uint32_t first, uint32_t n, jkb__doc_fn fn,
-                    jkb__skip_fn skip, void *payload)
+/* The first document >= doc holding every term [first, first + n) in its fields, into *out
+   (UINT32_MAX: none): the lead term (rarest()) moves, the others are sought where it
+   stands. */
+static int word_next(jkb__matcher *m, uint32_t first, uint32_t n, uint32_t lead, uint32_t doc,
+                     uint32_t *out)
 {
-    uint32_t lead = first, i, doc = 0;
-    int rc = 0;
-    if (n == 0)
-        return 0;
-    for (i = 0; i < n; i++) {
-        uint32_t t = first + i;
-        if (m->df[m->q->terms[t].uniq] == 0)
-            return 0; /* a term no document holds */
-        if (m->df[m->q->terms[t].uniq] < m->df[m->q->terms[lead].uniq])
-            lead = t;
-    }
-    for (;;) {
+    uint32_t i;
+    int rc;
+    *out = UINT32_MAX;
+    while (lead != UINT32_MAX) {
         int yes, all = 1;
         uint32_t next;
-        if (skip && (rc = skip(payload, doc, &next)) != 0) {
-            if (rc < 0 || next == UINT32_MAX)
-                return rc < 0 ? rc : 0;
-            doc = next;
-            continue;
-        }
         if ((rc = holds(m, lead, doc, &yes, &next)) != 0 || next == UINT32_MAX)
             return rc;
         doc = next;
@@ -503,26 +547,96 @@ static int leapfrog(jkb__matcher *m, uint32_t first, uint32_t n, jkb__doc_fn fn,
             uint32_t t = first + i;
             if (t == lead)
                 continue;
-            if ((rc = holds(m, t, doc, &yes, &next)) != 0)
-                return rc;
-            if (next == UINT32_MAX)
-                return 0; /* a term has no more documents */
+            if ((rc = holds(m, t, doc, &yes, &next)) != 0 || next == UINT32_MAX)
+                return rc; /* or a term has no more documents */
             if (next != doc || !yes) {
                 all = 0;
                 doc = next > doc ? next : doc + 1;
             }
         }
         if (all) {
-            if ((rc = fn(payload, doc)) != 0)
-                return rc;
-            doc++;
+            *out = doc;
+            return 0;
         }
     }
+    return 0;
 }
 
-static int push_doc(void *payload, uint32_t doc)
+static int phrase_at(jkb__matcher *m, const jkb__qnode *node, uint32_t doc, int *found);
+
+/* The first document >= doc that node matches, into *out (UINT32_MAX: none): documents are
+   found one at a time, in order, for words, phrases, AND and OR (jkb__matcher_walkable).
+   A node remembers its last answer, which stands for every document up to it. */
+static int node_next(jkb__matcher *m, uint32_t node, uint32_t doc, uint32_t *out)
 {
-    return jkb__dset_push(payload, doc);
+    const jkb__qnode *n = &m->q->nodes[node];
+    jkb__walk_node *w = &m->walk[node];
+    uint32_t i, d, lead = 0;
+    int rc = 0, found;
+    if (w->from <= doc && doc <= w->next) {
+        *out = w->next;
+        return 0;
+    }
+    w->from = doc;
+    switch (n->kind) {
+    case JKB__Q_WORD:
+        rc = word_next(m, n->first, n->n, w->lead, doc, out);
+        break;
+    case JKB__Q_PHRASE:
+        while ((rc = word_next(m, n->first, n->n, w->lead, doc, out)) == 0 &&
+               *out != UINT32_MAX &&
+               n->n > 1 && (rc = phrase_at(m, n, *out, &found)) == 0 && !found)
+            doc = *out + 1;
+        break;
+    case JKB__Q_ANY:
+        *out = UINT32_MAX;
+        for (i = 0; i < n->n && rc == 0; i++)
+            if ((rc = node_next(m, m->q->kids[n->first + i], doc, &d)) == 0 && d < *out)
+                *out = d;
+        break;
+    case JKB__Q_ALL: /* the rarest kid leads, the others are asked where it stands */
+        for (i = 1; i < n->n; i++)
+            if (m->walk[m->q->kids[n->first + i]].cost < m->walk[m->q->kids[n->first + lead]].cost)
+                lead = i;
+        for (;;) {
+            if ((rc = node_next(m, m->q->kids[n->first + lead], doc, &d)) != 0 ||
+                (doc = d) == UINT32_MAX)
+                break;
+            for (i = 0; i < n->n; i++) {
+                if (i == lead)
+                    continue;
+                if ((rc = node_next(m, m->q->kids[n->first + i], doc, &d)) != 0 || d != doc)
+                    break;
+            }
+            if (rc || i == n->n || d == UINT32_MAX) {
+                doc = i == n->n ? doc : UINT32_MAX;
+                break;
+            }
+            doc = d;
+        }
+        *out = doc;
+        break;
+    default:
+        rc = JKB_EINVAL;
+        break;
+    }
+    if (rc) {
+        w->from = UINT32_MAX;
+        return rc;
+    }
+    w->next = *out;
+    return 0;
+}
+
+int jkb__matcher_walkable(const jkb__matcher *m)
+{
+    const jkb__query *q = m->q;
+    size_t i;
+    for (i = 0; i < q->n_nodes; i++)
+        if (q->nodes[i].kind != JKB__Q_ALL && q->nodes[i].kind != JKB__Q_ANY &&
+            q->nodes[i].kind != JKB__Q_WORD && q->nodes[i].kind != JKB__Q_PHRASE)
+            return 0;
+    return q->n_nodes > 0;
 }
 
 /* Whether the phrase's terms stand next to each other, in order, in one field of doc. */
@@ -676,18 +790,13 @@ static int eval(jkb__matcher *m, uint32_t node, jkb__dset *out)
             dset_minus(out, &tmp);
         break;
     case JKB__Q_WORD:
-    case JKB__Q_PHRASE:
-        rc = leapfrog(m, n->first, n->n, push_doc, NULL, out);
-        if (rc == 0 && n->kind == JKB__Q_PHRASE && n->n > 1) {
-            size_t j, kept = 0;
-            for (j = 0; j < out->n && rc == 0; j++) {
-                int found;
-                if ((rc = phrase_at(m, n, out->d[j], &found)) == 0 && found)
-                    out->d[kept++] = out->d[j];
-            }
-            out->n = kept;
-        }
+    case JKB__Q_PHRASE: {
+        uint32_t doc = 0, d;
+        while ((rc = node_next(m, node, doc, &d)) == 0 && d != UINT32_MAX &&
+               (rc = jkb__dset_push(out, d)) == 0)
+            doc = d + 1;
         break;
+    }
     case JKB__Q_CASE:
         rc = case_set(m, n->case_no, out);
         break;
@@ -709,8 +818,8 @@ int jkb__matcher_is_conjunction(const jkb__matcher *m)
     const jkb__query *q = m->q;
     const jkb__qnode *root = &q->nodes[q->root];
     uint32_t i;
-    if (root->kind == JKB__Q_WORD)
-        return 1;
+    if (q->n_nodes == 0 || root->kind == JKB__Q_WORD)
+        return q->n_nodes > 0;
     if (root->kind != JKB__Q_ALL)
         return 0;
     for (i = 0; i < root->n; i++)
@@ -721,20 +830,28 @@ int jkb__matcher_is_conjunction(const jkb__matcher *m)
 
 int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, jkb__skip_fn skip, void *payload)
 {
-    return leapfrog(m, 0, (uint32_t)m->q->n_terms, fn, jkb__matcher_skipping ? skip : NULL,
-                    payload);
+    /* a conjunction walks all its terms at once, the rarest leading */
+    uint32_t n = (uint32_t)m->q->n_terms, lead = rarest(m, 0, n), doc = 0, d;
+    int rc, flat = jkb__matcher_is_conjunction(m);
+    if (!jkb__matcher_skipping)
+        skip = NULL;
+    for (;;) {
+        if (skip && (rc = skip(payload, doc, &d)) != 0) {
+            if (rc < 0 || d == UINT32_MAX)
+                return rc < 0 ? rc : 0;
+            doc = d;
+            continue;
+        }
+        rc = flat ? word_next(m, 0, n, lead, doc, &d) : node_next(m, m->q->root, doc, &d);
+        if (rc || d == UINT32_MAX || (rc = fn(payload, d)) != 0)
+            return rc;
+        doc = d + 1;
+    }
 }
 
-int jkb__matcher_holds_all(jkb__matcher *m, uint32_t doc)
+int jkb__matcher_matches(jkb__matcher *m, uint32_t doc)
 {
-    size_t t;
-    for (t = 0; t < m->q->n_terms; t++) {
-        int yes, rc;
-        uint32_t next;
-        if ((rc = holds(m, (uint32_t)t, doc, &yes, &next)) != 0)
-            return rc;
-        if (next != doc || !yes)
-            return 0;
-    }
-    return 1;
+    uint32_t d;
+    int rc = node_next(m, m->q->root, doc, &d);
+    return rc ? rc : d == doc;
 }

@@ -51,11 +51,20 @@ typedef struct jkb__dset {
     size_t cap;
 } jkb__dset;
 
+/* Per query node, for finding documents one at a time. */
+typedef struct jkb__walk_node {
+    uint64_t cost;  /* about how many documents it matches: the rarest kid of an AND leads */
+    uint32_t lead;  /* a word's or phrase's rarest term */
+    uint32_t from;  /* the first document >= any of [from, next] the node matches is next */
+    uint32_t next;
+} jkb__walk_node;
+
 typedef struct jkb__matcher {
     jkb__txn *txn;
     const jkb__query *q;
     jkb__piter *it;  /* per term; only the first of each distinct term (uniq) is used */
     uint64_t *df;    /* per term, likewise: documents holding it */
+    jkb__walk_node *walk; /* per node */
     jkb__dset all;   /* every document, read only when a NOT needs it */
     int have_all;
 } jkb__matcher;
@@ -67,8 +76,12 @@ void jkb__matcher_close(jkb__matcher *m);
 /* The documents the whole query finds, into out (replacing its content). */
 int jkb__matcher_run(jkb__matcher *m, jkb__dset *out);
 
-/* Whether the query only asks for words (no OR, NOT, phrase or filter): every term must
-   match, and jkb__matcher_each finds its documents without building sets. */
+/* Whether the query is made of words, phrases, AND and OR only (no NOT or filter): then
+   jkb__matcher_each finds its documents one at a time, without building sets. */
+int jkb__matcher_walkable(const jkb__matcher *m);
+
+/* Whether the query only asks for words (no OR, NOT, phrase or filter): every term holds
+   every document it matches. */
 int jkb__matcher_is_conjunction(const jkb__matcher *m);
 
 /* Called for each document found, in doc order; a non-zero return stops the walk. */
@@ -78,13 +91,12 @@ typedef int (*jkb__doc_fn)(void *payload, uint32_t doc);
    document before *to (UINT32_MAX: all of them), 0 goes on, a negative one is an error. */
 typedef int (*jkb__skip_fn)(void *payload, uint32_t doc, uint32_t *to);
 
-/* For a conjunction: calls fn for every document holding every term, with each term's
-   iterator standing on it (jkb__piter_tf gives its frequencies), but for those skip (when
-   not NULL) passes over. */
+/* For a walkable query: calls fn for every document it matches, in doc order, but for those
+   skip (when not NULL) passes over. */
 int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, jkb__skip_fn skip, void *payload);
 
-/* Whether doc holds every term of a conjunction, in the term's fields: 1, 0, or an error. */
-int jkb__matcher_holds_all(jkb__matcher *m, uint32_t doc);
+/* Whether a walkable query matches doc: 1, 0, or an error. */
+int jkb__matcher_matches(jkb__matcher *m, uint32_t doc);
 
 /* 0 makes jkb__matcher_each ignore skip (tests compare the pages found both ways). */
 extern int jkb__matcher_skipping;

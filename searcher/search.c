@@ -274,13 +274,14 @@ static void floor_add(page_floor *pf, double score, uint32_t key)
     pf->n++;
 }
 
-/* A conjunction is scored as its documents are found, its iterators standing on each; runs
-   of documents whose blocks bound them below the floor are passed over. */
+/* A walkable query is scored as its documents are found; runs of documents whose blocks
+   bound them below the floor are passed over. */
 typedef struct walk {
     exec *e;
     jkb__dset *docs;
     jkb__colreader cols;
-    const unsigned char *present; /* every scoring term holds every document */
+    unsigned char *present; /* which scoring terms hold the document found */
+    int conjunction;        /* then every scoring term holds every document */
     size_t cap;
     page_floor floor;
     /* The documents [from, last] lie in one block of each term: their score is at most ub. */
@@ -316,22 +317,28 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
     if (floor < 0)
         return 0;
     if (!w->region || doc < w->from || doc > w->last) {
+        int any = 0;
         w->ub = e->max_bonus;
         w->last = UINT32_MAX;
         for (t = 0; t < e->q->n_terms; t++) {
             uint32_t bound, last;
             double x;
             int rc;
-            if (!w->present[t])
+            if (!scoring(e->q, t) || e->m.df[t] == 0)
                 continue;
-            if ((rc = jkb__piter_bound(&e->m.it[t], doc, &bound, &last)) <= 0) {
-                *to = UINT32_MAX; /* an error, or a term holds nothing more */
-                return rc < 0 ? rc : 1;
-            }
+            if ((rc = jkb__piter_bound(&e->m.it[t], doc, &bound, &last)) < 0)
+                return rc;
+            if (rc == 0)
+                continue; /* the term holds nothing more: it adds nothing */
+            any = 1;
             x = bound == UINT32_MAX ? INFINITY : bound * e->bound_scale;
             w->ub += isinf(x) ? INFINITY : e->idf[t] * x / (JKB__K1 + x);
             if (last < w->last)
                 w->last = last;
+        }
+        if (!any) { /* no term holds anything more: no document is left to find */
+            *to = UINT32_MAX;
+            return 1;
         }
         w->region = 1;
         w->from = doc;
@@ -352,7 +359,8 @@ static int score_found(void *payload, uint32_t doc)
     JKB__RESERVE(rc, e->cands, w->cap, e->n_cands);
     if (rc || (rc = jkb__dset_push(w->docs, doc)) != 0)
         return rc;
-    if ((rc = read_cols(&w->cols, doc, &cols)) != 0)
+    if ((rc = read_cols(&w->cols, doc, &cols)) != 0 ||
+        (!w->conjunction && (rc = stand_on(e, doc, 0, w->present)) != 0))
         return rc;
     score_doc(e, &e->cands[e->n_cands], doc, &cols, w->present);
     floor_add(&w->floor, e->cands[e->n_cands].bm25, e->cands[e->n_cands].case_key);
@@ -369,8 +377,9 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
     w.e = e;
     w.docs = docs;
     w.present = present;
-    for (t = 0; t < e->q->n_terms; t++)
-        present[t] = scoring(e->q, t) && e->m.df[t] > 0;
+    if ((w.conjunction = jkb__matcher_is_conjunction(&e->m)) != 0)
+        for (t = 0; t < e->q->n_terms; t++)
+            present[t] = scoring(e->q, t) && e->m.df[t] > 0;
     w.floor.need = e->need;
     w.floor.grouped = e->grouped;
     /* a page beyond any index is not worth a floor */
@@ -646,7 +655,7 @@ static int is_candidate(exec *e, uint32_t doc)
             hi = mid;
     }
     /* passed over unscored: ask the postings */
-    return e->pruned ? jkb__matcher_holds_all(&e->m, doc) : 0;
+    return e->pruned ? jkb__matcher_matches(&e->m, doc) : 0;
 }
 
 /* Lists the other releases of the hit's case, oldest first. */
@@ -814,7 +823,7 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
     e.bound_scale = bound_scale(&e, &counts);
 
     /* 1-2. candidates and their order */
-    if (jkb__matcher_is_conjunction(&e.m))
+    if (jkb__matcher_walkable(&e.m))
         rc = score_each(&e, &docs, present);
     else if ((rc = jkb__matcher_run(&e.m, &docs)) == 0 && docs.n > 0)
         rc = score_all(&e, &docs, present);
