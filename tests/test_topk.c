@@ -48,8 +48,8 @@ static void add_release(unsigned i, unsigned min, unsigned max, unsigned version
     snprintf(id, sizeof id, "r-%05u", i);
     /* the releases about it fall in three cases: their page of cases needs others too */
     snprintf(case_no, sizeof case_no, "2025-%u", 1 + next_rand(focus ? 3 : N_CASES));
-    snprintf(title, sizeof title, "%s第%u報", focus ? sentences[0] : sentences[1 + next_rand(7)],
-             version);
+    snprintf(title, sizeof title, "%s%s第%u報", i < 300 ? "速報 " : "",
+             focus ? sentences[0] : sentences[1 + next_rand(7)], version);
     for (k = 0; k < n + (focus ? 6 : 0); k++)
         len += (size_t)snprintf(body + len, sizeof body - len, "%s",
                                 sentences[focus && k < 6 ? 0 : next_rand(8)]);
@@ -138,6 +138,9 @@ static void test_same_pages(void **state)
     static const char *const queries[] = {
         "ランサムウェア", "サーバ", "調査", "個人情報", "攻撃", "取引先", "マルウェア 感染",
         "ランサムウェア 調査", "委託先 サーバ", "外部 アクセス", "暗号化 第2報",
+        "ランサムウェア OR 暗号化", "(ランサムウェア | マルウェア) 調査", "\"外部から侵入\" サーバ",
+        "ランサムウェア -調査", "ランサムウェアによる暗号化",
+        "速報 OR ランサムウェア", /* a word of the first releases only, or one of all */
     };
     static const double weights[][JKB_FIELDS] = {
         {0, 0, 0, 0}, {10, 1, 1, 1}, {0, 0, 1, 0}, {1, 1, 4, 1},
