@@ -1,7 +1,9 @@
 /*
  * Query execution: ranking, grouping by case, and the page of hits.
  *
- * 1. The matcher (match.h) finds the documents the query tree accepts.
+ * 1. The matcher (match.h) finds the documents the query tree accepts: one at a time for
+ *    words, phrases, AND and OR, passing over the runs of documents whose postings blocks
+ *    bound their score below the page's floor (bm25.h); as a set otherwise.
  * 2. Each candidate gets its BM25F score from the frequency streams of the query's positive
  *    terms and its field lengths (cols). Positions are decoded only for the proximity boost,
  *    which is computed in descending BM25F order and only while a document could still reach
@@ -537,7 +539,7 @@ static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_
 
     for (i = n / 2; i-- > 0;)
         sift_down(e->cands, n, i);
-    top = malloc((need + 1) * sizeof *top);
+    top = malloc(((need < n ? need : n) + 1) * sizeof *top); /* at most one per candidate */
     if (top == NULL)
         return JKB_ENOMEM;
     while (n > 0) {
@@ -640,8 +642,7 @@ static int cmp_rel(const void *a, const void *b)
     return c ? c : strcmp(x->id, y->id);
 }
 
-/* Whether doc matches the query (the matcher's set is in doc order). */
-/* Whether doc matches the query: 1, 0 or an error. */
+/* Whether doc matches the query (the matcher's set is in doc order): 1, 0 or an error. */
 static int is_candidate(exec *e, uint32_t doc)
 {
     size_t lo = 0, hi = e->docs->n;
@@ -818,7 +819,7 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         q->terms[t].df = e.m.df[q->terms[t].uniq];
     }
     e.max_bonus = max_bonus(&e);
-    e.need = o->offset + o->limit;
+    e.need = o->offset > SIZE_MAX - o->limit ? SIZE_MAX : o->offset + o->limit;
     e.grouped = grouped;
     e.bound_scale = bound_scale(&e, &counts);
 
@@ -834,18 +835,18 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
     res->total_exact = !e.pruned; /* then only the documents scored are counted */
     if (grouped && (rc = count_groups(&e, &res->total)) != 0)
         goto out;
-    if ((rc = rank(&e, o->offset + o->limit, grouped, present, &n_scored)) != 0)
+    if ((rc = rank(&e, e.need, grouped, present, &n_scored)) != 0)
         goto out;
 
     /* 3-4. the page: one hit per group when grouped */
-    res->hits = calloc(o->limit, sizeof *res->hits);
+    res->hits = calloc(o->limit < n_scored ? o->limit : n_scored, sizeof *res->hits);
     if (res->hits == NULL) {
         rc = JKB_ENOMEM;
         goto out;
     }
     if ((rc = jkb__surfaces_make(&sf, ix->dict, q)) != 0) /* once for every snippet */
         goto out;
-    for (i = 0, seen = 0; i < n_scored && seen < o->offset + o->limit; i++) {
+    for (i = 0, seen = 0; i < n_scored && seen < e.need; i++) {
         const cand *c = &e.cands[i];
         hit_store *h;
         if (grouped && c->case_key) {
