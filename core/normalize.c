@@ -165,23 +165,46 @@ static inline unsigned plain_lead(uint8_t b)
  */
 static size_t plain_run(const uint8_t *src, size_t i, size_t len, size_t *last)
 {
-    *last = i;
+    size_t at = i;
     while (i < len) {
-        unsigned kind = plain_lead(src[i]);
+        unsigned kind;
+        /* kanji U+5000-U+9FFF, the most frequent, in one test of three bytes */
+        if (len - i >= 3) {
+            uint32_t w = (uint32_t)src[i] | (uint32_t)src[i + 1] << 8 | (uint32_t)src[i + 2] << 16;
+            if ((uint8_t)(src[i] - 0xE5) <= 0xE9 - 0xE5 && (w & 0xC0C000u) == 0x808000u) {
+                at = i;
+                i += 3;
+                continue;
+            }
+        }
+        kind = plain_lead(src[i]);
         if (kind == 1) {
-            *last = i++;
+            at = i++;
             continue;
         }
-        if (kind == 0 || len - i < 3 || (src[i + 1] & 0xC0) != 0x80 ||
+        /* kana and CJK punctuation, U+3000-U+30FF: E3 80..83 xx, looked up in a bitmap of
+           is_plain_cjk() (the test over every code point checks it) */
+        if (src[i] == 0xE3 && len - i >= 3 && (uint8_t)(src[i + 1] - 0x80) < 4 &&
+            (src[i + 2] & 0xC0) == 0x80) {
+            static const uint64_t kana[4] = {0xf8bf03ffeffffffeu, 0xfffffffffffffffeu,
+                                             0xfffffffe007fffffu, 0x1fffffffffffffffu};
+            if (!(kana[src[i + 1] - 0x80] >> (src[i + 2] & 0x3F) & 1))
+                break;
+            at = i;
+            i += 3;
+            continue;
+        }
+        if (kind != 2 || len - i < 3 || (src[i + 1] & 0xC0) != 0x80 ||
             (src[i + 2] & 0xC0) != 0x80)
             break;
         /* E3, E4 lead bytes: no overlong or surrogate forms */
-        if (kind == 2 && !is_plain_cjk((uint32_t)(src[i] & 0x0F) << 12 |
-                                       (uint32_t)(src[i + 1] & 0x3F) << 6 | (src[i + 2] & 0x3F)))
+        if (!is_plain_cjk((uint32_t)(src[i] & 0x0F) << 12 | (uint32_t)(src[i + 1] & 0x3F) << 6 |
+                          (src[i + 2] & 0x3F)))
             break;
-        *last = i;
+        at = i;
         i += 3;
     }
+    *last = at;
     return i;
 }
 
