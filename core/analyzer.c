@@ -690,9 +690,9 @@ static int has_word_char(const char *s, size_t len)
     return 0;
 }
 
-/* Folds term and reports it with the span [off, off + span_len) of the normalised text. */
-static int emit(jkb__analyzer *a, const char *term, size_t len, size_t off, size_t span_len,
-                uint32_t pos, uint32_t pos_len, jkb__token_fn cb, void *payload)
+/* Folds term and reports it at position pos, spanning pos_len positions. */
+static int emit(jkb__analyzer *a, const char *term, size_t len, uint32_t pos, uint32_t pos_len,
+                jkb__token_fn cb, void *payload)
 {
     char folded[JKB__TERM_MAX];
     jkb__token tok;
@@ -704,8 +704,6 @@ static int emit(jkb__analyzer *a, const char *term, size_t len, size_t off, size
     tok.term = folded;
     tok.pos = pos;
     tok.pos_len = pos_len;
-    tok.start = jkb__norm_src_start(&a->norm, off);
-    tok.end = jkb__norm_src_end(&a->norm, off + span_len);
     return cb(&tok, payload);
 }
 
@@ -734,8 +732,6 @@ static int analyze_prefix(jkb__analyzer *a, int fold, uint32_t pos, jkb__token_f
     tok.term = term;
     tok.pos = pos;
     tok.pos_len = 1;
-    tok.start = jkb__norm_src_start(&a->norm, b);
-    tok.end = jkb__norm_src_end(&a->norm, e);
     return cb(&tok, payload);
 }
 
@@ -784,12 +780,12 @@ int jkb__analyze(jkb__analyzer *a, jkb__mode mode, const char *text, size_t len,
                compound as well as the parts written apart (コンピュータ ウイルス). */
             n_parts = compound_parts(a->lattice, s + start, node, parts);
             if (n_parts && mode == JKB__MODE_DOCUMENT &&
-                (rc = emit(a, node->surface, node->length, (size_t)(node->surface - s),
-                           node->length, pos, (uint32_t)n_parts, cb, payload)) != 0)
+                (rc = emit(a, node->surface, node->length, pos, (uint32_t)n_parts, cb,
+                           payload)) != 0)
                 return rc;
             for (i = 0; i < n_parts; i++) {
-                rc = emit(a, parts[i]->surface, parts[i]->length, (size_t)(parts[i]->surface - s),
-                          parts[i]->length, pos + (uint32_t)i, 1, cb, payload);
+                rc = emit(a, parts[i]->surface, parts[i]->length, pos + (uint32_t)i, 1, cb,
+                          payload);
                 if (rc)
                     return rc;
             }
@@ -797,23 +793,20 @@ int jkb__analyze(jkb__analyzer *a, jkb__mode mode, const char *text, size_t len,
                 pos += (uint32_t)n_parts;
                 continue;
             }
-            /* Verbs and adjectives go by their base form, which reports the span of the
-               surface it stands for. A document keeps a surface of two or more characters too,
-               at the same position: a query word alone is often read as a noun (片付け) where
-               the text has the verb (片付ける). */
+            /* Verbs and adjectives go by their base form. A document keeps a surface of two
+               or more characters too, at the same position: a query word alone is often read
+               as a noun (片付け) where the text has the verb (片付ける). */
             term = base_form(node->feature, &tlen);
             if (term != NULL && mode == JKB__MODE_DOCUMENT &&
                 char_count(node->surface, node->length) >= 2 &&
                 (tlen != node->length || memcmp(term, node->surface, tlen) != 0) &&
-                (rc = emit(a, node->surface, node->length, (size_t)(node->surface - s),
-                           node->length, pos, 1, cb, payload)) != 0)
+                (rc = emit(a, node->surface, node->length, pos, 1, cb, payload)) != 0)
                 return rc;
             if (term == NULL) {
                 term = node->surface;
                 tlen = node->length;
             }
-            rc = emit(a, term, tlen, (size_t)(node->surface - s), node->length, pos, 1, cb,
-                      payload);
+            rc = emit(a, term, tlen, pos, 1, cb, payload);
             if (rc)
                 return rc;
             pos++;

@@ -37,8 +37,6 @@ typedef struct jkb__token {
     size_t term_len;
     uint32_t pos;     /* position in the field, counting every MeCab token */
     uint32_t pos_len; /* positions the token spans (1; more for a compound) */
-    size_t start;     /* byte span in the original text */
-    size_t end;
 } jkb__token;
 
 /* Returning non-zero stops the analysis; jkb__analyze returns that value. */

@@ -93,35 +93,6 @@ static void test_terms(void **state)
     }
 }
 
-typedef struct span_check {
-    const char *src;
-    int ok;
-    char first[64];
-} span_check;
-
-static int check_span(const jkb__token *tok, void *payload)
-{
-    span_check *s = payload;
-    if (tok->start >= tok->end || tok->end > strlen(s->src))
-        s->ok = 0;
-    if (s->first[0] == '\0')
-        snprintf(s->first, sizeof s->first, "%.*s", (int)(tok->end - tok->start),
-                 s->src + tok->start);
-    return 0;
-}
-
-/* Spans point at the original bytes, before folding. */
-static void test_spans(void **state)
-{
-    fixture *f = *state;
-    span_check s = {"　ＵＳＢメモリを紛失", 1, ""};
-    need_dictionary();
-    assert_int_equal(jkb__analyze(f->an, JKB__MODE_DOCUMENT, s.src, strlen(s.src), 0, check_span,
-                                  &s, NULL), 0);
-    assert_true(s.ok);
-    assert_string_equal(s.first, "ＵＳＢ");
-}
-
 static void test_prefix_not_split(void **state)
 {
     fixture *f = *state;
@@ -218,7 +189,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms),
-        cmocka_unit_test(test_spans),
         cmocka_unit_test(test_prefix_not_split),
         cmocka_unit_test(test_long_text),
         cmocka_unit_test(test_fingerprint),
