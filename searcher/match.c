@@ -76,22 +76,47 @@ int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *la
     return 1;
 }
 
+/* Moves it->i to the first document >= doc of the loaded block, which holds one (its last is
+   >= doc): where it stands already, a few steps ahead (most seeks), or by bisection (far
+   ahead in an expansion, or back: scoring visits documents in rank order). */
+static void block_find(jkb__piter *it, uint32_t doc)
+{
+    const uint32_t *d = it->block.docs;
+    size_t lo = 0, hi = it->block.n, k;
+    if (d[it->i] >= doc) {
+        if (it->i == 0 || d[it->i - 1] < doc)
+            return;
+        hi = it->i;
+    } else {
+        for (k = it->i + 1; k < it->block.n && k <= it->i + 8; k++) {
+            if (d[k] >= doc) {
+                it->i = k;
+                return;
+            }
+        }
+        lo = k;
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d[mid] < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    it->i = lo;
+}
+
 int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
 {
     int rc;
     if (it->mem) {
         if (!it->loaded || doc > it->last)
             return 0;
-        if (it->block.docs[it->i] > doc)
-            it->i = 0;
     } else if (!it->loaded || doc < it->first || doc > it->last) {
         if ((rc = piter_load(it, doc)) <= 0)
             return rc;
-    } else if (it->block.docs[it->i] > doc) {
-        it->i = 0; /* back within the block: scoring visits documents in rank order */
     }
-    while (it->i < it->block.n && it->block.docs[it->i] < doc)
-        it->i++;
+    block_find(it, doc);
     if (it->i == it->block.n) /* cannot happen: last >= doc */
         return JKB_ECORRUPT;
     if (want_pos && !it->mem && it->pos_doc != it->i) {
