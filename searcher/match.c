@@ -547,7 +547,7 @@ static int holds(jkb__matcher *m, uint32_t t, uint32_t doc, int *yes, uint32_t *
  * leads, the others seek to each of its documents, which skips whole blocks of a frequent
  * term (one cursor seek lands on the block that may hold a document).
  */
-int jkb__matcher_skipping = 1;
+int jkb__matcher_walking = 1;
 
 /* The first document >= doc holding every term [first, first + n) in its fields, into *out
    (UINT32_MAX: none): the lead term (rarest()) moves, the others are sought where it
@@ -657,6 +657,8 @@ int jkb__matcher_walkable(const jkb__matcher *m)
 {
     const jkb__query *q = m->q;
     size_t i;
+    if (!jkb__matcher_walking)
+        return 0;
     for (i = 0; i < q->n_nodes; i++)
         if (q->nodes[i].kind != JKB__Q_ALL && q->nodes[i].kind != JKB__Q_ANY &&
             q->nodes[i].kind != JKB__Q_WORD && q->nodes[i].kind != JKB__Q_PHRASE)
@@ -858,8 +860,6 @@ int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, jkb__skip_fn skip, void *
     /* a conjunction walks all its terms at once, the rarest leading */
     uint32_t n = (uint32_t)m->q->n_terms, lead = rarest(m, 0, n), doc = 0, d;
     int rc, flat = jkb__matcher_is_conjunction(m);
-    if (!jkb__matcher_skipping)
-        skip = NULL;
     for (;;) {
         if (skip && (rc = skip(payload, doc, &d)) != 0) {
             if (rc < 0 || d == UINT32_MAX)

@@ -98,8 +98,9 @@ int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, jkb__skip_fn skip, void *
 /* Whether a walkable query matches doc: 1, 0, or an error. */
 int jkb__matcher_matches(jkb__matcher *m, uint32_t doc);
 
-/* 0 makes jkb__matcher_each ignore skip (tests compare the pages found both ways). */
-extern int jkb__matcher_skipping;
+/* 0 makes jkb__matcher_walkable() say no, so that queries go through document sets and
+   every match is scored: tests compare the pages found both ways. */
+extern int jkb__matcher_walking;
 
 void jkb__dset_fin(jkb__dset *s);
 /* Appends doc (greater than the last). JKB_ENOMEM. */

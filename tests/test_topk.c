@@ -1,8 +1,8 @@
 /*
- * Top-k pruning: a query that passes over postings blocks which cannot reach its page finds
- * the same page as when every match is scored, for any weights, paging and grouping, over an
- * index written in several commits whose average lengths drift, with replaced and deleted
- * releases.
+ * Top-k pruning: a query walked one document at a time, passing over postings blocks which
+ * cannot reach its page, finds the same page as through document sets scoring every match,
+ * for any weights, paging and grouping, over an index written in several commits whose
+ * average lengths drift, with replaced and deleted releases.
  */
 #include <math.h>
 
@@ -94,13 +94,13 @@ static int setup(void **state)
     return jkb_index_commit(ix) == 0 && jkb_index_check(ix) == 0 ? 0 : -1;
 }
 
-static jkb_results *search(const char *q, const jkb_search_options *o, int skipping)
+static jkb_results *search(const char *q, const jkb_search_options *o, int walking)
 {
     jkb_results *r;
-    jkb__matcher_skipping = skipping;
+    jkb__matcher_walking = walking;
     if (jkb_search(ix, q, o, &r) != 0)
         fail_msg("%s: %s", q, jkb_index_errmsg(ix));
-    jkb__matcher_skipping = 1;
+    jkb__matcher_walking = 1;
     return r;
 }
 
