@@ -63,6 +63,17 @@ static void test_offset_map(void **state)
     /* "1" from "①" (21..24), "x" at 24 */
     assert_int_equal(jkb__norm_src_end(&n, 13), 24);
     assert_int_equal(jkb__norm_src_end(&n, n.text.len), strlen(src));
+    /* ASCII capitals fold within a run, byte for byte; one joined by a combining mark
+       composes first */
+    src = "新型Android端末とLTE対応E\xCC\x81";
+    assert_int_equal(jkb__normalize(&n, (const uint8_t *)src, strlen(src)), 0);
+    assert_string_equal((char *)n.text.data, "新型android端末とlte対応\xC3\xA9");
+    assert_int_equal(jkb__norm_src_start(&n, 6), 6);   /* "a" of android */
+    assert_int_equal(jkb__norm_src_end(&n, 13), 13);   /* after "android" */
+    assert_int_equal(jkb__norm_src_start(&n, 22), 22); /* "lte" */
+    assert_int_equal(jkb__norm_src_end(&n, 25), 25);
+    assert_int_equal(jkb__norm_src_start(&n, 31), 31); /* "é" from "E" + U+0301 */
+    assert_int_equal(jkb__norm_src_end(&n, n.text.len), strlen(src));
     jkb__norm_fin(&n);
 }
 
