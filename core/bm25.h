@@ -24,8 +24,15 @@
 #define JKB__K1 1.2
 #define JKB__B 0.75
 #define JKB__BOUND_SCALE 8
+#define JKB__AVGLEN_UNIT 16.0 /* reference averages are kept in sixteenths of a token */
 
 static const double jkb__default_weights[JKB__NFIELDS] = {3.0, 1.5, 1.0, 1.0};
+
+/* A reference average kept in JKB__AVGLEN_UNIT (0: no block has the field yet). */
+static inline double jkb__avglen_of(uint32_t stored)
+{
+    return stored / JKB__AVGLEN_UNIT;
+}
 
 static inline double jkb__bm25_norm(uint32_t len, double avglen)
 {

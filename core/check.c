@@ -41,7 +41,6 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
     jkb__cursor *c;
     jkb__val k, v;
     jkb__counts counts;
-    jkb__block_header h;
     double ref[JKB__NFIELDS];
     uint32_t tid = 0, last = 0;
     uint64_t df = 0;
@@ -51,7 +50,7 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
     if ((rc = jkb__counts_read(t, &counts)) != 0)
         return rc;
     for (f = 0; f < JKB__NFIELDS; f++)
-        ref[f] = counts.bound_avglen[f] / 16.0;
+        ref[f] = jkb__avglen_of(counts.bound_avglen[f]);
     if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
         return rc;
     for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v);; rc = jkb__cursor_next(c, &k, &v)) {
@@ -85,8 +84,7 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
             last = 0;
             first = 0;
         }
-        if ((rc = jkb__block_decode(v.data, v.len, tmp, 1)) != 0 ||
-            (rc = jkb__block_header_read(v.data, v.len, &h)) != 0) {
+        if ((rc = jkb__block_decode(v.data, v.len, tmp, 1)) != 0) {
             rc = CORRUPT("term %u: block ending at doc %u does not decode", tid,
                          jkb__be32_get(k.data + 4));
             break;
@@ -106,7 +104,7 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
                 if (tmp->tf[i * JKB__NFIELDS + f] && counts.bound_avglen[f] == 0)
                     break;
             if (f < JKB__NFIELDS ||
-                jkb__bound_of(tmp->tf + i * JKB__NFIELDS, cols.len, ref) > h.bound) {
+                jkb__bound_of(tmp->tf + i * JKB__NFIELDS, cols.len, ref) > tmp->bound) {
                 rc = CORRUPT("term %u: doc %u scores above its block's bound", tid,
                              tmp->docs[i]);
                 break;

@@ -17,8 +17,8 @@ typedef struct jkb__counts {
     uint32_t next_term;
     uint64_t docs;
     uint64_t field_tokens[JKB__NFIELDS];
-    /* Per field, the smallest reference average of block bounds (bm25.h), in sixteenths of
-       a token; 0 while no block has the field. */
+    /* Per field, the smallest reference average of block bounds (bm25.h), in
+       JKB__AVGLEN_UNIT; 0 while no block has the field. */
     uint32_t bound_avglen[JKB__NFIELDS];
 } jkb__counts;
 

@@ -265,6 +265,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     if (s != end || fs != fend || doc != h.last_doc)
         return JKB_ECORRUPT;
     p->n = h.n;
+    p->bound = h.bound;
     p->pos_off[0] = 0;
     if (!want_pos) { /* no offsets either: positions() is for blocks decoded with them */
         return 0;

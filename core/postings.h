@@ -46,6 +46,7 @@ typedef struct jkb__postings {
     uint32_t *pos;     /* per document, field by field, ascending within a field */
     size_t pos_len;
     size_t pos_cap;
+    uint32_t bound;    /* the score bound of the block decoded last (bm25.h) */
 } jkb__postings;
 
 typedef struct jkb__block_header {

@@ -432,7 +432,6 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
 {
     jkb__cursor *c;
     jkb__val k, v;
-    jkb__block_header h;
     jkb__buf out = JKB__BUF_INIT;
     uint8_t key[8];
     size_t i;
@@ -450,8 +449,6 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
     if (rc)
         return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
     memcpy(key, k.data, 8);
-    if ((rc = jkb__block_header_read(v.data, v.len, &h)) != 0)
-        return rc;
     for (i = 0; i < tmp->n && tmp->docs[i] != doc; i++)
         ;
     if (i == tmp->n)
@@ -461,7 +458,7 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
         return rc;
     if (tmp->n > 0) {
         /* the bound of the documents left is at most the block's */
-        jkb__block_encode(&rc, &out, tmp, 0, tmp->n, h.bound);
+        jkb__block_encode(&rc, &out, tmp, 0, tmp->n, tmp->bound);
         key8(key, tid, tmp->docs[tmp->n - 1]);
         if (rc == 0)
             rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
@@ -579,10 +576,11 @@ static void bounds_reference(bounds *bd, jkb__counts *counts, const jkb__batch *
             tokens[f] += b->docs[i].cols.len[f];
     }
     for (f = 0; f < JKB__NFIELDS; f++) {
-        double sixteenths = docs ? floor(16.0 * (double)tokens[f] / (double)docs) : 0;
-        uint32_t ref = tokens[f] == 0 ? 0 : sixteenths < 1 ? 1 : sixteenths < UINT32_MAX
-                           ? (uint32_t)sixteenths : UINT32_MAX;
-        bd->ref[f] = ref / 16.0;
+        double units = docs ? floor(JKB__AVGLEN_UNIT * (double)tokens[f] / (double)docs) : 0;
+        uint32_t ref = 0;
+        if (tokens[f] > 0)
+            ref = units < 1 ? 1 : units < UINT32_MAX ? (uint32_t)units : UINT32_MAX;
+        bd->ref[f] = jkb__avglen_of(ref);
         if (ref && (counts->bound_avglen[f] == 0 || ref < counts->bound_avglen[f]))
             counts->bound_avglen[f] = ref;
     }

@@ -18,7 +18,6 @@ static int piter_load(jkb__piter *it, uint32_t doc)
 {
     uint8_t key[8];
     jkb__val k, v;
-    jkb__block_header h;
     int rc;
     /* the block holding doc: the first whose key (tid, last doc) is >= (tid, doc) */
     jkb__be32_put(key, it->tid);
@@ -30,10 +29,8 @@ static int piter_load(jkb__piter *it, uint32_t doc)
     }
     if (rc)
         return rc;
-    if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0 ||
-        (rc = jkb__block_header_read(v.data, v.len, &h)) != 0)
+    if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0)
         return rc;
-    it->bound = h.bound;
     it->loaded = 1;
     it->raw = v.data;
     it->raw_len = v.len;
@@ -54,7 +51,7 @@ int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *la
     if (it->mem || (it->loaded && doc >= it->first && doc <= it->last)) {
         if (!it->loaded || doc > it->last)
             return 0;
-        *bound = it->mem ? UINT32_MAX : it->bound;
+        *bound = it->mem ? UINT32_MAX : it->block.bound;
         *last = it->last;
         return 1;
     }

@@ -35,7 +35,6 @@ typedef struct jkb__piter {
     size_t pos_doc;      /* the document whose positions block.pos holds, or SIZE_MAX */
     int pos_indexed;
     uint32_t pos_starts[JKB__BLOCK_DOCS + 1];
-    uint32_t bound;      /* of the loaded block (bm25.h) */
     /* The block jkb__piter_bound last read the header of: it holds the documents of
        [peek_from, peek_last] the term has. */
     int peeked;

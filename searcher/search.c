@@ -303,8 +303,8 @@ static double bound_scale(const exec *e, const jkb__counts *c)
             return INFINITY;
         if (e->weights[f] / jkb__default_weights[f] > w)
             w = e->weights[f] / jkb__default_weights[f];
-        if (c->bound_avglen[f] && e->avglen[f] * 16 / c->bound_avglen[f] > a)
-            a = e->avglen[f] * 16 / c->bound_avglen[f];
+        if (c->bound_avglen[f] && e->avglen[f] / jkb__avglen_of(c->bound_avglen[f]) > a)
+            a = e->avglen[f] / jkb__avglen_of(c->bound_avglen[f]);
     }
     return w * a / JKB__BOUND_SCALE;
 }

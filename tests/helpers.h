@@ -16,6 +16,7 @@
 
 #include "analyzer.h"
 #include "jikenbo.h"
+#include "store.h"
 
 /*
  * The path of a file under ../shared, or skips the test when it is missing, except under CI
@@ -105,6 +106,29 @@ static inline int teardown_index(void **state)
     jkb_index_close(group_index());
     group_index() = NULL;
     return teardown_group_dir(state);
+}
+
+/* A store in a new temporary directory with a write transaction open: where the tests of
+   one table start. scratch_close() aborts what is open and removes it all. */
+typedef struct scratch {
+    char *dir;
+    jkb__store *s;
+    jkb__txn *t;
+    jkb__err err;
+} scratch;
+
+static inline void scratch_open(scratch *x)
+{
+    x->dir = temp_dir();
+    assert_int_equal(jkb__store_open(&x->s, x->dir, 0, 1, 0, &x->err), 0);
+    assert_int_equal(jkb__txn_begin(x->s, 1, &x->t, &x->err), 0);
+}
+
+static inline void scratch_close(scratch *x)
+{
+    jkb__txn_abort(x->t);
+    jkb__store_close(x->s);
+    rm_tree(x->dir);
 }
 
 /* Writes text to a new file in dir; returns its path (caller frees). */

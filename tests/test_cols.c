@@ -19,36 +19,32 @@ static jkb__cols make(uint32_t doc)
 
 static void test_blocks(void **state)
 {
-    char *dir = temp_dir();
-    jkb__store *s;
-    jkb__txn *t;
-    jkb__err err;
+    scratch x;
     jkb__colreader r;
     jkb__cols c, want;
     unsigned char present[N] = {0};
     uint32_t doc, seen;
     (void)state;
-    assert_int_equal(jkb__store_open(&s, dir, 0, 1, 0, &err), 0);
-    assert_int_equal(jkb__txn_begin(s, 1, &t, &err), 0);
+    scratch_open(&x);
     for (doc = 0; doc < N; doc++) /* holes: every 5th, and all of 64..95 */
         if (doc % 5 != 3 && (doc < 64 || doc >= 96)) {
             want = make(doc);
-            assert_int_equal(jkb__cols_put(t, doc, &want), 0);
+            assert_int_equal(jkb__cols_put(x.t, doc, &want), 0);
             present[doc] = 1;
         }
     for (doc = 0; doc < N; doc += 11) /* deletes, and a delete of what is not there */
         if (present[doc]) {
-            assert_int_equal(jkb__cols_del(t, doc), 0);
+            assert_int_equal(jkb__cols_del(x.t, doc), 0);
             present[doc] = 0;
         } else {
-            assert_int_equal(jkb__cols_del(t, doc), JKB_ENOTFOUND);
+            assert_int_equal(jkb__cols_del(x.t, doc), JKB_ENOTFOUND);
         }
     want = make(1000); /* a replacement */
-    assert_int_equal(jkb__cols_put(t, 1, &want), 0);
-    assert_int_equal(jkb__txn_commit(t, &err), 0);
+    assert_int_equal(jkb__cols_put(x.t, 1, &want), 0);
+    assert_int_equal(jkb__txn_commit(x.t, &x.err), 0);
 
-    assert_int_equal(jkb__txn_begin(s, 0, &t, &err), 0);
-    assert_int_equal(jkb__colreader_open(&r, t), 0);
+    assert_int_equal(jkb__txn_begin(x.s, 0, &x.t, &x.err), 0);
+    assert_int_equal(jkb__colreader_open(&r, x.t), 0);
     for (doc = 0; doc < N + 40; doc++) { /* ascending, as a query reads them */
         int rc = jkb__colreader_get(&r, doc, &c);
         if (doc < N && present[doc]) {
@@ -62,7 +58,7 @@ static void test_blocks(void **state)
     for (doc = N; doc-- > 0;) /* descending, and point lookups */
         assert_int_equal(jkb__colreader_get(&r, doc, &c), present[doc] ? 0 : JKB_ENOTFOUND);
     for (doc = 0; doc < N; doc += 7)
-        assert_int_equal(jkb__cols_get(t, doc, &c), present[doc] ? 0 : JKB_ENOTFOUND);
+        assert_int_equal(jkb__cols_get(x.t, doc, &c), present[doc] ? 0 : JKB_ENOTFOUND);
     for (doc = 0, seen = 0; jkb__colreader_next(&r, &doc, &c) == 0; doc++, seen++) {
         assert_true(doc < N && present[doc]);
         assert_int_equal(c.case_key, doc == 1 ? 3000 : doc * 3);
@@ -71,30 +67,22 @@ static void test_blocks(void **state)
         seen -= present[doc];
     assert_int_equal(seen, 0);
     jkb__colreader_close(&r);
-    jkb__txn_abort(t);
-    jkb__store_close(s);
-    rm_tree(dir);
+    scratch_close(&x);
 }
 
 /* A block whose length does not match its mask is corrupt, not read past. */
 static void test_corrupt(void **state)
 {
-    char *dir = temp_dir();
-    jkb__store *s;
-    jkb__txn *t;
-    jkb__err err;
+    scratch x;
     jkb__cols c = make(2);
     uint8_t key[4], bad[8] = {0x03, 0, 0, 0, 1, 2, 3, 4}; /* two documents, 4 bytes */
     (void)state;
-    assert_int_equal(jkb__store_open(&s, dir, 0, 1, 0, &err), 0);
-    assert_int_equal(jkb__txn_begin(s, 1, &t, &err), 0);
+    scratch_open(&x);
     jkb__be32_put(key, 0);
-    assert_int_equal(jkb__put(t, JKB__T_COLS, key, 4, bad, sizeof bad), 0);
-    assert_int_equal(jkb__cols_get(t, 1, &c), JKB_ECORRUPT);
-    assert_int_equal(jkb__cols_put(t, 2, &c), JKB_ECORRUPT);
-    jkb__txn_abort(t);
-    jkb__store_close(s);
-    rm_tree(dir);
+    assert_int_equal(jkb__put(x.t, JKB__T_COLS, key, 4, bad, sizeof bad), 0);
+    assert_int_equal(jkb__cols_get(x.t, 1, &c), JKB_ECORRUPT);
+    assert_int_equal(jkb__cols_put(x.t, 2, &c), JKB_ECORRUPT);
+    scratch_close(&x);
 }
 
 int main(void)

@@ -8,66 +8,54 @@
 
 static void test_against_model(void **state)
 {
-    char *dir = temp_dir();
+    scratch x;
     uint64_t model[N] = {0}, got, n, want_n = 0;
-    jkb__store *s;
-    jkb__txn *t;
-    jkb__err err;
     uint32_t tid;
     (void)state;
-    assert_int_equal(jkb__store_open(&s, dir, 0, 1, 0, &err), 0);
-    assert_int_equal(jkb__txn_begin(s, 1, &t, &err), 0);
+    scratch_open(&x);
     for (tid = 0; tid < N; tid += 3) { /* sparse, with some large counts */
         int64_t add = tid % 7 == 0 ? 100000 + tid : 1 + tid % 5;
-        assert_int_equal(jkb__df_add(t, tid, add), 0);
+        assert_int_equal(jkb__df_add(x.t, tid, add), 0);
         model[tid] += (uint64_t)add;
     }
     for (tid = 0; tid < N; tid += 6) /* back to zero, or down */
         if (model[tid]) {
             int64_t sub = tid % 12 == 0 ? (int64_t)model[tid] : 1;
-            assert_int_equal(jkb__df_add(t, tid, -sub), 0);
+            assert_int_equal(jkb__df_add(x.t, tid, -sub), 0);
             model[tid] -= (uint64_t)sub;
         }
-    assert_int_equal(jkb__df_add(t, 1, -1), JKB_ECORRUPT); /* below zero */
-    assert_int_equal(jkb__txn_commit(t, &err), 0);
+    assert_int_equal(jkb__df_add(x.t, 1, -1), JKB_ECORRUPT); /* below zero */
+    assert_int_equal(jkb__txn_commit(x.t, &x.err), 0);
 
-    assert_int_equal(jkb__txn_begin(s, 0, &t, &err), 0);
+    assert_int_equal(jkb__txn_begin(x.s, 0, &x.t, &x.err), 0);
     for (tid = 0; tid < N + 70; tid++) {
-        assert_int_equal(jkb__df_get(t, tid, &got), 0);
+        assert_int_equal(jkb__df_get(x.t, tid, &got), 0);
         assert_int_equal(got, tid < N ? model[tid] : 0);
         want_n += tid < N && model[tid] != 0;
     }
-    assert_int_equal(jkb__df_count(t, &n), 0);
+    assert_int_equal(jkb__df_count(x.t, &n), 0);
     assert_int_equal(n, want_n);
-    jkb__txn_abort(t);
-    jkb__store_close(s);
-    rm_tree(dir);
+    scratch_close(&x);
 }
 
 /* A block emptied is deleted; a block cut short is corrupt. */
 static void test_empty_and_corrupt(void **state)
 {
-    char *dir = temp_dir();
-    jkb__store *s;
-    jkb__txn *t;
-    jkb__err err;
+    scratch x;
     jkb__table_stat ts;
     uint8_t key[4], bad[3] = {1, 2, 3};
     uint64_t df;
     (void)state;
-    assert_int_equal(jkb__store_open(&s, dir, 0, 1, 0, &err), 0);
-    assert_int_equal(jkb__txn_begin(s, 1, &t, &err), 0);
-    assert_int_equal(jkb__df_add(t, 70, 2), 0);
-    assert_int_equal(jkb__df_add(t, 70, -2), 0);
-    assert_int_equal(jkb__store_table_stat(t, JKB__T_TINFO, &ts), 0);
+    scratch_open(&x);
+    assert_int_equal(jkb__df_add(x.t, 70, 2), 0);
+    assert_int_equal(jkb__df_add(x.t, 70, -2), 0);
+    assert_int_equal(jkb__store_table_stat(x.t, JKB__T_TINFO, &ts), 0);
     assert_int_equal(ts.entries, 0);
     jkb__be32_put(key, 0);
-    assert_int_equal(jkb__put(t, JKB__T_TINFO, key, 4, bad, sizeof bad), 0);
-    assert_int_equal(jkb__df_get(t, 5, &df), JKB_ECORRUPT);
-    assert_int_equal(jkb__df_add(t, 5, 1), JKB_ECORRUPT);
-    jkb__txn_abort(t);
-    jkb__store_close(s);
-    rm_tree(dir);
+    assert_int_equal(jkb__put(x.t, JKB__T_TINFO, key, 4, bad, sizeof bad), 0);
+    assert_int_equal(jkb__df_get(x.t, 5, &df), JKB_ECORRUPT);
+    assert_int_equal(jkb__df_add(x.t, 5, 1), JKB_ECORRUPT);
+    scratch_close(&x);
 }
 
 int main(void)

@@ -7,26 +7,22 @@
 
 static void test_put_get_cursor(void **state)
 {
-    char *dir = temp_dir();
-    jkb__store *s;
-    jkb__txn *t;
+    scratch x;
     jkb__cursor *c;
     jkb__val k, v;
-    jkb__err err;
     uint8_t key[8];
     uint32_t i;
     (void)state;
-    assert_int_equal(jkb__store_open(&s, dir, 0, 1, 0, &err), 0);
-    assert_int_equal(jkb__txn_begin(s, 1, &t, &err), 0);
+    scratch_open(&x);
     for (i = 1; i <= 300; i++) {
         jkb__be32_put(key, 7);
         jkb__be32_put(key + 4, i * 10);
-        assert_int_equal(jkb__put(t, JKB__T_POST, key, 8, &i, sizeof i), 0);
+        assert_int_equal(jkb__put(x.t, JKB__T_POST, key, 8, &i, sizeof i), 0);
     }
-    assert_int_equal(jkb__txn_commit(t, &err), 0);
+    assert_int_equal(jkb__txn_commit(x.t, &x.err), 0);
 
-    assert_int_equal(jkb__txn_begin(s, 0, &t, &err), 0);
-    assert_int_equal(jkb__cursor_open(t, JKB__T_POST, &c), 0);
+    assert_int_equal(jkb__txn_begin(x.s, 0, &x.t, &x.err), 0);
+    assert_int_equal(jkb__cursor_open(x.t, JKB__T_POST, &c), 0);
     /* seeking (7, 1234) lands on the first key >= it: (7, 1240) */
     jkb__be32_put(key, 7);
     jkb__be32_put(key + 4, 1234);
@@ -40,10 +36,8 @@ static void test_put_get_cursor(void **state)
     jkb__be32_put(key, 8);
     assert_int_equal(jkb__cursor_seek(c, key, 8, &k, &v), JKB_ENOTFOUND);
     jkb__cursor_close(c);
-    assert_int_equal(jkb__get(t, JKB__T_DOCS, "x", 1, &v), JKB_ENOTFOUND);
-    jkb__txn_abort(t);
-    jkb__store_close(s);
-    rm_tree(dir);
+    assert_int_equal(jkb__get(x.t, JKB__T_DOCS, "x", 1, &v), JKB_ENOTFOUND);
+    scratch_close(&x);
 }
 
 /* An aborted transaction leaves nothing behind; a committed one survives reopening. */
