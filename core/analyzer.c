@@ -25,6 +25,8 @@
 typedef struct variant {
     char *from;
     char *to;
+    size_t from_len; /* their strlen, kept: every token of a document is looked up */
+    size_t to_len;
 } variant;
 
 struct jkb__dict {
@@ -35,6 +37,7 @@ struct jkb__dict {
     mecab_model_t *model;
     variant *variants; /* sorted by from */
     size_t n_variants;
+    uint64_t variant_heads; /* bit head_bit() of every from: most words skip the search */
     char fingerprint[96];
 };
 
@@ -76,6 +79,16 @@ static uint32_t file_crc(const char *path, int *ok)
     free(buf);
     fclose(f);
     return (uint32_t)crc;
+}
+
+/* A bit for the first bytes (up to one character of kana or kanji) of a word. */
+static uint64_t head_bit(const char *s, size_t len)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    unsigned h = len ? u[0] : 0;
+    h = h * 31 + (len > 1 ? u[1] : 0);
+    h = h * 31 + (len > 2 ? u[2] : 0);
+    return (uint64_t)1 << (h % 64);
 }
 
 static int variant_cmp(const void *a, const void *b)
@@ -131,6 +144,9 @@ static int load_variants(jkb__dict *d, const char *path, jkb__err *err)
             rc = JKB_ENOMEM;
             goto out;
         }
+        v->from_len = strlen(v->from);
+        v->to_len = strlen(v->to);
+        d->variant_heads |= head_bit(v->from, v->from_len);
         d->n_variants++;
     }
     if (d->n_variants > 1)
@@ -367,41 +383,48 @@ static size_t katakana_rules(uint32_t *cps, size_t n)
 size_t jkb__fold_term(const jkb__dict *d, const char *term, size_t len, char *out, size_t cap)
 {
     const uint8_t *s = (const uint8_t *)term;
-    uint32_t cps[JKB__TERM_MAX];
-    size_t i = 0, n = 0, lo = 0, hi = d->n_variants;
-    int all_kata = 1;
+    size_t lo = 0, hi = d->n_variants;
 
     if (len > cap)
         len = jkb__utf8_floor(s, cap);
-    while (i < len && n < JKB__TERM_MAX) {
-        uint32_t c;
-        size_t clen = jkb__utf8_decode(s + i, len - i, &c);
-        if (clen == 0)
-            break;
-        all_kata &= is_katakana(c);
-        cps[n++] = c;
-        i += clen;
-    }
-    if (all_kata && i == len) {
-        n = katakana_rules(cps, n);
-        for (i = 0, len = 0; i < n; i++)
-            len += jkb__utf8_encode((uint8_t *)out + len, cps[i]); /* no longer than before */
+    /* only a word of katakana (E3 82 xx, E3 83 xx) has rules: others are copied as they are */
+    if (len >= 3 && s[0] == 0xE3 && (s[1] == 0x82 || s[1] == 0x83)) {
+        uint32_t cps[JKB__TERM_MAX];
+        size_t i = 0, n = 0;
+        int all_kata = 1;
+        while (i < len && n < JKB__TERM_MAX && all_kata) {
+            uint32_t c;
+            size_t clen = jkb__utf8_decode(s + i, len - i, &c);
+            if (clen == 0)
+                break;
+            all_kata &= is_katakana(c);
+            cps[n++] = c;
+            i += clen;
+        }
+        if (all_kata && i == len) {
+            n = katakana_rules(cps, n);
+            for (i = 0, len = 0; i < n; i++)
+                len += jkb__utf8_encode((uint8_t *)out + len, cps[i]); /* no longer than before */
+        } else {
+            memcpy(out, term, len);
+        }
     } else {
         memcpy(out, term, len);
     }
 
+    if (!(d->variant_heads & head_bit(out, len)))
+        return len;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        const char *from = d->variants[mid].from;
-        size_t flen = strlen(from);
-        int c = memcmp(out, from, len < flen ? len : flen);
+        const variant *v = &d->variants[mid];
+        int c = memcmp(out, v->from, len < v->from_len ? len : v->from_len);
         if (c == 0)
-            c = len < flen ? -1 : len > flen;
+            c = len < v->from_len ? -1 : len > v->from_len;
         if (c == 0) {
-            size_t tlen = strlen(d->variants[mid].to);
+            size_t tlen = v->to_len;
             if (tlen > cap)
-                tlen = jkb__utf8_floor((const uint8_t *)d->variants[mid].to, cap);
-            memcpy(out, d->variants[mid].to, tlen);
+                tlen = jkb__utf8_floor((const uint8_t *)v->to, cap);
+            memcpy(out, v->to, tlen);
             return tlen;
         }
         if (c < 0)

@@ -427,8 +427,26 @@ static void key8(uint8_t *k, uint32_t a, uint32_t b)
     jkb__be32_put(k + 4, b);
 }
 
+/* The document frequency changes of a commit, applied at its end (docfreq.h). */
+typedef struct df_changes {
+    jkb__df_delta *d;
+    size_t n;
+    size_t cap;
+} df_changes;
+
+static int df_change(df_changes *c, uint32_t tid, int64_t delta)
+{
+    int rc = 0;
+    JKB__RESERVE(rc, c->d, c->cap, c->n);
+    if (rc == 0) {
+        c->d[c->n].tid = tid;
+        c->d[c->n++].delta = delta;
+    }
+    return rc;
+}
+
 /* Takes document doc out of term tid's postings. */
-static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
+static int unpost(jkb__txn *t, jkb__postings *tmp, df_changes *dfc, uint32_t tid, uint32_t doc)
 {
     jkb__cursor *c;
     jkb__val k, v;
@@ -464,11 +482,12 @@ static int unpost(jkb__txn *t, jkb__postings *tmp, uint32_t tid, uint32_t doc)
             rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
         jkb__buf_fin(&out);
     }
-    return rc ? rc : jkb__df_add(t, tid, -1);
+    return rc ? rc : df_change(dfc, tid, -1);
 }
 
 /* Removes stored document doc and everything that refers to it. */
-static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, uint32_t doc)
+static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, df_changes *dfc,
+                      uint32_t doc)
 {
     uint8_t k[4];
     jkb__val v;
@@ -503,7 +522,7 @@ static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, uint32_t 
             goto out;
         }
         tid += gap;
-        if ((rc = unpost(t, &tmp, tid, doc)) != 0)
+        if ((rc = unpost(t, &tmp, dfc, tid, doc)) != 0)
             goto out;
     }
     if ((rc = jkb__cols_get(t, doc, &cols)) != 0)
@@ -732,6 +751,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
     jkb__counts counts;
     jkb__postings merged;
     bounds bd = {NULL, {0}};
+    df_changes dfc = {NULL, 0, 0};
     sort_key *order = NULL;
     uint32_t *tids = NULL, base;
     size_t i, max_terms = 0;
@@ -751,7 +771,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
             continue;
         if (rc == 0 && v.len != 4)
             rc = JKB_ECORRUPT;
-        if (rc || (rc = remove_doc(ix, t, &counts, jkb__be32_get(v.data))) != 0)
+        if (rc || (rc = remove_doc(ix, t, &counts, &dfc, jkb__be32_get(v.data))) != 0)
             goto out;
     }
 
@@ -783,7 +803,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
             continue; /* its only document was superseded */
         if ((rc = resolve_term(t, &counts, (const char *)order[i].key, order[i].len,
                                &e->tid)) != 0 ||
-            (rc = jkb__df_add(t, e->tid, (int64_t)e->post.n)) != 0 ||
+            (rc = df_change(&dfc, e->tid, (int64_t)e->post.n)) != 0 ||
             (rc = append_postings(t, &merged, e->tid, &e->post, base, &bd)) != 0)
             goto out;
     }
@@ -809,8 +829,10 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
             counts.field_tokens[f] += p->cols.len[f];
     }
     counts.next_doc = base + b->n_local;
-    rc = jkb__counts_write(t, &counts);
+    if ((rc = jkb__df_apply(t, dfc.d, dfc.n)) == 0)
+        rc = jkb__counts_write(t, &counts);
 out:
+    free(dfc.d);
     free(order);
     free(bd.added);
     free(tids);

@@ -38,6 +38,45 @@ static void test_against_model(void **state)
     scratch_close(&x);
 }
 
+/* Changes gathered in any order, several to a term and spread over blocks, land as if
+   applied one by one; removals that would take a frequency below 0 fail. */
+static void test_apply_gathered(void **state)
+{
+    scratch x;
+    jkb__df_delta d[3 * N];
+    uint64_t model[N] = {0}, got;
+    uint32_t tid, seed = 12345;
+    size_t n = 0, i;
+    (void)state;
+    scratch_open(&x);
+    for (i = 0; i < 2 * N; i++) { /* additions, in a scrambled order */
+        seed = seed * 1103515245u + 12345u;
+        tid = (seed >> 8) % N;
+        d[n].tid = tid;
+        d[n++].delta = 1 + (seed >> 20) % 4;
+        model[tid] += 1 + (seed >> 20) % 4;
+    }
+    for (tid = 0; tid < N; tid += 5) /* and removals of part of them, listed after */
+        if (model[tid]) {
+            d[n].tid = tid;
+            d[n++].delta = -1;
+            model[tid]--;
+        }
+    assert_int_equal(jkb__df_apply(x.t, d, n), 0);
+    for (tid = 0; tid < N; tid++) {
+        assert_int_equal(jkb__df_get(x.t, tid, &got), 0);
+        assert_int_equal(got, model[tid]);
+    }
+    for (tid = 0; tid < N && model[tid] == 0; tid++)
+        ;
+    d[0].tid = tid; /* one more than its frequency goes, in two removals */
+    d[0].delta = -1;
+    d[1].tid = tid;
+    d[1].delta = -(int64_t)model[tid];
+    assert_int_equal(jkb__df_apply(x.t, d, 2), JKB_ECORRUPT);
+    scratch_close(&x);
+}
+
 /* A block emptied is deleted; a block cut short is corrupt. */
 static void test_empty_and_corrupt(void **state)
 {
@@ -62,6 +101,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_model),
+        cmocka_unit_test(test_apply_gathered),
         cmocka_unit_test(test_empty_and_corrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
