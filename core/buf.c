@@ -12,7 +12,7 @@ void jkb__buf_fin(jkb__buf *b)
     b->len = b->cap = 0;
 }
 
-void jkb__buf_reserve(int *rc, jkb__buf *b, size_t extra)
+void jkb__buf_grow(int *rc, jkb__buf *b, size_t extra)
 {
     size_t want, cap;
     uint8_t *p;
@@ -44,14 +44,6 @@ void jkb__buf_put(int *rc, jkb__buf *b, const void *src, size_t n)
         return;
     memcpy(b->data + b->len, src, n);
     b->len += n;
-}
-
-void jkb__buf_putc(int *rc, jkb__buf *b, uint8_t c)
-{
-    jkb__buf_reserve(rc, b, 1);
-    if (*rc)
-        return;
-    b->data[b->len++] = c;
 }
 
 void jkb__buf_put_str(int *rc, jkb__buf *b, const char *s)

@@ -23,10 +23,25 @@ typedef struct jkb__buf {
 #define JKB__BUF_INIT {NULL, 0, 0}
 
 void jkb__buf_fin(jkb__buf *b);
-/* Ensures room for extra more bytes. Sticky rc. */
-void jkb__buf_reserve(int *rc, jkb__buf *b, size_t extra);
+/* jkb__buf_reserve when the room is short. */
+void jkb__buf_grow(int *rc, jkb__buf *b, size_t extra);
+
+/* Ensures room for extra more bytes (and a NUL). Sticky rc. Inline: encoders call it for
+   every byte they append. */
+static inline void jkb__buf_reserve(int *rc, jkb__buf *b, size_t extra)
+{
+    if (*rc == 0 && (b->len >= b->cap || extra >= b->cap - b->len))
+        jkb__buf_grow(rc, b, extra);
+}
+
 void jkb__buf_put(int *rc, jkb__buf *b, const void *src, size_t n);
-void jkb__buf_putc(int *rc, jkb__buf *b, uint8_t c);
+
+static inline void jkb__buf_putc(int *rc, jkb__buf *b, uint8_t c)
+{
+    jkb__buf_reserve(rc, b, 1);
+    if (*rc == 0)
+        b->data[b->len++] = c;
+}
 void jkb__buf_put_str(int *rc, jkb__buf *b, const char *s);
 void jkb__buf_put_varint(int *rc, jkb__buf *b, uint64_t v);
 /* Appends a NUL without counting it in len, so data can be used as a C string. */

@@ -120,7 +120,7 @@ typedef struct jkb_options {
     const char *dicdir;      /* MeCab system dictionary; NULL: JKB_DEFAULT_DICDIR */
     const char *datadir;     /* user dictionary + variant table; NULL: built-in location */
     size_t batch_bytes;      /* memory for buffered changes before a commit; 0: 512 MiB */
-    unsigned threads;        /* analysis threads for jkb_index_add; 0 or 1: the caller's */
+    unsigned threads;        /* analysis threads beside the caller's, which writes; 0: none */
 } jkb_options;
 
 #define JKB_OPTIONS_VERSION 1
@@ -140,7 +140,7 @@ JKB_API const char *jkb_index_errmsg(const jkb_index *ix);
  * Adds a document, replacing any document with the same id. Documents are buffered and
  * written by jkb_index_commit(), or automatically when the buffer is full; nothing is visible
  * to readers before it is committed. Returns JKB_EINPUT (document skipped, index unchanged)
- * for a document that has neither title nor body. With opts->threads > 1 the analysis runs on
+ * for a document that has neither title nor body. With opts->threads > 0 the analysis runs on
  * worker threads: a failure to analyse a document is then reported by a later add or by the
  * commit.
  */

@@ -44,6 +44,20 @@ static char *dup_or_null(const char *s, int *rc)
     return d;
 }
 
+int jkb__prepared_compress(jkb__prepared *p, const uint8_t *dict, size_t dict_len)
+{
+    jkb__buf z = JKB__BUF_INIT;
+    int rc = jkb__doc_compress(&z, p->record.data, p->record.len, dict, dict_len);
+    if (rc == 0) {
+        jkb__buf_fin(&p->record);
+        p->record = z;
+        p->compressed = 1;
+    } else {
+        jkb__buf_fin(&z);
+    }
+    return rc;
+}
+
 void jkb__prepare(jkb__prepared *p, jkb__analyzer *an, const jkb_doc *doc, const uint8_t *dict,
                   size_t dict_len)
 {
@@ -59,16 +73,8 @@ void jkb__prepare(jkb__prepared *p, jkb__analyzer *an, const jkb_doc *doc, const
     p->case_no = dup_or_null(doc->case_no, &rc);
     p->day = doc->date && *doc->date ? jkb__date_to_day(doc->date) : JKB__NO_DATE;
     jkb__doc_serialize(&rc, &p->record, doc);
-    if (rc == 0 && dict_len > 0) {
-        jkb__buf z = JKB__BUF_INIT;
-        if ((rc = jkb__doc_compress(&z, p->record.data, p->record.len, dict, dict_len)) == 0) {
-            jkb__buf_fin(&p->record);
-            p->record = z;
-            p->compressed = 1;
-        } else {
-            jkb__buf_fin(&z);
-        }
-    }
+    if (rc == 0 && dict_len > 0)
+        rc = jkb__prepared_compress(p, dict, dict_len);
     texts[JKB__FIELD_TITLE] = doc->title ? doc->title : "";
     texts[JKB__FIELD_LABEL] = doc->label ? doc->label : "";
     texts[JKB__FIELD_BODY] = doc->body ? doc->body : "";

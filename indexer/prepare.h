@@ -35,6 +35,9 @@ void jkb__prepared_fin(jkb__prepared *p);
 void jkb__prepare(jkb__prepared *p, jkb__analyzer *an, const jkb_doc *doc, const uint8_t *dict,
                   size_t dict_len);
 
+/* Compresses the raw record of p with the preset dictionary dict. JKB_ENOMEM. */
+int jkb__prepared_compress(jkb__prepared *p, const uint8_t *dict, size_t dict_len);
+
 /* Reads the next token of a prepared list at *at; 0 at the end. */
 typedef struct jkb__ptoken {
     unsigned field;
@@ -53,7 +56,8 @@ int jkb__pool_new(jkb__pool **out, jkb__dict *dict, unsigned threads, jkb__err *
 void jkb__pool_free(jkb__pool *p);
 
 /* Hands doc (copied) to the workers; waits while they are all busy and the queue is full.
-   dict: the preset dictionary to compress with (may be empty; must outlive the pool). */
+   dict: the preset dictionary to compress with (may be empty: the record is left raw; must
+   outlive the pool). */
 int jkb__pool_submit(jkb__pool *p, const jkb_doc *doc, const uint8_t *dict, size_t dict_len);
 
 /*

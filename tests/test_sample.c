@@ -132,24 +132,44 @@ static void test_index_sample_twice(void **state)
     rm_tree(dir);
 }
 
-/* Indexing on worker threads gives the index that one thread gives: same documents, same
-   scores, in the same order. */
+/* The first n documents of path are stored in ix as they were read. */
+static void stored_as_read(jkb_index *ix, const char *path, int n)
+{
+    jkb_reader *r;
+    const jkb_doc *d, *got;
+    assert_int_equal(jkb_reader_open(&r, path, NULL), 0);
+    while (n-- > 0 && jkb_reader_next(r, &d) > 0) {
+        assert_int_equal(jkb_index_get(ix, d->id, &got), 0);
+        assert_string_equal(got->title, d->title);
+        assert_string_equal(got->body, d->body);
+    }
+    jkb_reader_close(r);
+}
+
+/* Indexing on the caller's thread, on one worker thread (the writer compressing the stored
+   records) and on four (each worker compressing its own) gives one index: same documents,
+   same scores and snippets (read back from the stored records), in the same order. The
+   sample and 300 livedoor articles: enough for the preset dictionary of stored records. */
 static void test_threads_same_index(void **state)
 {
-    static const char *const queries[] = {"ランサムウェア OR 個人情報", "不正アクセス", "委託先"};
-    char path[512];
-    char *dirs[2];
-    jkb_index *ix[2];
-    unsigned threads[2] = {1, 4};
+    static const char *const queries[] = {"ランサムウェア OR 個人情報", "不正アクセス", "委託先",
+                                          "スマートフォン", "映画 監督"};
+    enum { WAYS = 3 };
+    const unsigned threads[WAYS] = {0, 1, 4};
+    char path[512], news[512];
+    char *dirs[WAYS];
+    jkb_index *ix[WAYS];
     size_t q, i;
     int k;
     (void)state;
     need_dictionary();
     shared_file(path, sizeof path, SAMPLE);
-    for (k = 0; k < 2; k++) {
+    shared_file(news, sizeof news, "corpus/livedoor-news.jsonl.gz");
+    for (k = 0; k < WAYS; k++) {
         jkb_options o = JKB_OPTIONS_INIT;
         jkb_reader *r;
         const jkb_doc *d;
+        int n = 0;
         dirs[k] = temp_dir();
         o.create = 1;
         o.threads = threads[k];
@@ -158,26 +178,38 @@ static void test_threads_same_index(void **state)
         while (jkb_reader_next(r, &d) > 0)
             assert_int_equal(jkb_index_add(ix[k], d), 0);
         jkb_reader_close(r);
+        assert_int_equal(jkb_reader_open(&r, news, NULL), 0);
+        while (n++ < 300 && jkb_reader_next(r, &d) > 0)
+            assert_int_equal(jkb_index_add(ix[k], d), 0);
+        jkb_reader_close(r);
         assert_int_equal(jkb_index_commit(ix[k]), 0);
         if (jkb_index_check(ix[k]) != 0)
             fail_msg("%u threads: %s", threads[k], jkb_index_errmsg(ix[k]));
     }
+    for (k = 0; k < WAYS; k++) /* every stored document as it came */
+        stored_as_read(ix[k], news, 300);
     for (q = 0; q < sizeof queries / sizeof queries[0]; q++) {
         jkb_search_options so = JKB_SEARCH_OPTIONS_INIT;
-        jkb_results *r[2];
+        jkb_results *r[WAYS];
         so.no_group = 1;
         so.limit = 100;
-        for (k = 0; k < 2; k++)
+        for (k = 0; k < WAYS; k++)
             assert_int_equal(jkb_search(ix[k], queries[q], &so, &r[k]), 0);
-        assert_int_equal(jkb_results_count(r[0]), jkb_results_count(r[1]));
-        for (i = 0; i < jkb_results_count(r[0]); i++) {
-            assert_string_equal(jkb_results_hit(r[0], i)->id, jkb_results_hit(r[1], i)->id);
-            assert_true(jkb_results_hit(r[0], i)->score == jkb_results_hit(r[1], i)->score);
+        if (jkb_results_count(r[0]) == 0)
+            fail_msg("%s: nothing found", queries[q]);
+        for (k = 1; k < WAYS; k++) {
+            assert_int_equal(jkb_results_count(r[0]), jkb_results_count(r[k]));
+            for (i = 0; i < jkb_results_count(r[0]); i++) {
+                const jkb_hit *a = jkb_results_hit(r[0], i), *b = jkb_results_hit(r[k], i);
+                assert_string_equal(a->id, b->id);
+                assert_true(a->score == b->score);
+                assert_string_equal(a->snippet, b->snippet);
+            }
         }
-        jkb_results_free(r[0]);
-        jkb_results_free(r[1]);
+        for (k = 0; k < WAYS; k++)
+            jkb_results_free(r[k]);
     }
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < WAYS; k++) {
         jkb_index_close(ix[k]);
         rm_tree(dirs[k]);
     }
