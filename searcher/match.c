@@ -103,7 +103,7 @@ static void block_find(jkb__piter *it, uint32_t doc)
     it->i = lo;
 }
 
-int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
+int jkb__piter_seek_from(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
 {
     int rc;
     if (it->mem) {

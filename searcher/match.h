@@ -105,12 +105,24 @@ void jkb__dset_fin(jkb__dset *s);
 /* Appends doc (greater than the last). JKB_ENOMEM. */
 int jkb__dset_push(jkb__dset *s, uint32_t doc);
 
+/* jkb__piter_seek when the iterator does not stand on doc already. */
+int jkb__piter_seek_from(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at);
+
 /*
  * Moves to the first document >= doc: 1 with *at set, 0 past the end, or an error. With
  * want_pos that document's positions are decoded. Documents may be asked for in any order,
- * forward seeks being the cheap ones.
+ * forward seeks being the cheap ones, and a seek for the document the iterator stands on
+ * (scoring, after the walk found it) the cheapest.
  */
-int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at);
+static inline int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
+{
+    if (it->loaded && it->i < it->block.n && it->block.docs[it->i] == doc &&
+        (!want_pos || it->mem || it->pos_doc == it->i)) {
+        *at = doc;
+        return 1;
+    }
+    return jkb__piter_seek_from(it, doc, want_pos, at);
+}
 
 /*
  * The score bound (bm25.h) and the last document of the block holding the first document >=

@@ -157,8 +157,7 @@ static double term_score(const exec *e, size_t t, const jkb__cols *cols, double 
     unsigned f;
     for (f = 0; f < JKB__NFIELDS; f++) {
         uint32_t tf = (qt->fields >> f & 1) ? jkb__piter_tf(it, f) : 0;
-        double norm = jkb__bm25_norm(cols->len[f], e->avglen[f]);
-        parts[f] = tf ? e->weights[f] * tf / norm : 0;
+        parts[f] = tf ? e->weights[f] * tf / jkb__bm25_norm(cols->len[f], e->avglen[f]) : 0;
         tfw += parts[f];
     }
     score = tfw > 0 ? e->idf[t] * tfw / (JKB__K1 + tfw) : 0;
