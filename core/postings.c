@@ -123,6 +123,33 @@ void jkb__postings_remove(jkb__postings *p, size_t i)
     p->n--;
 }
 
+/* A document's position count: its frequencies summed over fields. */
+static uint64_t doc_total(const jkb__postings *p, size_t i)
+{
+    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+    uint64_t total = 0;
+    size_t f;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        total += tf[f];
+    return total;
+}
+
+/* Appends a block: the header, then its three streams. Sticky rc. */
+static void put_block(int *rc, jkb__buf *out, uint8_t codec, size_t n, uint32_t last,
+                      uint32_t bound, const jkb__buf *ids, const jkb__buf *freqs,
+                      const jkb__buf *pos)
+{
+    jkb__buf_putc(rc, out, codec);
+    jkb__buf_put_varint(rc, out, n);
+    jkb__buf_put_varint(rc, out, last);
+    jkb__buf_put_varint(rc, out, bound);
+    jkb__buf_put_varint(rc, out, ids->len);
+    jkb__buf_put_varint(rc, out, freqs->len);
+    jkb__buf_put(rc, out, ids->data, ids->len);
+    jkb__buf_put(rc, out, freqs->data, freqs->len);
+    jkb__buf_put(rc, out, pos->data, pos->len);
+}
+
 /* ---- the varint codec ---- */
 
 /* jkb__varint_get32 with the one-byte case inline: most gaps and frequencies are small. */
@@ -140,17 +167,15 @@ static inline int get32(const uint8_t **p, const uint8_t *end, uint32_t *out)
 #define SMALL_TF 16
 #define MULTI (SMALL_TF * JKB__NFIELDS)
 
-void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
-                       uint32_t bound)
+static void varint_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos,
+                          const jkb__postings *p, size_t from, size_t n)
 {
-    jkb__buf ids = JKB__BUF_INIT, freqs = JKB__BUF_INIT;
     uint32_t prev = 0;
     size_t i, f;
-
     for (i = from; i < from + n; i++) {
-        const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-        uint32_t sum = 0, mask = 0;
-        jkb__buf_put_varint(rc, &ids, i == from ? p->docs[i] : p->docs[i] - prev);
+        const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
+        uint32_t sum = 0, mask = 0, k;
+        jkb__buf_put_varint(rc, ids, i == from ? p->docs[i] : p->docs[i] - prev);
         prev = p->docs[i];
         for (f = 0; f < JKB__NFIELDS; f++) {
             mask |= (uint32_t)(tf[f] != 0) << f;
@@ -160,85 +185,29 @@ void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t fr
             /* one field, a small frequency: one byte */
             for (f = 0; !(mask >> f & 1); f++)
                 ;
-            jkb__buf_putc(rc, &freqs, (uint8_t)(f * SMALL_TF + sum));
+            jkb__buf_putc(rc, freqs, (uint8_t)(f * SMALL_TF + sum));
         } else {
-            jkb__buf_put_varint(rc, &freqs, MULTI + mask);
+            jkb__buf_put_varint(rc, freqs, MULTI + mask);
             for (f = 0; f < JKB__NFIELDS; f++)
                 if (tf[f])
-                    jkb__buf_put_varint(rc, &freqs, tf[f]);
+                    jkb__buf_put_varint(rc, freqs, tf[f]);
         }
-    }
-    jkb__buf_putc(rc, out, JKB__CODEC_VARINT);
-    jkb__buf_put_varint(rc, out, n);
-    jkb__buf_put_varint(rc, out, p->docs[from + n - 1]);
-    jkb__buf_put_varint(rc, out, bound);
-    jkb__buf_put_varint(rc, out, ids.len);
-    jkb__buf_put_varint(rc, out, freqs.len);
-    jkb__buf_put(rc, out, ids.data, ids.len);
-    jkb__buf_put(rc, out, freqs.data, freqs.len);
-    for (i = from; i < from + n; i++) {
-        const uint32_t *pos = p->pos + p->pos_off[i];
         for (f = 0; f < JKB__NFIELDS; f++) {
-            uint32_t k, tf = p->tf[i * JKB__NFIELDS + f];
-            for (k = 0; k < tf; k++)
-                jkb__buf_put_varint(rc, out, k == 0 ? pos[k] : pos[k] - pos[k - 1]);
-            pos += tf;
+            for (k = 0; k < tf[f]; k++)
+                jkb__buf_put_varint(rc, pos, k == 0 ? ps[k] : ps[k] - ps[k - 1]);
+            ps += tf[f];
         }
     }
-    jkb__buf_fin(&ids);
-    jkb__buf_fin(&freqs);
 }
 
-int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out)
+/* Ids and frequencies of the varint codec; s and fs at their streams. */
+static int varint_decode(const jkb__block_header *h, const uint8_t *s, const uint8_t *fs,
+                         jkb__postings *p)
 {
-    const uint8_t *p = src, *end = src + len;
-    uint32_t ids_len, freqs_len;
-    if (len < 1 || src[0] != JKB__CODEC_VARINT)
-        return JKB_ECORRUPT;
-    out->codec = *p++;
-    if (jkb__varint_get32(&p, end, &out->n) || jkb__varint_get32(&p, end, &out->last_doc) ||
-        jkb__varint_get32(&p, end, &out->bound) || jkb__varint_get32(&p, end, &ids_len) ||
-        jkb__varint_get32(&p, end, &freqs_len))
-        return JKB_ECORRUPT;
-    out->header_len = (size_t)(p - src);
-    out->ids_len = ids_len;
-    out->freqs_len = freqs_len;
-    if (out->n == 0 || out->n > JKB__BLOCK_DOCS ||
-        (size_t)(end - p) < out->ids_len || (size_t)(end - p) - out->ids_len < out->freqs_len)
-        return JKB_ECORRUPT;
-    return 0;
-}
-
-/* A document's position count: its frequencies summed over fields. */
-static uint64_t doc_total(const jkb__postings *p, size_t i)
-{
-    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-    uint64_t total = 0;
-    size_t f;
-    for (f = 0; f < JKB__NFIELDS; f++)
-        total += tf[f];
-    return total;
-}
-
-int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos)
-{
-    jkb__block_header h;
-    const uint8_t *s, *end, *fs, *fend, *ps;
+    const uint8_t *end = s + h->ids_len, *fend = fs + h->freqs_len;
     uint32_t doc = 0;
     size_t i, f;
-    int rc;
-
-    if ((rc = jkb__block_header_read(src, len, &h)) != 0)
-        return rc;
-    if ((rc = grow_docs(p, h.n)) != 0)
-        return rc;
-    jkb__postings_clear(p);
-    s = src + h.header_len;
-    end = s + h.ids_len;
-    fs = end;
-    fend = fs + h.freqs_len;
-    ps = fend;
-    for (i = 0; i < h.n; i++) {
+    for (i = 0; i < h->n; i++) {
         uint32_t v, mask;
         uint32_t *tf = p->tf + i * JKB__NFIELDS;
         if (get32(&s, end, &v) || (i > 0 && (v == 0 || v > UINT32_MAX - doc)))
@@ -262,70 +231,34 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
                 return JKB_ECORRUPT;
         }
     }
-    if (s != end || fs != fend || doc != h.last_doc)
-        return JKB_ECORRUPT;
-    p->n = h.n;
-    p->bound = h.bound;
-    p->pos_off[0] = 0;
-    if (!want_pos) { /* no offsets either: positions() is for blocks decoded with them */
-        return 0;
-    }
-    for (i = 0; i < h.n; i++) {
-        const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-        uint64_t total = doc_total(p, i);
-        /* Each position takes at least one byte: a frequency beyond the bytes left is
-           corrupt, and checking it first bounds the allocation. */
-        if (total > (uint64_t)(src + len - ps) || (rc = grow_pos(p, p->pos_len + total)) != 0)
-            return rc ? rc : JKB_ECORRUPT;
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            uint32_t k, prev = 0;
-            for (k = 0; k < tf[f]; k++) {
-                uint32_t gap;
-                if (get32(&ps, src + len, &gap) || gap > UINT32_MAX - prev)
-                    return JKB_ECORRUPT;
-                prev = k == 0 ? gap : prev + gap;
-                p->pos[p->pos_len++] = prev;
-            }
-        }
-        p->pos_off[i + 1] = (uint32_t)p->pos_len;
-    }
-    return ps != src + len ? JKB_ECORRUPT : 0;
+    return s == end && fs == fend ? 0 : JKB_ECORRUPT;
 }
 
-int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
-                             uint32_t *starts, int *indexed)
+/* Where each document's positions start in the varint codec's stream (ps: its start): one
+   pass counting varint ends, each position ending in a byte < 0x80. */
+static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_t *ps,
+                        const uint8_t *end, uint32_t *starts)
 {
-    const uint8_t *ps, *end = src + len;
-    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-    size_t k, f;
-    int rc;
-
-    if (i >= p->n || p->n > JKB__BLOCK_DOCS)
-        return JKB_ECORRUPT;
-    if (!*indexed) { /* one pass counting varint ends: each position ends in a byte < 0x80 */
-        jkb__block_header h;
-        const uint8_t *q;
-        if ((rc = jkb__block_header_read(src, len, &h)) != 0)
-            return rc;
-        q = src + h.header_len + h.ids_len + h.freqs_len;
-        for (k = 0; k < p->n; k++) {
-            uint64_t left = doc_total(p, k);
-            starts[k] = (uint32_t)(q - src);
-            for (; left > 0 && q < end; q++)
-                left -= *q < 0x80;
-            if (left > 0)
-                return JKB_ECORRUPT;
-        }
-        if (q != end)
+    size_t k;
+    for (k = 0; k < p->n; k++) {
+        uint64_t left = doc_total(p, k);
+        starts[k] = (uint32_t)(ps - src);
+        for (; left > 0 && ps < end; ps++)
+            left -= *ps < 0x80;
+        if (left > 0)
             return JKB_ECORRUPT;
-        starts[p->n] = (uint32_t)len;
-        *indexed = 1;
     }
-    if ((rc = grow_pos(p, doc_total(p, i))) != 0)
-        return rc;
-    p->pos_len = 0;
-    ps = src + starts[i];
-    end = src + starts[i + 1];
+    if (ps != end)
+        return JKB_ECORRUPT;
+    starts[p->n] = (uint32_t)(end - src);
+    return 0;
+}
+
+/* Appends the positions of document i, its bytes [ps, end), to p->pos. */
+static int varint_positions(jkb__postings *p, size_t i, const uint8_t *ps, const uint8_t *end)
+{
+    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+    size_t f;
     for (f = 0; f < JKB__NFIELDS; f++) {
         uint32_t n, prev = 0;
         for (n = 0; n < tf[f]; n++) {
@@ -337,4 +270,482 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
         }
     }
     return ps == end ? 0 : JKB_ECORRUPT;
+}
+
+/* ---- the packed codec ---- */
+
+/* Bits needed to write v. */
+static unsigned width_of(uint32_t v)
+{
+    return v ? 32 - (unsigned)__builtin_clz(v) : 0;
+}
+
+/* Values of a given width, least significant bit first, appended to a buffer. */
+typedef struct bit_writer {
+    int *rc;
+    jkb__buf *out;
+    uint64_t acc;
+    unsigned n;
+} bit_writer;
+
+static void bits_put(bit_writer *w, uint32_t v, unsigned width)
+{
+    w->acc |= (uint64_t)v << w->n;
+    w->n += width;
+    while (w->n >= 8) {
+        jkb__buf_putc(w->rc, w->out, (uint8_t)w->acc);
+        w->acc >>= 8;
+        w->n -= 8;
+    }
+}
+
+/* Pads the last byte with zero bits. */
+static void bits_end(bit_writer *w)
+{
+    if (w->n > 0)
+        jkb__buf_putc(w->rc, w->out, (uint8_t)w->acc);
+    w->acc = 0;
+    w->n = 0;
+}
+
+typedef struct bit_reader {
+    const uint8_t *p;
+    const uint8_t *end;
+    uint64_t acc;
+    unsigned n;
+} bit_reader;
+
+/* The caller has checked that the stream holds what it reads: past its end come zeros. */
+static inline uint32_t bits_get(bit_reader *r, unsigned width)
+{
+    uint32_t v;
+    while (r->n < width) {
+        r->acc |= (uint64_t)(r->p < r->end ? *r->p++ : 0) << r->n;
+        r->n += 8;
+    }
+    v = (uint32_t)(r->acc & (((uint64_t)1 << width) - 1));
+    r->acc >>= width;
+    r->n -= width;
+    return v;
+}
+
+static uint64_t bytes_of(uint64_t bits)
+{
+    return (bits + 7) / 8;
+}
+
+/* The fields holding the term in document i, as a mask. */
+static unsigned fields_of(const jkb__postings *p, size_t i)
+{
+    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+    unsigned f, m = 0;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        m |= (unsigned)(tf[f] != 0) << f;
+    return m;
+}
+
+static void packed_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos,
+                          const jkb__postings *p, size_t from, size_t n)
+{
+    bit_writer w = {rc, NULL, 0, 0};
+    unsigned width = 0, some = 0, every = (1u << JKB__NFIELDS) - 1, w1 = 0, w2 = 0, f;
+    size_t i;
+
+    /* ids: the first, then each gap less one in the width of the largest */
+    jkb__buf_put_varint(rc, ids, p->docs[from]);
+    for (i = from + 1; i < from + n; i++)
+        if (width_of(p->docs[i] - p->docs[i - 1] - 1) > width)
+            width = width_of(p->docs[i] - p->docs[i - 1] - 1);
+    if (n > 1) {
+        jkb__buf_putc(rc, ids, (uint8_t)width);
+        w.out = ids;
+        for (i = from + 1; i < from + n; i++)
+            bits_put(&w, p->docs[i] - p->docs[i - 1] - 1, width);
+        bits_end(&w);
+    }
+
+    /* frequencies: which fields some and every document have; per field, which documents
+       have it (unless all do), then their frequencies less one */
+    for (i = from; i < from + n; i++) {
+        some |= fields_of(p, i);
+        every &= fields_of(p, i);
+    }
+    jkb__buf_putc(rc, freqs, (uint8_t)(some | every << JKB__NFIELDS));
+    w.out = freqs;
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        if (!(some >> f & 1))
+            continue;
+        if (!(every >> f & 1)) {
+            for (i = from; i < from + n; i++)
+                bits_put(&w, p->tf[i * JKB__NFIELDS + f] != 0, 1);
+            bits_end(&w);
+        }
+        for (i = from, width = 0; i < from + n; i++)
+            if (p->tf[i * JKB__NFIELDS + f] && width_of(p->tf[i * JKB__NFIELDS + f] - 1) > width)
+                width = width_of(p->tf[i * JKB__NFIELDS + f] - 1);
+        jkb__buf_putc(rc, freqs, (uint8_t)width);
+        for (i = from; i < from + n; i++)
+            if (p->tf[i * JKB__NFIELDS + f])
+                bits_put(&w, p->tf[i * JKB__NFIELDS + f] - 1, width);
+        bits_end(&w);
+    }
+
+    /* positions: per document and field, the first in one width, the gaps in another */
+    for (i = from; i < from + n; i++) {
+        const uint32_t *ps = p->pos + p->pos_off[i];
+        for (f = 0; f < JKB__NFIELDS; f++) {
+            uint32_t k, tf = p->tf[i * JKB__NFIELDS + f];
+            for (k = 0; k < tf; k++) {
+                unsigned b = width_of(k == 0 ? ps[k] : ps[k] - ps[k - 1]);
+                if (k == 0 && b > w1)
+                    w1 = b;
+                if (k > 0 && (b > w2 || w2 == 0)) /* a gap takes a bit at least, so */
+                    w2 = b > 1 ? b : 1;           /* that the bytes bound the positions */
+            }
+            ps += tf;
+        }
+    }
+    jkb__buf_putc(rc, pos, (uint8_t)w1);
+    jkb__buf_putc(rc, pos, (uint8_t)w2);
+    w.out = pos;
+    for (i = from; i < from + n; i++) {
+        const uint32_t *ps = p->pos + p->pos_off[i];
+        for (f = 0; f < JKB__NFIELDS; f++) {
+            uint32_t k, tf = p->tf[i * JKB__NFIELDS + f];
+            for (k = 0; k < tf; k++)
+                bits_put(&w, k == 0 ? ps[k] : ps[k] - ps[k - 1], k == 0 ? w1 : w2);
+            ps += tf;
+        }
+    }
+    bits_end(&w);
+}
+
+/* Reads a width byte (at most 32) at *s, before end. */
+static int get_width(const uint8_t **s, const uint8_t *end, unsigned *width)
+{
+    if (*s >= end || **s > 32)
+        return JKB_ECORRUPT;
+    *width = *(*s)++;
+    return 0;
+}
+
+/* The bits set in a byte. */
+static inline unsigned bits_set(uint8_t b)
+{
+    b = (uint8_t)(b - ((b >> 1) & 0x55));
+    b = (uint8_t)((b & 0x33) + ((b >> 2) & 0x33));
+    return (b + (b >> 4)) & 0x0F;
+}
+
+/* Little-endian 64 bits at p. */
+static inline uint64_t le64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+/* Unpacks count (at most JKB__BLOCK_DOCS) values of width bits from src, which holds
+   bytes_of(count * width) bytes (the caller checked), into out: one load and a shift each. */
+static void unpack(const uint8_t *src, size_t count, unsigned width, uint32_t *out)
+{
+    uint8_t buf[JKB__BLOCK_DOCS * 4 + 8];
+    size_t len = (size_t)bytes_of((uint64_t)count * width), i;
+    uint64_t mask = ((uint64_t)1 << width) - 1;
+    if (width == 0) { /* all zero: every frequency 1, or gaps of one */
+        memset(out, 0, count * sizeof *out);
+        return;
+    }
+    memcpy(buf, src, len);
+    memset(buf + len, 0, 8);
+    i = 0;
+    if (width <= 8) /* the usual widths: eight values in the width's bytes, one load */
+        for (; i + 8 <= count; i += 8) {
+            uint64_t x = le64(buf + i / 8 * width);
+            out[i] = (uint32_t)(x & mask);
+            out[i + 1] = (uint32_t)(x >> width & mask);
+            out[i + 2] = (uint32_t)(x >> 2 * width & mask);
+            out[i + 3] = (uint32_t)(x >> 3 * width & mask);
+            out[i + 4] = (uint32_t)(x >> 4 * width & mask);
+            out[i + 5] = (uint32_t)(x >> 5 * width & mask);
+            out[i + 6] = (uint32_t)(x >> 6 * width & mask);
+            out[i + 7] = (uint32_t)(x >> 7 * width & mask);
+        }
+    for (; i < count; i++) {
+        size_t bit = i * width;
+        out[i] = (uint32_t)(le64(buf + bit / 8) >> (bit % 8) & mask);
+    }
+}
+
+/* Ids and frequencies of the packed codec; s and fs at their streams. Every length is
+   checked before the values are read, and must be exact. */
+static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uint8_t *fs,
+                         jkb__postings *p)
+{
+    const uint8_t *end = s + h->ids_len, *fend = fs + h->freqs_len;
+    uint32_t v[JKB__BLOCK_DOCS];
+    uint8_t seen[JKB__BLOCK_DOCS / 8]; /* bits: the documents some field holds */
+    uint64_t doc;
+    unsigned width, some, every, f;
+    size_t i, k, n = h->n;
+
+    if (get32(&s, end, &p->docs[0]))
+        return JKB_ECORRUPT;
+    if (n > 1) {
+        if (get_width(&s, end, &width) || (uint64_t)(end - s) != bytes_of((n - 1) * width))
+            return JKB_ECORRUPT;
+        unpack(s, n - 1, width, v);
+        for (i = 1, doc = p->docs[0]; i < n; i++) {
+            doc += (uint64_t)v[i - 1] + 1;
+            if (doc > UINT32_MAX)
+                return JKB_ECORRUPT;
+            p->docs[i] = (uint32_t)doc;
+        }
+    } else if (s != end) {
+        return JKB_ECORRUPT;
+    }
+
+    if (fs >= fend)
+        return JKB_ECORRUPT;
+    some = *fs & ((1u << JKB__NFIELDS) - 1);
+    every = *fs++ >> JKB__NFIELDS;
+    if (some == 0 || (every & ~some))
+        return JKB_ECORRUPT;
+    memset(p->tf, 0, n * JKB__NFIELDS * sizeof *p->tf);
+    memset(seen, 0, sizeof seen);
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        const uint8_t *bitmap = NULL;
+        size_t count = n;
+        if (!(some >> f & 1))
+            continue;
+        if (!(every >> f & 1)) { /* the documents that have the field */
+            if ((uint64_t)(fend - fs) < bytes_of(n) || (n % 8 && fs[n / 8] >> (n % 8)))
+                return JKB_ECORRUPT; /* short, or bits past the documents */
+            bitmap = fs;
+            fs += bytes_of(n);
+            for (i = 0, count = 0; i < bytes_of(n); i++)
+                count += bits_set(bitmap[i]);
+            if (count == 0)
+                return JKB_ECORRUPT; /* a field of no document */
+        }
+        if (get_width(&fs, fend, &width) || (uint64_t)(fend - fs) < bytes_of(count * width))
+            return JKB_ECORRUPT;
+        unpack(fs, count, width, v);
+        fs += bytes_of(count * width);
+        for (k = 0; width == 32 && k < count; k++)
+            if (v[k] == UINT32_MAX)
+                return JKB_ECORRUPT; /* a frequency of 2^32 */
+        if (bitmap == NULL) {
+            for (i = 0; i < n; i++)
+                p->tf[i * JKB__NFIELDS + f] = v[i] + 1;
+            memset(seen, 0xFF, sizeof seen);
+            continue;
+        }
+        for (i = 0, k = 0; i < bytes_of(n); i++) {
+            unsigned b = bitmap[i];
+            seen[i] |= (uint8_t)b;
+            for (; b; b &= b - 1)
+                p->tf[(8 * i + (size_t)__builtin_ctz(b)) * JKB__NFIELDS + f] = v[k++] + 1;
+        }
+    }
+    for (i = 0; i < n / 8; i++)
+        if (seen[i] != 0xFF)
+            return JKB_ECORRUPT; /* a document that holds the term nowhere */
+    if (n % 8 && (seen[n / 8] & ((1u << (n % 8)) - 1)) != (1u << (n % 8)) - 1)
+        return JKB_ECORRUPT;
+    return fs == fend ? 0 : JKB_ECORRUPT;
+}
+
+/* Where each document's positions start in the packed codec's stream [ps, end), as bit
+   offsets after its two widths; the stream must be exactly as long as they say. */
+static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
+                        uint32_t *starts, unsigned *w1, unsigned *w2)
+{
+    uint64_t bits = 0;
+    size_t k, f;
+    if (get_width(&ps, end, w1) || get_width(&ps, end, w2))
+        return JKB_ECORRUPT;
+    for (k = 0; k < p->n; k++) {
+        const uint32_t *tf = p->tf + k * JKB__NFIELDS;
+        uint64_t total = 0, firsts = 0;
+        if (bits > UINT32_MAX)
+            return JKB_ECORRUPT;
+        starts[k] = (uint32_t)bits;
+        for (f = 0; f < JKB__NFIELDS; f++) {
+            total += tf[f];
+            firsts += tf[f] != 0;
+        }
+        if (total > firsts && *w2 == 0)
+            return JKB_ECORRUPT; /* gaps take a bit at least */
+        bits += firsts * *w1 + (total - firsts) * *w2;
+    }
+    if (bits > UINT32_MAX || bytes_of(bits) != (uint64_t)(end - ps))
+        return JKB_ECORRUPT;
+    starts[p->n] = (uint32_t)bits;
+    return 0;
+}
+
+/* Appends the positions of document i to p->pos, reading r. */
+static int packed_positions(jkb__postings *p, size_t i, bit_reader *r, unsigned w1, unsigned w2)
+{
+    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+    size_t f;
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        uint32_t k, prev = 0;
+        for (k = 0; k < tf[f]; k++) {
+            uint32_t v = bits_get(r, k == 0 ? w1 : w2);
+            if (k > 0 && v > UINT32_MAX - prev)
+                return JKB_ECORRUPT;
+            prev = k == 0 ? v : prev + v;
+            p->pos[p->pos_len++] = prev;
+        }
+    }
+    return 0;
+}
+
+/* ---- blocks ---- */
+
+void jkb__block_encode_as(int *rc, jkb__buf *out, const jkb__postings *p, size_t from,
+                          size_t n, uint32_t bound, uint8_t codec)
+{
+    jkb__buf ids = JKB__BUF_INIT, freqs = JKB__BUF_INIT, pos = JKB__BUF_INIT;
+    if (codec == JKB__CODEC_PACKED)
+        packed_encode(rc, &ids, &freqs, &pos, p, from, n);
+    else
+        varint_encode(rc, &ids, &freqs, &pos, p, from, n);
+    put_block(rc, out, codec, n, p->docs[from + n - 1], bound, &ids, &freqs, &pos);
+    jkb__buf_fin(&ids);
+    jkb__buf_fin(&freqs);
+    jkb__buf_fin(&pos);
+}
+
+void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
+                       uint32_t bound)
+{
+    jkb__buf packed = JKB__BUF_INIT;
+    size_t at = out->len;
+    jkb__block_encode_as(rc, out, p, from, n, bound, JKB__CODEC_VARINT);
+    jkb__block_encode_as(rc, &packed, p, from, n, bound, JKB__CODEC_PACKED);
+    if (*rc == 0 && packed.len < out->len - at) {
+        out->len = at;
+        jkb__buf_put(rc, out, packed.data, packed.len);
+    }
+    jkb__buf_fin(&packed);
+}
+
+int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out)
+{
+    const uint8_t *p = src, *end = src + len;
+    uint32_t ids_len, freqs_len;
+    if (len < 1 || (src[0] != JKB__CODEC_VARINT && src[0] != JKB__CODEC_PACKED))
+        return JKB_ECORRUPT;
+    out->codec = *p++;
+    if (jkb__varint_get32(&p, end, &out->n) || jkb__varint_get32(&p, end, &out->last_doc) ||
+        jkb__varint_get32(&p, end, &out->bound) || jkb__varint_get32(&p, end, &ids_len) ||
+        jkb__varint_get32(&p, end, &freqs_len))
+        return JKB_ECORRUPT;
+    out->header_len = (size_t)(p - src);
+    out->ids_len = ids_len;
+    out->freqs_len = freqs_len;
+    if (out->n == 0 || out->n > JKB__BLOCK_DOCS ||
+        (size_t)(end - p) < out->ids_len || (size_t)(end - p) - out->ids_len < out->freqs_len)
+        return JKB_ECORRUPT;
+    return 0;
+}
+
+/* Where each document's positions start (starts: byte offsets in src for the varint codec,
+   bit offsets after the widths for the packed one). */
+static int index_positions(const jkb__block_header *h, const jkb__postings *p,
+                           const uint8_t *src, size_t len, uint32_t *starts, unsigned *w1,
+                           unsigned *w2)
+{
+    const uint8_t *ps = src + h->header_len + h->ids_len + h->freqs_len;
+    if (h->codec == JKB__CODEC_PACKED)
+        return packed_index(p, ps, src + len, starts, w1, w2);
+    return varint_index(p, src, ps, src + len, starts);
+}
+
+int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos)
+{
+    jkb__block_header h;
+    const uint8_t *s;
+    uint32_t starts[JKB__BLOCK_DOCS + 1];
+    unsigned w1 = 0, w2 = 0;
+    size_t i;
+    int rc;
+
+    if ((rc = jkb__block_header_read(src, len, &h)) != 0)
+        return rc;
+    if ((rc = grow_docs(p, h.n)) != 0)
+        return rc;
+    jkb__postings_clear(p);
+    s = src + h.header_len;
+    rc = h.codec == JKB__CODEC_PACKED ? packed_decode(&h, s, s + h.ids_len, p)
+                                      : varint_decode(&h, s, s + h.ids_len, p);
+    if (rc || p->docs[h.n - 1] != h.last_doc)
+        return rc ? rc : JKB_ECORRUPT;
+    p->n = h.n;
+    p->bound = h.bound;
+    p->pos_off[0] = 0;
+    if (!want_pos) /* no offsets either: positions() is for blocks decoded with them */
+        return 0;
+    if ((rc = index_positions(&h, p, src, len, starts, &w1, &w2)) != 0)
+        return rc;
+    if (h.codec == JKB__CODEC_PACKED) {
+        const uint8_t *ps = s + h.ids_len + h.freqs_len + 2;
+        bit_reader r = {ps, src + len, 0, 0};
+        /* the index checked the counts against the bytes (a gap takes a bit at least; the
+           first positions are at most one per document and field): they bound the
+           allocation */
+        uint64_t total = 0;
+        for (i = 0; i < h.n; i++)
+            total += doc_total(p, i);
+        if ((rc = grow_pos(p, total)) != 0)
+            return rc;
+        for (i = 0; i < h.n && rc == 0; i++) {
+            rc = packed_positions(p, i, &r, w1, w2);
+            p->pos_off[i + 1] = (uint32_t)p->pos_len;
+        }
+        return rc;
+    }
+    for (i = 0; i < h.n; i++) {
+        /* Each varint position takes a byte: the index checked the counts against the
+           bytes, which bounds the allocation. */
+        if ((rc = grow_pos(p, p->pos_len + doc_total(p, i))) != 0 ||
+            (rc = varint_positions(p, i, src + starts[i], src + starts[i + 1])) != 0)
+            return rc;
+        p->pos_off[i + 1] = (uint32_t)p->pos_len;
+    }
+    return 0;
+}
+
+int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
+                             uint32_t *starts, int *indexed)
+{
+    jkb__block_header h;
+    unsigned w1 = 0, w2 = 0;
+    int rc;
+
+    if (i >= p->n || p->n > JKB__BLOCK_DOCS)
+        return JKB_ECORRUPT;
+    if ((rc = jkb__block_header_read(src, len, &h)) != 0)
+        return rc;
+    if (!*indexed) {
+        if ((rc = index_positions(&h, p, src, len, starts, &w1, &w2)) != 0)
+            return rc;
+        *indexed = 1;
+    }
+    if ((rc = grow_pos(p, doc_total(p, i))) != 0)
+        return rc;
+    p->pos_len = 0;
+    if (h.codec == JKB__CODEC_PACKED) {
+        const uint8_t *ps = src + h.header_len + h.ids_len + h.freqs_len;
+        bit_reader r;
+        w1 = ps[0]; /* read again: the index may have been made by an earlier call */
+        w2 = ps[1];
+        r = (bit_reader){ps + 2 + starts[i] / 8, src + len, 0, 0};
+        (void)bits_get(&r, starts[i] % 8);
+        return packed_positions(p, i, &r, w1, w2);
+    }
+    return varint_positions(p, i, src + starts[i], src + starts[i + 1]);
 }

@@ -6,7 +6,8 @@
  * that a cursor positioned at (term id, d) lands on the one block that may hold document d.
  * A block's bytes:
  *
- *   codec id      1 byte: how the three streams are encoded (JKB__CODEC_VARINT = 1)
+ *   codec id      1 byte: how the three streams are encoded (JKB__CODEC_VARINT = 1,
+ *                 JKB__CODEC_PACKED = 2; the writer keeps whichever is smaller)
  *   header        varints: document count n, last doc id, score bound (the largest tf' of
  *                 its documents, bm25.h), byte length of the ids stream, byte length of the
  *                 frequencies stream; the positions stream takes the rest
@@ -21,7 +22,22 @@
  * as one byte field * 16 + tf when the term is in one field fewer than 16 times (most
  * postings), else the varint 64 + bit mask of the fields present then one varint per present
  * field; positions per field as the first position then gaps (each >= 0). All varints are
- * LEB128.
+ * LEB128. Small blocks (a rare term's one or two documents) take it.
+ *
+ * The packed codec (id 2) writes runs of values in one width each (the bits of the largest),
+ * least significant bit first, each run padded to a byte, so that a block decodes without a
+ * branch per byte:
+ *   ids           the first id (varint), then, for n > 1, a width byte and the n - 1 gaps
+ *                 less one
+ *   frequencies   a byte: the fields some document has (bits 0-3) and those every document
+ *                 has (bits 4-7); then per field some document has: unless every one does,
+ *                 a bitmap of the documents that do (n bits); a width byte and their
+ *                 frequencies less one
+ *   positions     two width bytes, w1 and w2, then per document and field present, the first
+ *                 position in w1 bits and the gaps in w2 bits (at least 1 when there are gaps,
+ *                 so that the bytes bound the count); a document's positions start at a bit
+ *                 offset its predecessors' frequencies give
+ * Every length must come out exact.
  */
 #ifndef JKB_CORE_POSTINGS_H
 #define JKB_CORE_POSTINGS_H
@@ -36,6 +52,7 @@ enum { JKB__FIELD_TITLE, JKB__FIELD_LABEL, JKB__FIELD_BODY, JKB__FIELD_ORG, JKB_
 
 #define JKB__BLOCK_DOCS 128
 #define JKB__CODEC_VARINT 1
+#define JKB__CODEC_PACKED 2
 
 typedef struct jkb__postings {
     size_t n;          /* documents */
@@ -74,9 +91,12 @@ void jkb__postings_copy_doc(int *rc, jkb__postings *dst, const jkb__postings *sr
 void jkb__postings_remove(jkb__postings *p, size_t i);
 
 /* Encodes documents [from, from + n) of p as one block with score bound `bound` (bm25.h),
-   appended to out. Sticky rc. */
+   appended to out, in the smaller of the codecs. Sticky rc. */
 void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
                        uint32_t bound);
+/* jkb__block_encode in a given codec (tests compare them). */
+void jkb__block_encode_as(int *rc, jkb__buf *out, const jkb__postings *p, size_t from,
+                          size_t n, uint32_t bound, uint8_t codec);
 
 /* Reads a block's header. JKB_ECORRUPT when it is malformed. */
 int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out);

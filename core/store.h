@@ -38,7 +38,7 @@
 
 #include "error.h"
 
-#define JKB__FORMAT_VERSION 4
+#define JKB__FORMAT_VERSION 5
 
 typedef enum jkb__table {
     JKB__T_META,

@@ -50,17 +50,27 @@ static void assert_same(const jkb__postings *a, size_t from, const jkb__postings
     }
 }
 
-static void round_trip(const jkb__postings *p, size_t from, size_t n)
+static const uint8_t codecs[] = {JKB__CODEC_VARINT, JKB__CODEC_PACKED};
+
+/* Encodes [from, from + n) of p in codec (0: the encoder's choice) and decodes it back every
+   way: whole, without positions, one document's positions at a time. The encoded length. */
+static size_t round_trip_as(const jkb__postings *p, size_t from, size_t n, uint8_t codec)
 {
     jkb__buf out = JKB__BUF_INIT;
     jkb__postings back, ids_only;
     jkb__block_header h;
+    size_t len;
     int rc = 0;
     jkb__postings_init(&back);
     jkb__postings_init(&ids_only);
-    jkb__block_encode(&rc, &out, p, from, n, (uint32_t)(from * 1000 + n));
+    if (codec)
+        jkb__block_encode_as(&rc, &out, p, from, n, (uint32_t)(from * 1000 + n), codec);
+    else
+        jkb__block_encode(&rc, &out, p, from, n, (uint32_t)(from * 1000 + n));
     assert_int_equal(rc, 0);
     assert_int_equal(jkb__block_header_read(out.data, out.len, &h), 0);
+    if (codec)
+        assert_int_equal(h.codec, codec);
     assert_int_equal(h.n, n);
     assert_int_equal(h.last_doc, p->docs[from + n - 1]);
     assert_int_equal(h.bound, from * 1000 + n);
@@ -71,6 +81,8 @@ static void round_trip(const jkb__postings *p, size_t from, size_t n)
     assert_int_equal(jkb__block_decode(out.data, out.len, &ids_only, 0), 0);
     assert_int_equal(ids_only.n, n);
     assert_memory_equal(ids_only.docs, p->docs + from, n * sizeof *p->docs);
+    assert_memory_equal(ids_only.tf, p->tf + from * JKB__NFIELDS,
+                        n * JKB__NFIELDS * sizeof *p->tf);
     /* one document's positions at a time, in any order */
     {
         uint32_t starts[JKB__BLOCK_DOCS + 1];
@@ -86,9 +98,19 @@ static void round_trip(const jkb__postings *p, size_t from, size_t n)
                                     want * sizeof *p->pos);
         }
     }
+    len = out.len;
     jkb__postings_fin(&back);
     jkb__postings_fin(&ids_only);
     jkb__buf_fin(&out);
+    return len;
+}
+
+/* Both codecs round-trip; the encoder keeps the smaller. */
+static void round_trip(const jkb__postings *p, size_t from, size_t n)
+{
+    size_t varint = round_trip_as(p, from, n, JKB__CODEC_VARINT);
+    size_t packed = round_trip_as(p, from, n, JKB__CODEC_PACKED);
+    assert_int_equal(round_trip_as(p, from, n, 0), varint < packed ? varint : packed);
 }
 
 static void test_boundaries(void **state)
@@ -115,6 +137,24 @@ static void test_boundaries(void **state)
         jkb__postings_add_pos(&rc, &p, JKB__FIELD_TITLE, 0);
         assert_int_equal(rc, 0);
         round_trip(&p, 0, 2);
+        jkb__postings_fin(&p);
+    }
+    {
+        /* wide frequencies in two fields, a run of equal positions (gaps of 0), a field
+           every document has and one that only some have */
+        jkb__postings p;
+        uint32_t k;
+        int rc = 0, d;
+        jkb__postings_init(&p);
+        for (d = 0; d < 20; d++) {
+            jkb__postings_add_doc(&rc, &p, (uint32_t)(d * 3));
+            for (k = 0; k < (d == 5 ? 300u : 1u + d % 3); k++)
+                jkb__postings_add_pos(&rc, &p, JKB__FIELD_TITLE, d == 7 ? 4 : k * 2);
+            for (k = 0; d % 4 == 0 && k < (d == 8 ? 70000u : 2u); k++)
+                jkb__postings_add_pos(&rc, &p, JKB__FIELD_ORG, 9);
+        }
+        assert_int_equal(rc, 0);
+        round_trip(&p, 0, p.n);
         jkb__postings_fin(&p);
     }
 }
@@ -158,19 +198,18 @@ static void test_remove_and_copy(void **state)
     jkb__postings_fin(&q);
 }
 
-/* Truncated or garbled blocks are errors, never crashes or reads past the end. */
-static void test_corrupt(void **state)
+/* Truncated or garbled blocks of codec are errors, never crashes or reads past the end. */
+static void corrupt_blocks(uint8_t codec)
 {
     jkb__postings p, back;
     jkb__buf out = JKB__BUF_INIT;
     size_t len, i;
     int rc = 0;
-    (void)state;
     rng_state = 99;
     jkb__postings_init(&p);
     jkb__postings_init(&back);
     fill_random(&p, 50, 1, 100);
-    jkb__block_encode(&rc, &out, &p, 0, 50, 99);
+    jkb__block_encode_as(&rc, &out, &p, 0, 50, 99, codec);
     assert_int_equal(rc, 0);
     for (len = 0; len < out.len; len++) {
         /* a copy of exactly len bytes, so that ASan sees any read beyond it */
@@ -210,6 +249,14 @@ static void test_corrupt(void **state)
     jkb__buf_fin(&out);
     jkb__postings_fin(&p);
     jkb__postings_fin(&back);
+}
+
+static void test_corrupt(void **state)
+{
+    size_t c;
+    (void)state;
+    for (c = 0; c < sizeof codecs; c++)
+        corrupt_blocks(codecs[c]);
 }
 
 int main(void)

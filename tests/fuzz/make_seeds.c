@@ -29,7 +29,7 @@ static void postings_seeds(const char *dir)
     static const unsigned sizes[] = {1, 2, 17, 128};
     jkb__postings p;
     jkb__buf out = JKB__BUF_INIT;
-    unsigned s, i, f, k;
+    unsigned s, i, f, k, c;
     int rc = 0;
     for (s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         jkb__postings_init(&p);
@@ -39,11 +39,13 @@ static void postings_seeds(const char *dir)
                 for (k = 0; k < (i + f) % (3 + 14 * (s == 2)); k++)
                     jkb__postings_add_pos(&rc, &p, f, k * 5 + i);
         }
-        out.len = 0;
-        jkb__block_encode(&rc, &out, &p, 0, p.n, 8);
-        if (rc)
-            exit(1);
-        save(dir, "postings", (int)s, &out);
+        for (c = JKB__CODEC_VARINT; c <= JKB__CODEC_PACKED; c++) { /* each codec */
+            out.len = 0;
+            jkb__block_encode_as(&rc, &out, &p, 0, p.n, 8, (uint8_t)c);
+            if (rc)
+                exit(1);
+            save(dir, "postings", (int)(2 * s + c - 1), &out);
+        }
         jkb__postings_fin(&p);
     }
     jkb__buf_fin(&out);
