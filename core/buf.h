@@ -70,6 +70,15 @@ void jkb__buf_terminate(int *rc, jkb__buf *b);
 #define JKB__VARINT_MAX 10
 size_t jkb__varint_put(uint8_t *dst, uint64_t v);
 
+/* The bytes jkb__varint_put() writes for v. */
+static inline size_t jkb__varint_len(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
+}
+
 /*
  * Reads a varint from [*p, end). Returns 0 and advances *p, or JKB_ECORRUPT when the varint
  * runs past end or past 10 bytes.

@@ -134,22 +134,6 @@ static uint64_t doc_total(const jkb__postings *p, size_t i)
     return total;
 }
 
-/* Appends a block: the header, then its three streams. Sticky rc. */
-static void put_block(int *rc, jkb__buf *out, uint8_t codec, size_t n, uint32_t last,
-                      uint32_t bound, const jkb__buf *ids, const jkb__buf *freqs,
-                      const jkb__buf *pos)
-{
-    jkb__buf_putc(rc, out, codec);
-    jkb__buf_put_varint(rc, out, n);
-    jkb__buf_put_varint(rc, out, last);
-    jkb__buf_put_varint(rc, out, bound);
-    jkb__buf_put_varint(rc, out, ids->len);
-    jkb__buf_put_varint(rc, out, freqs->len);
-    jkb__buf_put(rc, out, ids->data, ids->len);
-    jkb__buf_put(rc, out, freqs->data, freqs->len);
-    jkb__buf_put(rc, out, pos->data, pos->len);
-}
-
 /* ---- the varint codec ---- */
 
 /* jkb__varint_get32 with the one-byte case inline: most gaps and frequencies are small. */
@@ -167,16 +151,18 @@ static inline int get32(const uint8_t **p, const uint8_t *end, uint32_t *out)
 #define SMALL_TF 16
 #define MULTI (SMALL_TF * JKB__NFIELDS)
 
-static void varint_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos,
-                          const jkb__postings *p, size_t from, size_t n)
+/* Appends the three streams of the varint codec to s; *ids_len and *freqs_len: the first two's
+   lengths. */
+static void varint_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n,
+                          size_t *ids_len, size_t *freqs_len)
 {
-    uint32_t prev = 0;
-    size_t i, f;
+    size_t i, f, at = s->len;
+    for (i = from; i < from + n; i++)
+        jkb__buf_put_varint(rc, s, i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1]);
+    *ids_len = s->len - at;
     for (i = from; i < from + n; i++) {
-        const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
-        uint32_t sum = 0, mask = 0, k;
-        jkb__buf_put_varint(rc, ids, i == from ? p->docs[i] : p->docs[i] - prev);
-        prev = p->docs[i];
+        const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+        uint32_t sum = 0, mask = 0;
         for (f = 0; f < JKB__NFIELDS; f++) {
             mask |= (uint32_t)(tf[f] != 0) << f;
             sum += tf[f];
@@ -185,16 +171,21 @@ static void varint_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos
             /* one field, a small frequency: one byte */
             for (f = 0; !(mask >> f & 1); f++)
                 ;
-            jkb__buf_putc(rc, freqs, (uint8_t)(f * SMALL_TF + sum));
+            jkb__buf_putc(rc, s, (uint8_t)(f * SMALL_TF + sum));
         } else {
-            jkb__buf_put_varint(rc, freqs, MULTI + mask);
+            jkb__buf_put_varint(rc, s, MULTI + mask);
             for (f = 0; f < JKB__NFIELDS; f++)
                 if (tf[f])
-                    jkb__buf_put_varint(rc, freqs, tf[f]);
+                    jkb__buf_put_varint(rc, s, tf[f]);
         }
+    }
+    *freqs_len = s->len - at - *ids_len;
+    for (i = from; i < from + n; i++) {
+        const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
+        uint32_t k;
         for (f = 0; f < JKB__NFIELDS; f++) {
             for (k = 0; k < tf[f]; k++)
-                jkb__buf_put_varint(rc, pos, k == 0 ? ps[k] : ps[k] - ps[k - 1]);
+                jkb__buf_put_varint(rc, s, k == 0 ? ps[k] : ps[k] - ps[k - 1]);
             ps += tf[f];
         }
     }
@@ -344,21 +335,21 @@ static unsigned fields_of(const jkb__postings *p, size_t i)
     return m;
 }
 
-static void packed_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos,
-                          const jkb__postings *p, size_t from, size_t n)
+/* Appends the three streams of the packed codec to s, as varint_encode() does. */
+static void packed_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n,
+                          size_t *ids_len, size_t *freqs_len)
 {
-    bit_writer w = {rc, NULL, 0, 0};
+    bit_writer w = {rc, s, 0, 0};
     unsigned width = 0, some = 0, every = (1u << JKB__NFIELDS) - 1, w1 = 0, w2 = 0, f;
-    size_t i;
+    size_t i, at = s->len;
 
     /* ids: the first, then each gap less one in the width of the largest */
-    jkb__buf_put_varint(rc, ids, p->docs[from]);
+    jkb__buf_put_varint(rc, s, p->docs[from]);
     for (i = from + 1; i < from + n; i++)
         if (width_of(p->docs[i] - p->docs[i - 1] - 1) > width)
             width = width_of(p->docs[i] - p->docs[i - 1] - 1);
     if (n > 1) {
-        jkb__buf_putc(rc, ids, (uint8_t)width);
-        w.out = ids;
+        jkb__buf_putc(rc, s, (uint8_t)width);
         for (i = from + 1; i < from + n; i++)
             bits_put(&w, p->docs[i] - p->docs[i - 1] - 1, width);
         bits_end(&w);
@@ -370,8 +361,8 @@ static void packed_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos
         some |= fields_of(p, i);
         every &= fields_of(p, i);
     }
-    jkb__buf_putc(rc, freqs, (uint8_t)(some | every << JKB__NFIELDS));
-    w.out = freqs;
+    *ids_len = s->len - at;
+    jkb__buf_putc(rc, s, (uint8_t)(some | every << JKB__NFIELDS));
     for (f = 0; f < JKB__NFIELDS; f++) {
         if (!(some >> f & 1))
             continue;
@@ -383,7 +374,7 @@ static void packed_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos
         for (i = from, width = 0; i < from + n; i++)
             if (p->tf[i * JKB__NFIELDS + f] && width_of(p->tf[i * JKB__NFIELDS + f] - 1) > width)
                 width = width_of(p->tf[i * JKB__NFIELDS + f] - 1);
-        jkb__buf_putc(rc, freqs, (uint8_t)width);
+        jkb__buf_putc(rc, s, (uint8_t)width);
         for (i = from; i < from + n; i++)
             if (p->tf[i * JKB__NFIELDS + f])
                 bits_put(&w, p->tf[i * JKB__NFIELDS + f] - 1, width);
@@ -405,9 +396,9 @@ static void packed_encode(int *rc, jkb__buf *ids, jkb__buf *freqs, jkb__buf *pos
             ps += tf;
         }
     }
-    jkb__buf_putc(rc, pos, (uint8_t)w1);
-    jkb__buf_putc(rc, pos, (uint8_t)w2);
-    w.out = pos;
+    *freqs_len = s->len - at - *ids_len;
+    jkb__buf_putc(rc, s, (uint8_t)w1);
+    jkb__buf_putc(rc, s, (uint8_t)w2);
     for (i = from; i < from + n; i++) {
         const uint32_t *ps = p->pos + p->pos_off[i];
         for (f = 0; f < JKB__NFIELDS; f++) {
@@ -605,32 +596,62 @@ static int packed_positions(jkb__postings *p, size_t i, bit_reader *r, unsigned 
 
 /* ---- blocks ---- */
 
+/* Appends the streams of codec to s: room for both codecs' is made at once. */
+static void encode_streams(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n,
+                           uint8_t codec, size_t *ids_len, size_t *freqs_len)
+{
+    size_t n_pos = p->pos_off[from + n] - p->pos_off[from];
+    jkb__buf_reserve(rc, s, 2 * (16 + n * (2 + JKB__NFIELDS) * 5 + n_pos * 5));
+    if (codec == JKB__CODEC_PACKED)
+        packed_encode(rc, s, p, from, n, ids_len, freqs_len);
+    else
+        varint_encode(rc, s, p, from, n, ids_len, freqs_len);
+}
+
+/* Appends a block: the header, then the streams, streams[0..len). Sticky rc. */
+static void put_block(int *rc, jkb__buf *out, uint8_t codec, size_t n, uint32_t last,
+                      uint32_t bound, const uint8_t *streams, size_t len, size_t ids_len,
+                      size_t freqs_len)
+{
+    jkb__buf_putc(rc, out, codec);
+    jkb__buf_put_varint(rc, out, n);
+    jkb__buf_put_varint(rc, out, last);
+    jkb__buf_put_varint(rc, out, bound);
+    jkb__buf_put_varint(rc, out, ids_len);
+    jkb__buf_put_varint(rc, out, freqs_len);
+    jkb__buf_put(rc, out, streams, len);
+}
+
 void jkb__block_encode_as(int *rc, jkb__buf *out, const jkb__postings *p, size_t from,
                           size_t n, uint32_t bound, uint8_t codec)
 {
-    jkb__buf ids = JKB__BUF_INIT, freqs = JKB__BUF_INIT, pos = JKB__BUF_INIT;
-    if (codec == JKB__CODEC_PACKED)
-        packed_encode(rc, &ids, &freqs, &pos, p, from, n);
-    else
-        varint_encode(rc, &ids, &freqs, &pos, p, from, n);
-    put_block(rc, out, codec, n, p->docs[from + n - 1], bound, &ids, &freqs, &pos);
-    jkb__buf_fin(&ids);
-    jkb__buf_fin(&freqs);
-    jkb__buf_fin(&pos);
+    jkb__buf s = JKB__BUF_INIT;
+    size_t ids_len = 0, freqs_len = 0;
+    encode_streams(rc, &s, p, from, n, codec, &ids_len, &freqs_len);
+    put_block(rc, out, codec, n, p->docs[from + n - 1], bound, s.data, s.len, ids_len,
+              freqs_len);
+    jkb__buf_fin(&s);
 }
 
 void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
                        uint32_t bound)
 {
-    jkb__buf packed = JKB__BUF_INIT;
-    size_t at = out->len;
-    jkb__block_encode_as(rc, out, p, from, n, bound, JKB__CODEC_VARINT);
-    jkb__block_encode_as(rc, &packed, p, from, n, bound, JKB__CODEC_PACKED);
-    if (*rc == 0 && packed.len < out->len - at) {
-        out->len = at;
-        jkb__buf_put(rc, out, packed.data, packed.len);
+    jkb__buf s = JKB__BUF_INIT; /* the varint streams, then the packed ones */
+    size_t ids_v = 0, freqs_v = 0, ids_p = 0, freqs_p = 0, v_len;
+    encode_streams(rc, &s, p, from, n, JKB__CODEC_VARINT, &ids_v, &freqs_v);
+    v_len = s.len;
+    encode_streams(rc, &s, p, from, n, JKB__CODEC_PACKED, &ids_p, &freqs_p);
+    if (*rc == 0) {
+        /* the headers differ only in the stream lengths' varints */
+        if (s.len - v_len + jkb__varint_len(ids_p) + jkb__varint_len(freqs_p) <
+            v_len + jkb__varint_len(ids_v) + jkb__varint_len(freqs_v))
+            put_block(rc, out, JKB__CODEC_PACKED, n, p->docs[from + n - 1], bound,
+                      s.data + v_len, s.len - v_len, ids_p, freqs_p);
+        else
+            put_block(rc, out, JKB__CODEC_VARINT, n, p->docs[from + n - 1], bound, s.data,
+                      v_len, ids_v, freqs_v);
     }
-    jkb__buf_fin(&packed);
+    jkb__buf_fin(&s);
 }
 
 int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out)

@@ -27,11 +27,16 @@ typedef struct token_ctx {
 static int on_token(const jkb__token *tok, void *payload)
 {
     token_ctx *c = payload;
-    jkb__buf_putc(&c->rc, &c->p->tokens, (uint8_t)c->field);
-    jkb__buf_put_varint(&c->rc, &c->p->tokens, tok->pos);
-    jkb__buf_putc(&c->rc, &c->p->tokens, (uint8_t)tok->term_len); /* <= JKB__TERM_MAX */
-    jkb__buf_put(&c->rc, &c->p->tokens, tok->term, tok->term_len);
-    return c->rc;
+    jkb__buf *b = &c->p->tokens;
+    jkb__buf_reserve(&c->rc, b, 2 + JKB__VARINT_MAX + tok->term_len);
+    if (c->rc)
+        return c->rc;
+    b->data[b->len++] = (uint8_t)c->field;
+    b->len += jkb__varint_put(b->data + b->len, tok->pos);
+    b->data[b->len++] = (uint8_t)tok->term_len; /* <= JKB__TERM_MAX */
+    memcpy(b->data + b->len, tok->term, tok->term_len);
+    b->len += tok->term_len;
+    return 0;
 }
 
 static char *dup_or_null(const char *s, int *rc)
