@@ -17,7 +17,7 @@
 #define INITIAL_MAP_SIZE ((size_t)1 << 30)
 
 static const char *const table_names[JKB__NTABLES] = {
-    "meta", "terms", "tinfo", "post", "docs", "cols", "ids", "cases", "dterms",
+    "meta", "terms", "tinfo", "post", "docs", "cols", "ids", "cases",
 };
 
 /*

@@ -23,7 +23,6 @@
  *           field
  *   ids     external id -> doc id (4)
  *   cases   case number + 0x00 + doc id (4) -> empty
- *   dterms  doc id (4) -> varint count, then the document's term ids ascending as gaps
  *
  * Fields, in the order of per-field arrays: title, label (logo caption), body, org.
  * Keys arriving in order are appended (MDB_APPEND), which keeps pages full.
@@ -49,7 +48,6 @@ typedef enum jkb__table {
     JKB__T_COLS,
     JKB__T_IDS,
     JKB__T_CASES,
-    JKB__T_DTERMS,
     JKB__NTABLES
 } jkb__table;
 

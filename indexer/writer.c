@@ -5,10 +5,11 @@
  * its stored record encoded, on worker threads when opts.threads > 0) and put into the
  * batch in the order it was added, its postings accumulated per term with batch-local doc
  * numbers. A commit writes the whole batch in one LMDB write transaction, in this order:
- * documents that are replaced or deleted are removed (their postings, found through dterms,
- * come out of exactly the blocks that hold them); the batch's terms are resolved in sorted
- * order and their postings appended to each term's last block; the documents' records,
- * columns, ids, case entries and term lists are written; the counters last. When the map
+ * documents that are replaced or deleted are removed (their postings in one pass over the
+ * postings for all of them, decoding only the blocks whose range holds one); the batch's
+ * terms are resolved in sorted order and their postings appended to each term's last block;
+ * the documents' records, columns, ids and case entries are written; the document
+ * frequencies and the counters last. When the map
  * fills, the transaction is dropped, the map doubled and the batch written again from memory.
  * A batch is committed when it reaches three quarters of the memory bound (batch_bytes).
  */
@@ -451,91 +452,116 @@ static int df_change(df_changes *c, uint32_t tid, int64_t delta)
     return rc;
 }
 
-/* Takes document doc out of term tid's postings. */
-static int unpost(jkb__txn *t, jkb__postings *tmp, df_changes *dfc, uint32_t tid, uint32_t doc)
+/* The first of gone[0..n) (ascending) that is >= doc, or n. */
+static size_t first_from(const uint32_t *gone, size_t n, uint64_t doc)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (gone[mid] < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/*
+ * Takes the documents gone[0..n) (ascending) out of every postings block that holds one, in
+ * one pass over the postings: a block holds the documents after the previous block of its
+ * term up to its own last, so only a block whose range holds a gone document is decoded, and
+ * rewritten (keeping its bound, which still holds for the documents left) when it held one.
+ */
+static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t n)
 {
     jkb__cursor *c;
     jkb__val k, v;
+    jkb__postings tmp;
     jkb__buf out = JKB__BUF_INIT;
     uint8_t key[8];
-    size_t i;
-    int rc;
+    uint32_t tid = 0;
+    uint64_t from = 0; /* the block's documents are >= from */
+    int rc, any = 0;
 
+    if (n == 0)
+        return 0;
     if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
         return rc;
-    key8(key, tid, doc);
-    rc = jkb__cursor_seek(c, key, 8, &k, &v);
-    if (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != tid))
-        rc = JKB_ECORRUPT; /* the document lists the term, the term has no such block */
-    if (rc == 0)
-        rc = jkb__block_decode(v.data, v.len, tmp, 1);
-    jkb__cursor_close(c);
-    if (rc)
-        return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
-    memcpy(key, k.data, 8);
-    for (i = 0; i < tmp->n && tmp->docs[i] != doc; i++)
-        ;
-    if (i == tmp->n)
-        return JKB_ECORRUPT;
-    jkb__postings_remove(tmp, i);
-    if ((rc = jkb__del(t, JKB__T_POST, key, 8)) != 0)
-        return rc;
-    if (tmp->n > 0) {
-        /* the bound of the documents left is at most the block's */
-        jkb__block_encode(&rc, &out, tmp, 0, tmp->n, tmp->bound);
-        key8(key, tid, tmp->docs[tmp->n - 1]);
-        if (rc == 0)
-            rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
-        jkb__buf_fin(&out);
+    jkb__postings_init(&tmp);
+    rc = jkb__cursor_seek(c, NULL, 0, &k, &v);
+    while (rc == 0) {
+        uint32_t last;
+        size_t i, j, removed = 0;
+        if (k.len != 8) {
+            rc = JKB_ECORRUPT;
+            break;
+        }
+        if (!any || jkb__be32_get(k.data) != tid)
+            from = 0; /* a term's first block */
+        any = 1;
+        tid = jkb__be32_get(k.data);
+        last = jkb__be32_get(k.data + 4);
+        j = first_from(gone, n, from);
+        from = (uint64_t)last + 1;
+        if (j == n || gone[j] > last) {
+            rc = jkb__cursor_next(c, &k, &v);
+            continue;
+        }
+        if ((rc = jkb__block_decode(v.data, v.len, &tmp, 1)) != 0)
+            break;
+        for (i = tmp.n; i-- > 0;) {
+            size_t at = first_from(gone + j, n - j, tmp.docs[i]) + j;
+            if (at < n && gone[at] == tmp.docs[i]) {
+                jkb__postings_remove(&tmp, i);
+                removed++;
+            }
+        }
+        if (removed == 0) {
+            rc = jkb__cursor_next(c, &k, &v);
+            continue;
+        }
+        memcpy(key, k.data, 8); /* a write invalidates what the cursor lent */
+        if ((rc = df_change(dfc, tid, -(int64_t)removed)) != 0 ||
+            (rc = jkb__del(t, JKB__T_POST, key, 8)) != 0)
+            break;
+        if (tmp.n > 0) {
+            out.len = 0;
+            jkb__block_encode(&rc, &out, &tmp, 0, tmp.n, tmp.bound);
+            key8(key, tid, tmp.docs[tmp.n - 1]);
+            if (rc || (rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len)) != 0)
+                break;
+        }
+        /* on from the key after the old block's: the writes may have moved the cursor */
+        if (last == UINT32_MAX && tid == UINT32_MAX)
+            break;
+        key8(key, last == UINT32_MAX ? tid + 1 : tid, last == UINT32_MAX ? 0 : last + 1);
+        rc = jkb__cursor_seek(c, key, 8, &k, &v);
     }
-    return rc ? rc : df_change(dfc, tid, -1);
+    jkb__cursor_close(c);
+    jkb__postings_fin(&tmp);
+    jkb__buf_fin(&out);
+    return rc == JKB_ENOTFOUND ? 0 : rc;
 }
 
-/* Removes stored document doc and everything that refers to it. */
-static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, df_changes *dfc,
-                      uint32_t doc)
+/* Removes stored document doc and everything that refers to it but its postings
+   (unpost_all() takes them out, for all the documents a batch removes at once). */
+static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, uint32_t doc)
 {
     uint8_t k[4];
-    jkb__val v;
-    jkb__buf tids = JKB__BUF_INIT, ckey = JKB__BUF_INIT;
-    jkb__postings tmp;
+    jkb__buf ckey = JKB__BUF_INIT;
     jkb__docbuf db;
     const jkb_doc *stored;
     jkb__cols cols;
-    const uint8_t *p, *end;
-    uint64_t n, i;
-    uint32_t tid = 0, gap;
     int rc = 0, f;
 
     memset(&db, 0, sizeof db);
-    jkb__postings_init(&tmp);
     jkb__be32_put(k, doc);
-    /* Copy what is read before writing: a write invalidates borrowed values. */
-    if ((rc = jkb__get(t, JKB__T_DTERMS, k, 4, &v)) != 0)
-        goto out;
-    jkb__buf_put(&rc, &tids, v.data, v.len);
-    if (rc)
-        goto out;
-    p = tids.data;
-    end = tids.data + tids.len;
-    if (jkb__varint_get(&p, end, &n)) {
-        rc = JKB_ECORRUPT;
-        goto out;
-    }
-    for (i = 0; i < n; i++) {
-        if (jkb__varint_get32(&p, end, &gap) || (i > 0 && gap == 0)) {
-            rc = JKB_ECORRUPT;
-            goto out;
-        }
-        tid += gap;
-        if ((rc = unpost(t, &tmp, dfc, tid, doc)) != 0)
-            goto out;
-    }
     if ((rc = jkb__cols_get(t, doc, &cols)) != 0)
         goto out;
     for (f = 0; f < JKB__NFIELDS; f++)
         counts->field_tokens[f] -= counts->field_tokens[f] < cols.len[f] ? counts->field_tokens[f]
                                                                          : cols.len[f];
+    /* Copy what is read before writing: a write invalidates borrowed values. */
     if ((rc = jkb__docs_read(ix, t, doc, &db, &stored)) != 0)
         goto out;
     if ((rc = jkb__del(t, JKB__T_IDS, stored->id, strlen(stored->id))) != 0)
@@ -546,15 +572,12 @@ static int remove_doc(jkb_index *ix, jkb__txn *t, jkb__counts *counts, df_change
         if (rc || (rc = jkb__del(t, JKB__T_CASES, ckey.data, ckey.len)) != 0)
             goto out;
     }
-    if ((rc = jkb__docs_del(t, doc)) != 0 || (rc = jkb__cols_del(t, doc)) != 0 ||
-        (rc = jkb__del(t, JKB__T_DTERMS, k, 4)) != 0)
+    if ((rc = jkb__docs_del(t, doc)) != 0 || (rc = jkb__cols_del(t, doc)) != 0)
         goto out;
     counts->docs--;
 out:
-    jkb__buf_fin(&tids);
     jkb__buf_fin(&ckey);
     jkb__docbuf_fin(&db);
-    jkb__postings_fin(&tmp);
     return rc;
 }
 
@@ -701,26 +724,16 @@ static int cmp_key(const void *a, const void *b)
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Writes one added document's record, columns, id, case entry and term list. */
+/* Writes one added document's record, columns, id and case entry. */
 static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pending *p,
-                     uint32_t doc, uint32_t *tids)
+                     uint32_t doc)
 {
     uint8_t k[4];
     jkb__buf buf = JKB__BUF_INIT;
-    size_t i;
-    int rc = 0;
+    int rc;
 
     jkb__be32_put(k, doc);
-    for (i = 0; i < p->n_terms; i++)
-        tids[i] = b->entries[p->terms[i]].tid;
-    qsort(tids, p->n_terms, sizeof *tids, cmp_u32);
-    jkb__buf_put_varint(&rc, &buf, p->n_terms);
-    for (i = 0; i < p->n_terms; i++)
-        jkb__buf_put_varint(&rc, &buf, i ? tids[i] - tids[i - 1] : tids[i]);
-    if (rc == 0)
-        rc = jkb__put(t, JKB__T_DTERMS, k, 4, buf.data, buf.len);
-    if (rc == 0)
-        rc = jkb__cols_put(t, doc, &p->cols);
+    rc = jkb__cols_put(t, doc, &p->cols);
     if (rc == 0 && p->compressed) {
         rc = jkb__docs_put(t, doc, p->record.data, p->record.len);
     } else if (rc == 0) { /* prepared before the preset dictionary existed */
@@ -759,14 +772,17 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
     bounds bd = {NULL, {0}};
     df_changes dfc = {NULL, 0, 0};
     sort_key *order = NULL;
-    uint32_t *tids = NULL, base;
-    size_t i, max_terms = 0;
+    uint32_t *gone = NULL, base;
+    size_t i, n_gone = 0;
     int rc, f;
 
     jkb__postings_init(&merged);
     if ((rc = jkb__counts_read(t, &counts)) != 0)
         return rc;
 
+    /* the documents replaced or deleted go, their postings in one pass for all */
+    if ((gone = malloc((b->n_docs + 1) * sizeof *gone)) == NULL)
+        return JKB_ENOMEM;
     for (i = 0; i < b->n_docs; i++) {
         const pending *p = &b->docs[i];
         jkb__val v;
@@ -777,9 +793,15 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
             continue;
         if (rc == 0 && v.len != 4)
             rc = JKB_ECORRUPT;
-        if (rc || (rc = remove_doc(ix, t, &counts, &dfc, jkb__be32_get(v.data))) != 0)
+        if (rc)
+            goto out;
+        gone[n_gone] = jkb__be32_get(v.data);
+        if ((rc = remove_doc(ix, t, &counts, gone[n_gone++])) != 0)
             goto out;
     }
+    qsort(gone, n_gone, sizeof *gone, cmp_u32);
+    if ((rc = unpost_all(t, &dfc, gone, n_gone)) != 0)
+        goto out;
 
     base = counts.next_doc;
     if ((uint64_t)base + b->n_local >= UINT32_MAX) {
@@ -814,21 +836,13 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
             goto out;
     }
 
-    for (i = 0; i < b->n_docs; i++)
-        if (b->docs[i].n_terms > max_terms)
-            max_terms = b->docs[i].n_terms;
     if ((rc = save_zdict(ix, t)) != 0)
         goto out;
-    tids = malloc((max_terms + 1) * sizeof *tids);
-    if (tids == NULL) {
-        rc = JKB_ENOMEM;
-        goto out;
-    }
     for (i = 0; i < b->n_docs; i++) {
         const pending *p = &b->docs[i];
         if (p->is_delete || p->dropped)
             continue;
-        if ((rc = write_doc(ix, t, b, p, base + p->local, tids)) != 0)
+        if ((rc = write_doc(ix, t, b, p, base + p->local)) != 0)
             goto out;
         counts.docs++;
         for (f = 0; f < JKB__NFIELDS; f++)
@@ -841,7 +855,7 @@ out:
     free(dfc.d);
     free(order);
     free(bd.added);
-    free(tids);
+    free(gone);
     jkb__postings_fin(&merged);
     return rc;
 }

@@ -197,6 +197,51 @@ static void test_many_blocks(void **state)
     free(path);
 }
 
+/* A posting lost (its document frequency lowered with it, so that only the document can
+   tell) fails the check: the postings must hold every token its columns count. */
+static void test_check_finds_lost_posting(void **state)
+{
+    char *path = fresh_path("lost.db");
+    jkb_index *ix;
+    jkb_doc a = make_doc("a", "", "架空社 侵入の報告", "検証用サーバに侵入された。");
+    jkb_doc b = make_doc("b", "", "架空市 誤送信", "メールを誤って送信した。");
+    jkb__txn *t;
+    jkb__cursor *c;
+    jkb__val k, v;
+    jkb__postings p;
+    jkb__buf out = JKB__BUF_INIT;
+    uint8_t key[8];
+    int rc = 0;
+    (void)state;
+    need_dictionary();
+    ix = open_rw(path);
+    assert_int_equal(jkb_index_add(ix, &a), 0);
+    assert_int_equal(jkb_index_add(ix, &b), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    check(ix);
+
+    jkb__postings_init(&p);
+    assert_int_equal(jkb__txn_begin(ix->store, 1, &t, &ix->err), 0);
+    assert_int_equal(jkb__cursor_open(t, JKB__T_POST, &c), 0);
+    assert_int_equal(jkb__cursor_seek(c, NULL, 0, &k, &v), 0);
+    while (jkb__block_decode(v.data, v.len, &p, 1) == 0 && p.n < 2) /* a term of both */
+        assert_int_equal(jkb__cursor_next(c, &k, &v), 0);
+    memcpy(key, k.data, 8);
+    jkb__cursor_close(c);
+    jkb__postings_remove(&p, 0);
+    jkb__block_encode(&rc, &out, &p, 0, p.n, p.bound);
+    assert_int_equal(rc, 0);
+    assert_int_equal(jkb__put(t, JKB__T_POST, key, 8, out.data, out.len), 0);
+    assert_int_equal(jkb__df_add(t, jkb__be32_get(key), -1), 0);
+    assert_int_equal(jkb__txn_commit(t, &ix->err), 0);
+    assert_int_equal(jkb_index_check(ix), JKB_ECORRUPT);
+    assert_non_null(strstr(jkb_index_errmsg(ix), "tokens"));
+    jkb__buf_fin(&out);
+    jkb__postings_fin(&p);
+    jkb_index_close(ix);
+    free(path);
+}
+
 /* A record far larger than a chunk is stored in pieces, read back whole, deleted whole. */
 static void test_large_record(void **state)
 {
@@ -305,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_add_replace_delete),
         cmocka_unit_test(test_same_id_in_batch),
         cmocka_unit_test(test_many_blocks),
+        cmocka_unit_test(test_check_finds_lost_posting),
         cmocka_unit_test(test_large_record),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_version_and_analyzer),
