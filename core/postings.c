@@ -550,11 +550,12 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
 /* Where each document's positions start in the packed codec's stream [ps, end), as bit
    offsets after its two widths; the stream must be exactly as long as they say. */
 static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
-                        uint32_t *starts, unsigned *w1, unsigned *w2)
+                        uint32_t *starts)
 {
     uint64_t bits = 0;
+    unsigned w1, w2;
     size_t k, f;
-    if (get_width(&ps, end, w1) || get_width(&ps, end, w2))
+    if (get_width(&ps, end, &w1) || get_width(&ps, end, &w2))
         return JKB_ECORRUPT;
     for (k = 0; k < p->n; k++) {
         const uint32_t *tf = p->tf + k * JKB__NFIELDS;
@@ -566,9 +567,9 @@ static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t
             total += tf[f];
             firsts += tf[f] != 0;
         }
-        if (total > firsts && *w2 == 0)
+        if (total > firsts && w2 == 0)
             return JKB_ECORRUPT; /* gaps take a bit at least */
-        bits += firsts * *w1 + (total - firsts) * *w2;
+        bits += firsts * w1 + (total - firsts) * w2;
     }
     if (bits > UINT32_MAX || bytes_of(bits) != (uint64_t)(end - ps))
         return JKB_ECORRUPT;
@@ -674,16 +675,29 @@ int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *ou
     return 0;
 }
 
-/* Where each document's positions start (starts: byte offsets in src for the varint codec,
-   bit offsets after the widths for the packed one). */
-static int index_positions(const jkb__block_header *h, const jkb__postings *p,
-                           const uint8_t *src, size_t len, uint32_t *starts, unsigned *w1,
-                           unsigned *w2)
+/* Where the positions stream of a block starts. */
+static const uint8_t *positions_of(const jkb__block_header *h, const uint8_t *src)
 {
-    const uint8_t *ps = src + h->header_len + h->ids_len + h->freqs_len;
+    return src + h->header_len + h->ids_len + h->freqs_len;
+}
+
+/* Where each document's positions start (starts: byte offsets in src for the varint codec,
+   bit offsets after the two widths for the packed one), checking the stream's length. */
+static int index_positions(const jkb__block_header *h, const jkb__postings *p,
+                           const uint8_t *src, size_t len, uint32_t *starts)
+{
     if (h->codec == JKB__CODEC_PACKED)
-        return packed_index(p, ps, src + len, starts, w1, w2);
-    return varint_index(p, src, ps, src + len, starts);
+        return packed_index(p, positions_of(h, src), src + len, starts);
+    return varint_index(p, src, positions_of(h, src), src + len, starts);
+}
+
+/* A reader of the packed positions stream ps (widths checked) from document i's. */
+static bit_reader packed_reader(const uint8_t *ps, const uint8_t *end, const uint32_t *starts,
+                                size_t i)
+{
+    bit_reader r = {ps + 2 + starts[i] / 8, end, 0, 0};
+    (void)bits_get(&r, starts[i] % 8);
+    return r;
 }
 
 int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos)
@@ -691,7 +705,6 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     jkb__block_header h;
     const uint8_t *s;
     uint32_t starts[JKB__BLOCK_DOCS + 1];
-    unsigned w1 = 0, w2 = 0;
     size_t i;
     int rc;
 
@@ -710,11 +723,11 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     p->pos_off[0] = 0;
     if (!want_pos) /* no offsets either: positions() is for blocks decoded with them */
         return 0;
-    if ((rc = index_positions(&h, p, src, len, starts, &w1, &w2)) != 0)
+    if ((rc = index_positions(&h, p, src, len, starts)) != 0)
         return rc;
     if (h.codec == JKB__CODEC_PACKED) {
-        const uint8_t *ps = s + h.ids_len + h.freqs_len + 2;
-        bit_reader r = {ps, src + len, 0, 0};
+        const uint8_t *ps = positions_of(&h, src);
+        bit_reader r = packed_reader(ps, src + len, starts, 0);
         /* the index checked the counts against the bytes (a gap takes a bit at least; the
            first positions are at most one per document and field): they bound the
            allocation */
@@ -724,7 +737,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
         if ((rc = grow_pos(p, total)) != 0)
             return rc;
         for (i = 0; i < h.n && rc == 0; i++) {
-            rc = packed_positions(p, i, &r, w1, w2);
+            rc = packed_positions(p, i, &r, ps[0], ps[1]);
             p->pos_off[i + 1] = (uint32_t)p->pos_len;
         }
         return rc;
@@ -744,7 +757,6 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
                              uint32_t *starts, int *indexed)
 {
     jkb__block_header h;
-    unsigned w1 = 0, w2 = 0;
     int rc;
 
     if (i >= p->n || p->n > JKB__BLOCK_DOCS)
@@ -752,7 +764,7 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
     if ((rc = jkb__block_header_read(src, len, &h)) != 0)
         return rc;
     if (!*indexed) {
-        if ((rc = index_positions(&h, p, src, len, starts, &w1, &w2)) != 0)
+        if ((rc = index_positions(&h, p, src, len, starts)) != 0)
             return rc;
         *indexed = 1;
     }
@@ -760,13 +772,9 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
         return rc;
     p->pos_len = 0;
     if (h.codec == JKB__CODEC_PACKED) {
-        const uint8_t *ps = src + h.header_len + h.ids_len + h.freqs_len;
-        bit_reader r;
-        w1 = ps[0]; /* read again: the index may have been made by an earlier call */
-        w2 = ps[1];
-        r = (bit_reader){ps + 2 + starts[i] / 8, src + len, 0, 0};
-        (void)bits_get(&r, starts[i] % 8);
-        return packed_positions(p, i, &r, w1, w2);
+        const uint8_t *ps = positions_of(&h, src);
+        bit_reader r = packed_reader(ps, src + len, starts, i);
+        return packed_positions(p, i, &r, ps[0], ps[1]);
     }
     return varint_positions(p, i, src + starts[i], src + starts[i + 1]);
 }

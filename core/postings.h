@@ -22,7 +22,7 @@
  * as one byte field * 16 + tf when the term is in one field fewer than 16 times (most
  * postings), else the varint 64 + bit mask of the fields present then one varint per present
  * field; positions per field as the first position then gaps (each >= 0). All varints are
- * LEB128. Small blocks (a rare term's one or two documents) take it.
+ * LEB128. Small blocks (a rare term's few documents) mostly take it.
  *
  * The packed codec (id 2) writes runs of values in one width each (the bits of the largest),
  * least significant bit first, each run padded to a byte, so that a block decodes without a
