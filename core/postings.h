@@ -90,6 +90,19 @@ void jkb__postings_copy_doc(int *rc, jkb__postings *dst, const jkb__postings *sr
 /* Removes document i. */
 void jkb__postings_remove(jkb__postings *p, size_t i);
 
+/* The first position in [lo, hi) of the ascending ids whose id is >= doc, or hi. */
+static inline size_t jkb__first_at_least(const uint32_t *ids, size_t lo, size_t hi, uint64_t doc)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Encodes documents [from, from + n) of p as one block with score bound `bound` (bm25.h),
    appended to out, in the smaller of the codecs. Sticky rc. */
 void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,

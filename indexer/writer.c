@@ -452,20 +452,6 @@ static int df_change(df_changes *c, uint32_t tid, int64_t delta)
     return rc;
 }
 
-/* The first of gone[0..n) (ascending) that is >= doc, or n. */
-static size_t first_from(const uint32_t *gone, size_t n, uint64_t doc)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (gone[mid] < doc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /*
  * Takes the documents gone[0..n) (ascending) out of every postings block that holds one, in
  * one pass over the postings: a block holds the documents after the previous block of its
@@ -501,7 +487,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
         any = 1;
         tid = jkb__be32_get(k.data);
         last = jkb__be32_get(k.data + 4);
-        j = first_from(gone, n, from);
+        j = jkb__first_at_least(gone, 0, n, from);
         from = (uint64_t)last + 1;
         if (j == n || gone[j] > last) {
             rc = jkb__cursor_next(c, &k, &v);
@@ -510,7 +496,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
         if ((rc = jkb__block_decode(v.data, v.len, &tmp, 1)) != 0)
             break;
         for (i = tmp.n; i-- > 0;) {
-            size_t at = first_from(gone + j, n - j, tmp.docs[i]) + j;
+            size_t at = jkb__first_at_least(gone, j, n, tmp.docs[i]);
             if (at < n && gone[at] == tmp.docs[i]) {
                 jkb__postings_remove(&tmp, i);
                 removed++;

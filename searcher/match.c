@@ -93,14 +93,7 @@ static void block_find(jkb__piter *it, uint32_t doc)
         }
         lo = k;
     }
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d[mid] < doc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    it->i = lo;
+    it->i = jkb__first_at_least(d, lo, hi, doc);
 }
 
 int jkb__piter_seek_from(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
