@@ -1,5 +1,6 @@
 #include "strmap.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,26 +31,44 @@ void jkb__strmap_clear(jkb__strmap *m)
     m->n = 0;
 }
 
-int jkb__strmap_find(const jkb__strmap *m, const char *key, size_t len, uint32_t hash,
-                     jkb__strmap_key_fn key_of, const void *ctx, uint32_t *out)
+/* The slot holding key, or SIZE_MAX. */
+static size_t find_slot(const jkb__strmap *m, const char *key, size_t len, uint32_t hash,
+                        jkb__strmap_key_fn key_of, const void *ctx)
 {
     size_t i;
     if (m->cap == 0)
-        return 0;
+        return SIZE_MAX;
     for (i = hash & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
         uint64_t s = m->slots[i];
         if (s == 0)
-            return 0;
+            return SIZE_MAX;
         if ((uint32_t)(s >> 32) == hash) {
-            uint32_t v = (uint32_t)s - 1;
             size_t klen;
-            const char *k = key_of(ctx, v, &klen);
-            if (klen == len && memcmp(k, key, len) == 0) {
-                *out = v;
-                return 1;
-            }
+            const char *k = key_of(ctx, (uint32_t)s - 1, &klen);
+            if (klen == len && memcmp(k, key, len) == 0)
+                return i;
         }
     }
+}
+
+int jkb__strmap_find(const jkb__strmap *m, const char *key, size_t len, uint32_t hash,
+                     jkb__strmap_key_fn key_of, const void *ctx, uint32_t *out)
+{
+    size_t i = find_slot(m, key, len, hash, key_of, ctx);
+    if (i == SIZE_MAX)
+        return 0;
+    *out = (uint32_t)m->slots[i] - 1;
+    return 1;
+}
+
+int jkb__strmap_replace(jkb__strmap *m, const char *key, size_t len, uint32_t hash,
+                        jkb__strmap_key_fn key_of, const void *ctx, uint32_t v)
+{
+    size_t i = find_slot(m, key, len, hash, key_of, ctx);
+    if (i == SIZE_MAX)
+        return 0;
+    m->slots[i] = (uint64_t)hash << 32 | ((uint64_t)v + 1);
+    return 1;
 }
 
 static void place(uint64_t *slots, size_t cap, uint64_t s)

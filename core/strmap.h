@@ -30,4 +30,9 @@ int jkb__strmap_find(const jkb__strmap *m, const char *key, size_t len, uint32_t
 /* Inserts key -> v (the key must not be present). 0 or JKB_ENOMEM. */
 int jkb__strmap_insert(jkb__strmap *m, uint32_t hash, uint32_t v);
 
+/* Makes present key map to v instead: 1, or 0 when key is not present. The key must read the
+   same through v as through the value it replaces. */
+int jkb__strmap_replace(jkb__strmap *m, const char *key, size_t len, uint32_t hash,
+                        jkb__strmap_key_fn key_of, const void *ctx, uint32_t v);
+
 #endif

@@ -167,18 +167,21 @@ static pending *new_pending(jkb__batch *b, const char *id, size_t id_len, int *r
     JKB__RESERVE(*rc, b->docs, b->docs_cap, b->n_docs);
     if (*rc)
         return NULL;
-    /* A later change to the same id in one batch supersedes the earlier one. */
-    if (jkb__strmap_find(&b->id_map, id, id_len, hash, doc_key, b, &prev))
-        drop_pending(b, &b->docs[prev]);
     p = &b->docs[b->n_docs];
     memset(p, 0, sizeof *p);
     p->id_off = (uint32_t)b->arena.len;
     p->id_len = (uint32_t)id_len;
     jkb__buf_put(rc, &b->arena, id, id_len);
-    if (*rc == 0)
-        *rc = jkb__strmap_insert(&b->id_map, hash, (uint32_t)b->n_docs);
     if (*rc)
         return NULL;
+    /* A later change to the same id in one batch supersedes the earlier one, and takes its
+       place in the map: a third change must find the second. */
+    if (jkb__strmap_find(&b->id_map, id, id_len, hash, doc_key, b, &prev)) {
+        drop_pending(b, &b->docs[prev]);
+        jkb__strmap_replace(&b->id_map, id, id_len, hash, doc_key, b, (uint32_t)b->n_docs);
+    } else if ((*rc = jkb__strmap_insert(&b->id_map, hash, (uint32_t)b->n_docs)) != 0) {
+        return NULL;
+    }
     b->n_docs++;
     return p;
 }

@@ -153,6 +153,18 @@ static void test_same_id_in_batch(void **state)
     assert_int_equal(term_df(ix, "消える"), 0);
     check(ix);
 
+    /* three changes to one id in one batch: the last stands, alone */
+    assert_int_equal(jkb_index_add(ix, &d2), 0);
+    assert_int_equal(jkb_index_delete(ix, "x"), 0);
+    assert_int_equal(jkb_index_add(ix, &d1), 0);
+    assert_int_equal(jkb_index_add(ix, &d2), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 2);
+    assert_int_equal(jkb_index_get(ix, "x", &got), 0);
+    assert_string_equal(got->title, "二回目");
+    assert_int_equal(term_df(ix, "次"), 1);
+    check(ix);
+
     /* rollback drops what was buffered */
     assert_int_equal(jkb_index_add(ix, &w), 0);
     jkb_index_rollback(ix);
@@ -193,6 +205,75 @@ static void test_many_blocks(void **state)
     assert_int_equal(term_df(ix, "共通"), 600);
     assert_int_equal(doc_count(ix), 600);
     check(ix);
+    jkb_index_close(ix);
+    free(path);
+}
+
+/*
+ * Random adds, replacements and deletes over 60 ids, committed in batches of random size,
+ * against a model of which words each id holds: after each commit the index passes its check
+ * and every word finds exactly the documents the model says hold it (the seed is printed;
+ * JKB_SEED replays it).
+ */
+static void test_random_changes(void **state)
+{
+    static const char *const words[] = {"侵入", "漏えい", "暗号化", "委託", "端末", "認証",
+                                        "誤送信", "改ざん", "停止", "復旧", "流出", "脆弱性"};
+    enum { IDS = 60, WORDS = sizeof words / sizeof words[0], OPS = 600 };
+    char *path = fresh_path("random.db");
+    unsigned model[IDS] = {0}; /* bit w: the id's document holds words[w]; 0: no document */
+    unsigned seed = getenv("JKB_SEED") ? (unsigned)strtoul(getenv("JKB_SEED"), NULL, 10)
+                                       : (unsigned)time(NULL);
+    jkb_index *ix;
+    int op;
+    (void)state;
+    need_dictionary();
+    print_message("seed %u\n", seed);
+    srand(seed);
+    ix = open_rw(path);
+    for (op = 0; op < OPS; op++) {
+        char id[16], body[512];
+        unsigned k = (unsigned)rand() % IDS, w;
+        snprintf(id, sizeof id, "id-%u", k);
+        if (model[k] && rand() % 4 == 0) {
+            assert_int_equal(jkb_index_delete(ix, id), 0);
+            model[k] = 0;
+        } else {
+            jkb_doc d;
+            size_t len = 0;
+            model[k] = 1 + (unsigned)rand() % ((1u << WORDS) - 1);
+            for (w = 0; w < WORDS; w++)
+                if (model[k] >> w & 1)
+                    len += (size_t)snprintf(body + len, sizeof body - len, "%sが確認された。",
+                                            words[w]);
+            d = make_doc(id, "", "報告", body);
+            assert_int_equal(jkb_index_add(ix, &d), 0);
+        }
+        if (rand() % 25 == 0 || op == OPS - 1) {
+            assert_int_equal(jkb_index_commit(ix), 0);
+            check(ix);
+            for (w = 0; w < WORDS; w++) {
+                jkb_search_options so = JKB_SEARCH_OPTIONS_INIT;
+                jkb_results *r;
+                size_t i, want = 0;
+                so.no_group = 1;
+                so.limit = IDS;
+                assert_int_equal(jkb_search(ix, words[w], &so, &r), 0);
+                for (k = 0; k < IDS; k++)
+                    want += model[k] >> w & 1;
+                if (jkb_results_count(r) != want)
+                    fail_msg("%s: %zu documents found, %zu hold it", words[w],
+                             jkb_results_count(r), want);
+                for (i = 0; i < jkb_results_count(r); i++) {
+                    unsigned got = (unsigned)strtoul(jkb_results_hit(r, i)->id + 3, NULL, 10);
+                    if (!(model[got] >> w & 1))
+                        fail_msg("%s finds %s, which does not hold it", words[w],
+                                 jkb_results_hit(r, i)->id);
+                }
+                jkb_results_free(r);
+            }
+        }
+    }
     jkb_index_close(ix);
     free(path);
 }
@@ -351,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_same_id_in_batch),
         cmocka_unit_test(test_many_blocks),
         cmocka_unit_test(test_check_finds_lost_posting),
+        cmocka_unit_test(test_random_changes),
         cmocka_unit_test(test_large_record),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_version_and_analyzer),
