@@ -141,8 +141,8 @@ JKB_API const char *jkb_index_errmsg(const jkb_index *ix);
  * written by jkb_index_commit(), or automatically when the buffer is full; nothing is visible
  * to readers before it is committed. Returns JKB_EINPUT (document skipped, index unchanged)
  * for a document that has neither title nor body. With opts->threads > 0 the analysis runs on
- * worker threads: a failure to analyse a document is then reported by a later add or by the
- * commit.
+ * worker threads: a failure to analyse a document is then reported by a later add, a delete or
+ * the commit.
  */
 JKB_API int jkb_index_add(jkb_index *ix, const jkb_doc *doc);
 

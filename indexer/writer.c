@@ -411,6 +411,9 @@ int jkb_index_delete(jkb_index *ix, const char *id)
         return jkb__err_set(&ix->err, JKB_EINVAL, "[index][delete] index opened read-only");
     if ((b = get_batch(ix)) == NULL)
         return JKB_ENOMEM;
+    /* the adds still with the workers come first: they were made before */
+    if ((rc = drain(ix, 1)) != 0)
+        return rc;
     in_batch = jkb__strmap_find(&b->id_map, id, strlen(id), jkb__hash(id, strlen(id)), doc_key,
                                 b, &prev) && !b->docs[prev].is_delete;
     if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)

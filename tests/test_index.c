@@ -5,16 +5,22 @@
 
 #define dir group_dir()
 
-static jkb_index *open_rw(const char *path)
+static jkb_index *open_rw_threads(const char *path, unsigned threads)
 {
     jkb_options o = JKB_OPTIONS_INIT;
     jkb_index *ix;
     int rc;
     o.create = 1;
+    o.threads = threads;
     rc = jkb_index_open(&ix, path, &o);
     if (rc)
         fail_msg("open %s: %s", path, jkb_index_errmsg(ix));
     return ix;
+}
+
+static jkb_index *open_rw(const char *path)
+{
+    return open_rw_threads(path, 0);
 }
 
 static char *fresh_path(const char *name)
@@ -213,24 +219,21 @@ static void test_many_blocks(void **state)
  * Random adds, replacements and deletes over 60 ids, committed in batches of random size,
  * against a model of which words each id holds: after each commit the index passes its check
  * and every word finds exactly the documents the model says hold it (the seed is printed;
- * JKB_SEED replays it).
+ * JKB_SEED replays it). Analysed on the caller's thread, then on two worker threads.
  */
-static void test_random_changes(void **state)
+static void random_changes(const char *name, unsigned threads, unsigned seed)
 {
     static const char *const words[] = {"侵入", "漏えい", "暗号化", "委託", "端末", "認証",
                                         "誤送信", "改ざん", "停止", "復旧", "流出", "脆弱性"};
     enum { IDS = 60, WORDS = sizeof words / sizeof words[0], OPS = 600 };
-    char *path = fresh_path("random.db");
+    char *path = fresh_path(name);
     unsigned model[IDS] = {0}; /* bit w: the id's document holds words[w]; 0: no document */
-    unsigned seed = getenv("JKB_SEED") ? (unsigned)strtoul(getenv("JKB_SEED"), NULL, 10)
-                                       : (unsigned)time(NULL);
     jkb_index *ix;
     int op;
-    (void)state;
     need_dictionary();
-    print_message("seed %u\n", seed);
+    print_message("seed %u, %u threads\n", seed, threads);
     srand(seed);
-    ix = open_rw(path);
+    ix = open_rw_threads(path, threads);
     for (op = 0; op < OPS; op++) {
         char id[16], body[512];
         unsigned k = (unsigned)rand() % IDS, w;
@@ -274,6 +277,42 @@ static void test_random_changes(void **state)
             }
         }
     }
+    jkb_index_close(ix);
+    free(path);
+}
+
+static void test_random_changes(void **state)
+{
+    unsigned seed = getenv("JKB_SEED") ? (unsigned)strtoul(getenv("JKB_SEED"), NULL, 10)
+                                       : (unsigned)time(NULL);
+    (void)state;
+    random_changes("random0.db", 0, seed);
+    random_changes("random2.db", 2, seed);
+}
+
+/* On worker threads too, a delete comes after the adds made before it, still with the
+   workers: the document added and deleted is gone, the one deleted and added stays. */
+static void test_delete_after_add_on_workers(void **state)
+{
+    char *path = fresh_path("workers.db");
+    jkb_index *ix;
+    jkb_doc a = make_doc("a", "", "足す", "足してすぐ消す。");
+    jkb_doc b = make_doc("b", "", "残す", "消してから足す。");
+    const jkb_doc *got;
+    (void)state;
+    need_dictionary();
+    ix = open_rw_threads(path, 2);
+    assert_int_equal(jkb_index_add(ix, &b), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(jkb_index_add(ix, &a), 0);
+    assert_int_equal(jkb_index_delete(ix, "a"), 0); /* a is new: only the workers have it */
+    assert_int_equal(jkb_index_delete(ix, "b"), 0);
+    assert_int_equal(jkb_index_add(ix, &b), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(jkb_index_get(ix, "a", &got), JKB_ENOTFOUND);
+    assert_int_equal(jkb_index_get(ix, "b", &got), 0);
+    assert_int_equal(doc_count(ix), 1);
+    check(ix);
     jkb_index_close(ix);
     free(path);
 }
@@ -433,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_many_blocks),
         cmocka_unit_test(test_check_finds_lost_posting),
         cmocka_unit_test(test_random_changes),
+        cmocka_unit_test(test_delete_after_add_on_workers),
         cmocka_unit_test(test_large_record),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_version_and_analyzer),
