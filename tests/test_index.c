@@ -291,26 +291,32 @@ static void test_random_changes(void **state)
 }
 
 /* On worker threads too, a delete comes after the adds made before it, still with the
-   workers: the document added and deleted is gone, the one deleted and added stays. */
+   workers: a document added and deleted is gone, whether new or in the index already; one
+   deleted and added stays. */
 static void test_delete_after_add_on_workers(void **state)
 {
     char *path = fresh_path("workers.db");
     jkb_index *ix;
     jkb_doc a = make_doc("a", "", "足す", "足してすぐ消す。");
     jkb_doc b = make_doc("b", "", "残す", "消してから足す。");
+    jkb_doc c = make_doc("c", "", "消す", "もう一度足してから消す。");
     const jkb_doc *got;
     (void)state;
     need_dictionary();
     ix = open_rw_threads(path, 2);
     assert_int_equal(jkb_index_add(ix, &b), 0);
+    assert_int_equal(jkb_index_add(ix, &c), 0);
     assert_int_equal(jkb_index_commit(ix), 0);
     assert_int_equal(jkb_index_add(ix, &a), 0);
     assert_int_equal(jkb_index_delete(ix, "a"), 0); /* a is new: only the workers have it */
     assert_int_equal(jkb_index_delete(ix, "b"), 0);
     assert_int_equal(jkb_index_add(ix, &b), 0);
+    assert_int_equal(jkb_index_add(ix, &c), 0);
+    assert_int_equal(jkb_index_delete(ix, "c"), 0);
     assert_int_equal(jkb_index_commit(ix), 0);
     assert_int_equal(jkb_index_get(ix, "a", &got), JKB_ENOTFOUND);
     assert_int_equal(jkb_index_get(ix, "b", &got), 0);
+    assert_int_equal(jkb_index_get(ix, "c", &got), JKB_ENOTFOUND);
     assert_int_equal(doc_count(ix), 1);
     check(ix);
     jkb_index_close(ix);
