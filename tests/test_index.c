@@ -215,11 +215,40 @@ static void test_many_blocks(void **state)
     free(path);
 }
 
+/* Query "a b", "a OR b" or "a -b" (op 0, 1, 2) finds exactly the documents of model (bit w:
+   the id's document holds words[w]) that it should. */
+static void expect_pair(jkb_index *ix, const char *const *words, const unsigned *model,
+                        unsigned ids, unsigned a, unsigned b, unsigned op)
+{
+    static const char *const ops[] = {" ", " OR ", " -"};
+    jkb_search_options so = JKB_SEARCH_OPTIONS_INIT;
+    jkb_results *r;
+    char q[128];
+    unsigned k, want = 0, hit[64] = {0};
+    size_t i;
+    snprintf(q, sizeof q, "%s%s%s", words[a], ops[op], words[b]);
+    so.no_group = 1;
+    so.limit = ids;
+    assert_int_equal(jkb_search(ix, q, &so, &r), 0);
+    for (i = 0; i < jkb_results_count(r); i++)
+        hit[strtoul(jkb_results_hit(r, i)->id + 3, NULL, 10)] = 1;
+    for (k = 0; k < ids; k++) {
+        unsigned has_a = model[k] >> a & 1, has_b = model[k] >> b & 1;
+        unsigned should = op == 0 ? has_a && has_b : op == 1 ? has_a || has_b : has_a && !has_b;
+        want += should;
+        if (should != hit[k])
+            fail_msg("%s: id-%u %s", q, k, should ? "not found" : "found");
+    }
+    assert_int_equal(jkb_results_count(r), want);
+    jkb_results_free(r);
+}
+
 /*
  * Random adds, replacements and deletes over 60 ids, committed in batches of random size,
  * against a model of which words each id holds: after each commit the index passes its check
- * and every word finds exactly the documents the model says hold it (the seed is printed;
- * JKB_SEED replays it). Analysed on the caller's thread, then on two worker threads.
+ * and every word, and pairs of words with AND, OR and NOT, find exactly the documents the
+ * model says (the seed is printed; JKB_SEED replays it). Analysed on the caller's thread, then
+ * on two worker threads.
  */
 static void random_changes(const char *name, unsigned threads, unsigned seed)
 {
@@ -275,6 +304,9 @@ static void random_changes(const char *name, unsigned threads, unsigned seed)
                 }
                 jkb_results_free(r);
             }
+            for (w = 0; w < 6; w++) /* two words: both, either, one without the other */
+                expect_pair(ix, words, model, IDS, (unsigned)rand() % WORDS,
+                            (unsigned)rand() % WORDS, (unsigned)rand() % 3);
         }
     }
     jkb_index_close(ix);
