@@ -12,7 +12,7 @@
    block's score bound holds for each of its documents at the smallest reference averages
    (which makes it hold at any: bm25.h). Sums each document's frequencies per field into
    tokens (next_doc x JKB__NFIELDS). */
-static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64_t *tokens)
+static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint32_t *tokens)
 {
     jkb__cursor *c;
     jkb__val k, v;
@@ -99,7 +99,7 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint64
 /* Walks the documents by their columns: each is stored and readable, its id leads back to
    it, and the postings hold as many of its tokens per field as its columns count (tokens,
    from check_postings()): no posting of it missing, none too many. */
-static int check_docs(jkb_index *ix, jkb__txn *t, const uint64_t *tokens, uint32_t next_doc,
+static int check_docs(jkb_index *ix, jkb__txn *t, const uint32_t *tokens, uint32_t next_doc,
                       uint64_t *n_docs)
 {
     jkb__colreader r;
@@ -130,9 +130,9 @@ static int check_docs(jkb_index *ix, jkb__txn *t, const uint64_t *tokens, uint32
         }
         for (f = 0; f < JKB__NFIELDS; f++)
             if (tokens[(size_t)doc * JKB__NFIELDS + f] != cols.len[f]) {
-                rc = CORRUPT("doc %u (%s): the postings hold %llu of its %u tokens in %s", doc,
-                             d->id, (unsigned long long)tokens[(size_t)doc * JKB__NFIELDS + f],
-                             cols.len[f], jkb_field_name(f));
+                rc = CORRUPT("doc %u (%s): the postings hold %u of its %u tokens in %s", doc,
+                             d->id, tokens[(size_t)doc * JKB__NFIELDS + f], cols.len[f],
+                             jkb_field_name(f));
                 break;
             }
         if (rc)
@@ -151,7 +151,8 @@ int jkb_index_check(jkb_index *ix)
     jkb__counts counts;
     jkb__postings tmp;
     jkb__table_stat docs, ids;
-    uint64_t n_docs = 0, *tokens = NULL;
+    uint64_t n_docs = 0;
+    uint32_t *tokens = NULL; /* per document and field, its frequencies in the postings */
     int rc;
 
     jkb__postings_init(&tmp);

@@ -9,9 +9,9 @@
  * postings for all of them, decoding only the blocks whose range holds one); the batch's
  * terms are resolved in sorted order and their postings appended to each term's last block;
  * the documents' records, columns, ids and case entries are written; the document
- * frequencies and the counters last. When the map
- * fills, the transaction is dropped, the map doubled and the batch written again from memory.
- * A batch is committed when it reaches three quarters of the memory bound (batch_bytes).
+ * frequencies and the counters last. When the map fills, the transaction is dropped, the map
+ * doubled and the batch written again from memory. A batch is committed when it reaches three
+ * quarters of the memory bound (batch_bytes).
  */
 #include <math.h>
 #include <signal.h>
@@ -473,7 +473,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
     uint8_t key[8];
     uint32_t tid = 0;
     uint64_t from = 0; /* the block's documents are >= from */
-    int rc, any = 0;
+    int rc, started = 0;
 
     if (n == 0)
         return 0;
@@ -488,9 +488,9 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
             rc = JKB_ECORRUPT;
             break;
         }
-        if (!any || jkb__be32_get(k.data) != tid)
+        if (!started || jkb__be32_get(k.data) != tid)
             from = 0; /* a term's first block */
-        any = 1;
+        started = 1;
         tid = jkb__be32_get(k.data);
         last = jkb__be32_get(k.data + 4);
         j = jkb__first_at_least(gone, 0, n, from);
