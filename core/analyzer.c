@@ -694,14 +694,15 @@ static size_t compound_parts(mecab_lattice_t *lat, const char *sentence,
 static int has_word_char(const char *s, size_t len)
 {
     size_t i = 0;
-    /* most words start with kana (U+3041-U+30FA: E3 81 81 - E3 83 BA) or kanji (U+4E00-U+9FFF:
-       E4 B8 80 - E9 BF BF) */
-    if (len >= 3 && (((uint8_t)s[0] == 0xE3 && (uint8_t)s[1] >= 0x81 && (uint8_t)s[1] <= 0x83 &&
-                      !((uint8_t)s[1] == 0x81 && (uint8_t)s[2] < 0x81) &&
-                      !((uint8_t)s[1] == 0x83 && (uint8_t)s[2] > 0xBA)) ||
-                     ((uint8_t)s[0] >= 0xE5 && (uint8_t)s[0] <= 0xE9) ||
-                     ((uint8_t)s[0] == 0xE4 && (uint8_t)s[1] >= 0xB8)))
-        return 1;
+    /* most words start with a kana or kanji letter, three bytes, told without a lookup */
+    if (len >= 3 && ((uint8_t)s[0] & 0xF0) == 0xE0 && ((uint8_t)s[1] & 0xC0) == 0x80 &&
+        ((uint8_t)s[2] & 0xC0) == 0x80) {
+        uint32_t c = ((uint32_t)s[0] & 0x0F) << 12 | ((uint32_t)s[1] & 0x3F) << 6 |
+                     ((uint32_t)s[2] & 0x3F);
+        if ((c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
+            (c >= 0x4E00 && c <= 0x9FFF))
+            return 1;
+    }
     while (i < len) {
         uint32_t c;
         size_t clen = jkb__utf8_decode((const uint8_t *)s + i, len - i, &c);
