@@ -1,8 +1,9 @@
 /*
  * Preparing documents for the writer: the work that needs no index, done on worker threads
- * when there are several. A prepared document holds its stored record (compressed when the
- * index's preset dictionary is known) and its tokens, in a compact list the writer replays
- * into its batch in submission order, so doc ids and results do not depend on the threads.
+ * when there are any. A prepared document holds its stored record (compressed when it was
+ * given the index's preset dictionary; else the writer compresses it) and its tokens, in a
+ * compact list the writer replays into its batch in submission order, so doc ids and results
+ * do not depend on the threads.
  */
 #ifndef JKB_INDEXER_PREPARE_H
 #define JKB_INDEXER_PREPARE_H
