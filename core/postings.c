@@ -151,15 +151,12 @@ static inline int get32(const uint8_t **p, const uint8_t *end, uint32_t *out)
 #define SMALL_TF 16
 #define MULTI (SMALL_TF * JKB__NFIELDS)
 
-/* Appends the three streams of the varint codec to s; *ids_len and *freqs_len: the first two's
-   lengths. */
-static void varint_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n,
-                          size_t *ids_len, size_t *freqs_len)
+/* Appends the three streams of the varint codec to s. */
+static void varint_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n)
 {
-    size_t i, f, at = s->len;
+    size_t i, f;
     for (i = from; i < from + n; i++)
         jkb__buf_put_varint(rc, s, i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1]);
-    *ids_len = s->len - at;
     for (i = from; i < from + n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS;
         uint32_t sum = 0, mask = 0;
@@ -179,7 +176,6 @@ static void varint_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t f
                     jkb__buf_put_varint(rc, s, tf[f]);
         }
     }
-    *freqs_len = s->len - at - *ids_len;
     for (i = from; i < from + n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
         uint32_t k;
@@ -335,76 +331,114 @@ static unsigned fields_of(const jkb__postings *p, size_t i)
     return m;
 }
 
-/* Appends the three streams of the packed codec to s, as varint_encode() does. */
+/*
+ * What a block's encoding takes, worked out in one pass before anything is written: the
+ * packed codec's widths, and both codecs' stream lengths (ids, frequencies, positions), so
+ * that the writer encodes the smaller only.
+ */
+typedef struct layout {
+    unsigned id_width;
+    unsigned some, every;              /* fields some / every document has */
+    unsigned tf_width[JKB__NFIELDS];
+    unsigned w1, w2;                   /* first positions, gaps */
+    size_t varint[3];
+    size_t packed[3];
+} layout;
+
+static void plan(const jkb__postings *p, size_t from, size_t n, layout *l)
+{
+    uint64_t count[JKB__NFIELDS] = {0}, firsts = 0, gaps = 0;
+    size_t i, f;
+    memset(l, 0, sizeof *l);
+    l->every = (1u << JKB__NFIELDS) - 1;
+    for (i = from; i < from + n; i++) {
+        const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
+        uint32_t gap = i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1], sum = 0, k;
+        unsigned mask = fields_of(p, i);
+        l->varint[0] += jkb__varint_len(gap);
+        if (i > from && width_of(gap - 1) > l->id_width)
+            l->id_width = width_of(gap - 1);
+        l->some |= mask;
+        l->every &= mask;
+        for (f = 0; f < JKB__NFIELDS; f++) {
+            sum += tf[f];
+            if (tf[f] == 0)
+                continue;
+            count[f]++;
+            if (width_of(tf[f] - 1) > l->tf_width[f])
+                l->tf_width[f] = width_of(tf[f] - 1);
+            for (k = 0; k < tf[f]; k++) {
+                uint32_t v = k == 0 ? ps[k] : ps[k] - ps[k - 1];
+                l->varint[2] += jkb__varint_len(v);
+                if (k == 0 && width_of(v) > l->w1)
+                    l->w1 = width_of(v);
+                if (k > 0 && (width_of(v) > l->w2 || l->w2 == 0)) /* a gap takes a bit at */
+                    l->w2 = width_of(v) > 1 ? width_of(v) : 1;    /* least: see packed */
+            }
+            firsts++;
+            gaps += tf[f] - 1;
+            ps += tf[f];
+        }
+        if ((mask & (mask - 1)) == 0 && sum < SMALL_TF) {
+            l->varint[1]++;
+        } else {
+            l->varint[1] += jkb__varint_len(MULTI + mask);
+            for (f = 0; f < JKB__NFIELDS; f++)
+                if (tf[f])
+                    l->varint[1] += jkb__varint_len(tf[f]);
+        }
+    }
+    l->packed[0] = jkb__varint_len(p->docs[from]) +
+                   (n > 1 ? 1 + (size_t)bytes_of((uint64_t)(n - 1) * l->id_width) : 0);
+    l->packed[1] = 1;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        if (l->some >> f & 1)
+            l->packed[1] += (l->every >> f & 1 ? 0 : (size_t)bytes_of(n)) + 1 +
+                            (size_t)bytes_of(count[f] * l->tf_width[f]);
+    l->packed[2] = 2 + (size_t)bytes_of(firsts * l->w1 + gaps * l->w2);
+}
+
+/* Appends the three streams of the packed codec to s, in the widths l gives. */
 static void packed_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n,
-                          size_t *ids_len, size_t *freqs_len)
+                          const layout *l)
 {
     bit_writer w = {rc, s, 0, 0};
-    unsigned width = 0, some = 0, every = (1u << JKB__NFIELDS) - 1, w1 = 0, w2 = 0, f;
-    size_t i, at = s->len;
+    size_t i, f;
 
-    /* ids: the first, then each gap less one in the width of the largest */
+    /* ids: the first, then each gap less one */
     jkb__buf_put_varint(rc, s, p->docs[from]);
-    for (i = from + 1; i < from + n; i++)
-        if (width_of(p->docs[i] - p->docs[i - 1] - 1) > width)
-            width = width_of(p->docs[i] - p->docs[i - 1] - 1);
     if (n > 1) {
-        jkb__buf_putc(rc, s, (uint8_t)width);
+        jkb__buf_putc(rc, s, (uint8_t)l->id_width);
         for (i = from + 1; i < from + n; i++)
-            bits_put(&w, p->docs[i] - p->docs[i - 1] - 1, width);
+            bits_put(&w, p->docs[i] - p->docs[i - 1] - 1, l->id_width);
         bits_end(&w);
     }
-
     /* frequencies: which fields some and every document have; per field, which documents
        have it (unless all do), then their frequencies less one */
-    for (i = from; i < from + n; i++) {
-        some |= fields_of(p, i);
-        every &= fields_of(p, i);
-    }
-    *ids_len = s->len - at;
-    jkb__buf_putc(rc, s, (uint8_t)(some | every << JKB__NFIELDS));
+    jkb__buf_putc(rc, s, (uint8_t)(l->some | l->every << JKB__NFIELDS));
     for (f = 0; f < JKB__NFIELDS; f++) {
-        if (!(some >> f & 1))
+        if (!(l->some >> f & 1))
             continue;
-        if (!(every >> f & 1)) {
+        if (!(l->every >> f & 1)) {
             for (i = from; i < from + n; i++)
                 bits_put(&w, p->tf[i * JKB__NFIELDS + f] != 0, 1);
             bits_end(&w);
         }
-        for (i = from, width = 0; i < from + n; i++)
-            if (p->tf[i * JKB__NFIELDS + f] && width_of(p->tf[i * JKB__NFIELDS + f] - 1) > width)
-                width = width_of(p->tf[i * JKB__NFIELDS + f] - 1);
-        jkb__buf_putc(rc, s, (uint8_t)width);
+        jkb__buf_putc(rc, s, (uint8_t)l->tf_width[f]);
         for (i = from; i < from + n; i++)
             if (p->tf[i * JKB__NFIELDS + f])
-                bits_put(&w, p->tf[i * JKB__NFIELDS + f] - 1, width);
+                bits_put(&w, p->tf[i * JKB__NFIELDS + f] - 1, l->tf_width[f]);
         bits_end(&w);
     }
-
     /* positions: per document and field, the first in one width, the gaps in another */
-    for (i = from; i < from + n; i++) {
-        const uint32_t *ps = p->pos + p->pos_off[i];
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            uint32_t k, tf = p->tf[i * JKB__NFIELDS + f];
-            for (k = 0; k < tf; k++) {
-                unsigned b = width_of(k == 0 ? ps[k] : ps[k] - ps[k - 1]);
-                if (k == 0 && b > w1)
-                    w1 = b;
-                if (k > 0 && (b > w2 || w2 == 0)) /* a gap takes a bit at least, so */
-                    w2 = b > 1 ? b : 1;           /* that the bytes bound the positions */
-            }
-            ps += tf;
-        }
-    }
-    *freqs_len = s->len - at - *ids_len;
-    jkb__buf_putc(rc, s, (uint8_t)w1);
-    jkb__buf_putc(rc, s, (uint8_t)w2);
+    jkb__buf_putc(rc, s, (uint8_t)l->w1);
+    jkb__buf_putc(rc, s, (uint8_t)l->w2);
     for (i = from; i < from + n; i++) {
         const uint32_t *ps = p->pos + p->pos_off[i];
         for (f = 0; f < JKB__NFIELDS; f++) {
             uint32_t k, tf = p->tf[i * JKB__NFIELDS + f];
             for (k = 0; k < tf; k++)
-                bits_put(&w, k == 0 ? ps[k] : ps[k] - ps[k - 1], k == 0 ? w1 : w2);
+                bits_put(&w, k == 0 ? ps[k] : ps[k] - ps[k - 1], k == 0 ? l->w1 : l->w2);
             ps += tf;
         }
     }
@@ -597,62 +631,44 @@ static int packed_positions(jkb__postings *p, size_t i, bit_reader *r, unsigned 
 
 /* ---- blocks ---- */
 
-/* Appends the streams of codec to s: room for both codecs' is made at once. */
-static void encode_streams(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n,
-                           uint8_t codec, size_t *ids_len, size_t *freqs_len)
+/* Appends a block of codec, laid out as l says. Sticky rc. */
+static void put_block(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
+                      uint32_t bound, uint8_t codec, const layout *l)
 {
-    size_t n_pos = p->pos_off[from + n] - p->pos_off[from];
-    jkb__buf_reserve(rc, s, 2 * (16 + n * (2 + JKB__NFIELDS) * 5 + n_pos * 5));
-    if (codec == JKB__CODEC_PACKED)
-        packed_encode(rc, s, p, from, n, ids_len, freqs_len);
-    else
-        varint_encode(rc, s, p, from, n, ids_len, freqs_len);
-}
-
-/* Appends a block: the header, then the streams, streams[0..len). Sticky rc. */
-static void put_block(int *rc, jkb__buf *out, uint8_t codec, size_t n, uint32_t last,
-                      uint32_t bound, const uint8_t *streams, size_t len, size_t ids_len,
-                      size_t freqs_len)
-{
+    const size_t *len = codec == JKB__CODEC_PACKED ? l->packed : l->varint;
+    jkb__buf_reserve(rc, out, 1 + 5 * JKB__VARINT_MAX + len[0] + len[1] + len[2]);
     jkb__buf_putc(rc, out, codec);
     jkb__buf_put_varint(rc, out, n);
-    jkb__buf_put_varint(rc, out, last);
+    jkb__buf_put_varint(rc, out, p->docs[from + n - 1]);
     jkb__buf_put_varint(rc, out, bound);
-    jkb__buf_put_varint(rc, out, ids_len);
-    jkb__buf_put_varint(rc, out, freqs_len);
-    jkb__buf_put(rc, out, streams, len);
+    jkb__buf_put_varint(rc, out, len[0]);
+    jkb__buf_put_varint(rc, out, len[1]);
+    if (codec == JKB__CODEC_PACKED)
+        packed_encode(rc, out, p, from, n, l);
+    else
+        varint_encode(rc, out, p, from, n);
 }
 
 void jkb__block_encode_as(int *rc, jkb__buf *out, const jkb__postings *p, size_t from,
                           size_t n, uint32_t bound, uint8_t codec)
 {
-    jkb__buf s = JKB__BUF_INIT;
-    size_t ids_len = 0, freqs_len = 0;
-    encode_streams(rc, &s, p, from, n, codec, &ids_len, &freqs_len);
-    put_block(rc, out, codec, n, p->docs[from + n - 1], bound, s.data, s.len, ids_len,
-              freqs_len);
-    jkb__buf_fin(&s);
+    layout l;
+    plan(p, from, n, &l);
+    put_block(rc, out, p, from, n, bound, codec, &l);
 }
 
 void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
                        uint32_t bound)
 {
-    jkb__buf s = JKB__BUF_INIT; /* the varint streams, then the packed ones */
-    size_t ids_v = 0, freqs_v = 0, ids_p = 0, freqs_p = 0, v_len;
-    encode_streams(rc, &s, p, from, n, JKB__CODEC_VARINT, &ids_v, &freqs_v);
-    v_len = s.len;
-    encode_streams(rc, &s, p, from, n, JKB__CODEC_PACKED, &ids_p, &freqs_p);
-    if (*rc == 0) {
-        /* the headers differ only in the stream lengths' varints */
-        if (s.len - v_len + jkb__varint_len(ids_p) + jkb__varint_len(freqs_p) <
-            v_len + jkb__varint_len(ids_v) + jkb__varint_len(freqs_v))
-            put_block(rc, out, JKB__CODEC_PACKED, n, p->docs[from + n - 1], bound,
-                      s.data + v_len, s.len - v_len, ids_p, freqs_p);
-        else
-            put_block(rc, out, JKB__CODEC_VARINT, n, p->docs[from + n - 1], bound, s.data,
-                      v_len, ids_v, freqs_v);
-    }
-    jkb__buf_fin(&s);
+    layout l;
+    size_t v, k;
+    plan(p, from, n, &l);
+    /* the headers differ only in the stream lengths' varints */
+    v = l.varint[0] + l.varint[1] + l.varint[2] + jkb__varint_len(l.varint[0]) +
+        jkb__varint_len(l.varint[1]);
+    k = l.packed[0] + l.packed[1] + l.packed[2] + jkb__varint_len(l.packed[0]) +
+        jkb__varint_len(l.packed[1]);
+    put_block(rc, out, p, from, n, bound, k < v ? JKB__CODEC_PACKED : JKB__CODEC_VARINT, &l);
 }
 
 int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out)
