@@ -186,9 +186,10 @@ typedef struct jkb_stats {
 JKB_API int jkb_index_stats(jkb_index *ix, jkb_stats *out);
 
 /*
- * Verifies the index in one read transaction: every postings block decodes, every stored
- * document is found in the postings of each of its terms, document frequencies and the
- * document count match the postings, and the id, column and term-list tables agree.
+ * Verifies the index in one read transaction: every postings block decodes in order and its
+ * score bound holds, every posting's document is stored, the postings hold as many of each
+ * document's tokens per field as its columns count, document frequencies and the document
+ * count match, and the id, column and stored-document tables agree.
  * JKB_ECORRUPT names the first problem in jkb_index_errmsg().
  */
 JKB_API int jkb_index_check(jkb_index *ix);
