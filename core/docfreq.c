@@ -78,6 +78,8 @@ int jkb__df_apply(jkb__txn *t, jkb__df_delta *d, size_t n)
 {
     size_t i = 0, j;
     int rc = 0;
+    if (n == 0)
+        return 0; /* d may be NULL */
     qsort(d, n, sizeof *d, cmp_delta);
     while (rc == 0 && i < n) {
         for (j = i + 1; j < n && d[j].tid / JKB__DF_BLOCK == d[i].tid / JKB__DF_BLOCK; j++)

@@ -415,7 +415,9 @@ int jkb_index_delete(jkb_index *ix, const char *id)
     if ((rc = drain(ix, 1)) != 0)
         return rc;
     in_batch = jkb__strmap_find(&b->id_map, id, strlen(id), jkb__hash(id, strlen(id)), doc_key,
-                                b, &prev) && !b->docs[prev].is_delete;
+                                b, &prev);
+    if (in_batch && b->docs[prev].is_delete) /* deleted already, as a commit would tell */
+        return jkb__err_set(&ix->err, JKB_ENOTFOUND, "no document with id %s", id);
     if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
         return rc;
     rc = jkb__get(t, JKB__T_IDS, id, strlen(id), &v);

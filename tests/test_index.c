@@ -176,6 +176,16 @@ static void test_same_id_in_batch(void **state)
     jkb_index_rollback(ix);
     assert_int_equal(jkb_index_commit(ix), 0);
     assert_int_equal(doc_count(ix), 2);
+
+    /* a batch that ends with nothing to write commits; a second delete finds nothing */
+    assert_int_equal(jkb_index_add(ix, &z), 0);
+    assert_int_equal(jkb_index_delete(ix, "z"), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(jkb_index_delete(ix, "y"), 0);
+    assert_int_equal(jkb_index_delete(ix, "y"), JKB_ENOTFOUND);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(doc_count(ix), 1);
+    check(ix);
     jkb_index_close(ix);
     free(path);
 }
