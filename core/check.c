@@ -12,20 +12,18 @@
    block's score bound holds for each of its documents at the smallest reference averages
    (which makes it hold at any: bm25.h). Sums each document's frequencies per field into
    tokens (next_doc x JKB__NFIELDS). */
-static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint32_t *tokens)
+static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
+                          jkb__postings *tmp, uint32_t *tokens)
 {
     jkb__cursor *c;
     jkb__val k, v;
-    jkb__counts counts;
     double ref[JKB__NFIELDS];
     uint32_t tid = 0, last = 0;
     uint64_t df = 0;
     int rc, first = 1, f;
 
-    if ((rc = jkb__counts_read(t, &counts)) != 0)
-        return rc;
     for (f = 0; f < JKB__NFIELDS; f++)
-        ref[f] = jkb__avglen_of(counts.bound_avglen[f]);
+        ref[f] = jkb__avglen_of(counts->bound_avglen[f]);
     if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
         return rc;
     for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v);; rc = jkb__cursor_next(c, &k, &v)) {
@@ -71,14 +69,14 @@ static int check_postings(jkb_index *ix, jkb__txn *t, jkb__postings *tmp, uint32
         }
         for (i = 0; i < tmp->n; i++) {
             jkb__cols cols;
-            if (tmp->docs[i] >= counts.next_doc || jkb__cols_get(t, tmp->docs[i], &cols) != 0) {
+            if (tmp->docs[i] >= counts->next_doc || jkb__cols_get(t, tmp->docs[i], &cols) != 0) {
                 rc = CORRUPT("term %u lists doc %u, which is not stored", tid, tmp->docs[i]);
                 break;
             }
             for (f = 0; f < JKB__NFIELDS; f++)
                 tokens[(size_t)tmp->docs[i] * JKB__NFIELDS + f] += tmp->tf[i * JKB__NFIELDS + f];
             for (f = 0; f < JKB__NFIELDS; f++)
-                if (tmp->tf[i * JKB__NFIELDS + f] && counts.bound_avglen[f] == 0)
+                if (tmp->tf[i * JKB__NFIELDS + f] && counts->bound_avglen[f] == 0)
                     break;
             if (f < JKB__NFIELDS ||
                 jkb__bound_of(tmp->tf + i * JKB__NFIELDS, cols.len, ref) > tmp->bound) {
@@ -166,7 +164,7 @@ int jkb_index_check(jkb_index *ix)
         rc = JKB_ENOMEM;
         goto out;
     }
-    if ((rc = check_postings(ix, t, &tmp, tokens)) != 0 ||
+    if ((rc = check_postings(ix, t, &counts, &tmp, tokens)) != 0 ||
         (rc = check_docs(ix, t, tokens, counts.next_doc, &n_docs)) != 0)
         goto out;
     if ((rc = jkb__store_table_stat(t, JKB__T_DOCS, &docs)) != 0 ||

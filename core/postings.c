@@ -241,8 +241,8 @@ static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_
     return 0;
 }
 
-/* Appends the positions of document i, its bytes [ps, end), to p->pos. */
-static int varint_positions(jkb__postings *p, size_t i, const uint8_t *ps, const uint8_t *end)
+/* Appends the positions of document i, read from *ps (before end), to p->pos. */
+static int varint_positions(jkb__postings *p, size_t i, const uint8_t **ps, const uint8_t *end)
 {
     const uint32_t *tf = p->tf + i * JKB__NFIELDS;
     size_t f;
@@ -250,13 +250,13 @@ static int varint_positions(jkb__postings *p, size_t i, const uint8_t *ps, const
         uint32_t n, prev = 0;
         for (n = 0; n < tf[f]; n++) {
             uint32_t gap;
-            if (get32(&ps, end, &gap) || gap > UINT32_MAX - prev)
+            if (get32(ps, end, &gap) || gap > UINT32_MAX - prev)
                 return JKB_ECORRUPT;
             prev = n == 0 ? gap : prev + gap;
             p->pos[p->pos_len++] = prev;
         }
     }
-    return ps == end ? 0 : JKB_ECORRUPT;
+    return 0;
 }
 
 /* ---- the packed codec ---- */
@@ -582,15 +582,17 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
 }
 
 /* Where each document's positions start in the packed codec's stream [ps, end), as bit
-   offsets after its two widths; the stream must be exactly as long as they say. */
-static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
-                        uint32_t *starts)
+   offsets from src (the stream's two widths come first, so they sit in the two bytes before
+   starts[0]); the stream must be exactly as long as they say. */
+static int packed_index(const jkb__postings *p, const uint8_t *src, const uint8_t *ps,
+                        const uint8_t *end, uint32_t *starts)
 {
-    uint64_t bits = 0;
+    uint64_t bits, first;
     unsigned w1, w2;
     size_t k, f;
     if (get_width(&ps, end, &w1) || get_width(&ps, end, &w2))
         return JKB_ECORRUPT;
+    bits = first = 8 * (uint64_t)(ps - src);
     for (k = 0; k < p->n; k++) {
         const uint32_t *tf = p->tf + k * JKB__NFIELDS;
         uint64_t total = 0, firsts = 0;
@@ -605,7 +607,7 @@ static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t
             return JKB_ECORRUPT; /* gaps take a bit at least */
         bits += firsts * w1 + (total - firsts) * w2;
     }
-    if (bits > UINT32_MAX || bytes_of(bits) != (uint64_t)(end - ps))
+    if (bits > UINT32_MAX || bytes_of(bits - first) != (uint64_t)(end - ps))
         return JKB_ECORRUPT;
     starts[p->n] = (uint32_t)bits;
     return 0;
@@ -697,29 +699,30 @@ static const uint8_t *positions_of(const jkb__block_header *h, const uint8_t *sr
     return src + h->header_len + h->ids_len + h->freqs_len;
 }
 
-/* Where each document's positions start (starts: byte offsets in src for the varint codec,
-   bit offsets after the two widths for the packed one), checking the stream's length. */
+/* Where each document's positions start in src (starts: bytes for the varint codec, bits for
+   the packed one), checking the stream's length. */
 static int index_positions(const jkb__block_header *h, const jkb__postings *p,
                            const uint8_t *src, size_t len, uint32_t *starts)
 {
     if (h->codec == JKB__CODEC_PACKED)
-        return packed_index(p, positions_of(h, src), src + len, starts);
+        return packed_index(p, src, positions_of(h, src), src + len, starts);
     return varint_index(p, src, positions_of(h, src), src + len, starts);
 }
 
-/* A reader of the packed positions stream ps (widths checked) from document i's. */
-static bit_reader packed_reader(const uint8_t *ps, const uint8_t *end, const uint32_t *starts,
-                                size_t i)
+/* The positions of packed document i of src, indexed in starts, into p->pos. */
+static int packed_doc(jkb__postings *p, size_t i, const uint8_t *src, size_t len,
+                      const uint32_t *starts)
 {
-    bit_reader r = {ps + 2 + starts[i] / 8, end, 0, 0};
+    const uint8_t *widths = src + starts[0] / 8 - 2;
+    bit_reader r = {src + starts[i] / 8, src + len, 0, 0};
     (void)bits_get(&r, starts[i] % 8);
-    return r;
+    return packed_positions(p, i, &r, widths[0], widths[1]);
 }
 
 int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos)
 {
     jkb__block_header h;
-    const uint8_t *s;
+    const uint8_t *s, *ps;
     uint32_t starts[JKB__BLOCK_DOCS + 1];
     size_t i;
     int rc;
@@ -739,58 +742,60 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     p->pos_off[0] = 0;
     if (!want_pos) /* no offsets either: positions() is for blocks decoded with them */
         return 0;
-    if ((rc = index_positions(&h, p, src, len, starts)) != 0)
-        return rc;
     if (h.codec == JKB__CODEC_PACKED) {
-        const uint8_t *ps = positions_of(&h, src);
-        bit_reader r = packed_reader(ps, src + len, starts, 0);
-        /* the index checked the counts against the bytes (a gap takes a bit at least; the
+        /* the index checks the counts against the bytes (a gap takes a bit at least; the
            first positions are at most one per document and field): they bound the
            allocation */
         uint64_t total = 0;
+        if ((rc = index_positions(&h, p, src, len, starts)) != 0)
+            return rc;
         for (i = 0; i < h.n; i++)
             total += doc_total(p, i);
         if ((rc = grow_pos(p, total)) != 0)
             return rc;
         for (i = 0; i < h.n && rc == 0; i++) {
-            rc = packed_positions(p, i, &r, ps[0], ps[1]);
+            rc = packed_doc(p, i, src, len, starts);
             p->pos_off[i + 1] = (uint32_t)p->pos_len;
         }
         return rc;
     }
+    ps = positions_of(&h, src);
     for (i = 0; i < h.n; i++) {
-        /* Each varint position takes a byte: the index checked the counts against the
-           bytes, which bounds the allocation. */
-        if ((rc = grow_pos(p, p->pos_len + doc_total(p, i))) != 0 ||
-            (rc = varint_positions(p, i, src + starts[i], src + starts[i + 1])) != 0)
+        /* each varint position takes a byte: a count beyond the bytes left is corrupt, and
+           checking it first bounds the allocation */
+        uint64_t total = doc_total(p, i);
+        if (total > (uint64_t)(src + len - ps))
+            return JKB_ECORRUPT;
+        if ((rc = grow_pos(p, p->pos_len + total)) != 0 ||
+            (rc = varint_positions(p, i, &ps, src + len)) != 0)
             return rc;
         p->pos_off[i + 1] = (uint32_t)p->pos_len;
     }
-    return 0;
+    return ps == src + len ? 0 : JKB_ECORRUPT;
 }
 
 int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
                              uint32_t *starts, int *indexed)
 {
-    jkb__block_header h;
+    const uint8_t *ps;
     int rc;
 
-    if (i >= p->n || p->n > JKB__BLOCK_DOCS)
+    if (i >= p->n || p->n > JKB__BLOCK_DOCS || len == 0)
         return JKB_ECORRUPT;
-    if ((rc = jkb__block_header_read(src, len, &h)) != 0)
-        return rc;
-    if (!*indexed) {
-        if ((rc = index_positions(&h, p, src, len, starts)) != 0)
+    if (!*indexed) { /* the header once per block */
+        jkb__block_header h;
+        if ((rc = jkb__block_header_read(src, len, &h)) != 0 ||
+            (rc = index_positions(&h, p, src, len, starts)) != 0)
             return rc;
         *indexed = 1;
     }
     if ((rc = grow_pos(p, doc_total(p, i))) != 0)
         return rc;
     p->pos_len = 0;
-    if (h.codec == JKB__CODEC_PACKED) {
-        const uint8_t *ps = positions_of(&h, src);
-        bit_reader r = packed_reader(ps, src + len, starts, i);
-        return packed_positions(p, i, &r, ps[0], ps[1]);
-    }
-    return varint_positions(p, i, src + starts[i], src + starts[i + 1]);
+    if (src[0] == JKB__CODEC_PACKED)
+        return packed_doc(p, i, src, len, starts);
+    ps = src + starts[i];
+    if ((rc = varint_positions(p, i, &ps, src + starts[i + 1])) != 0)
+        return rc;
+    return ps == src + starts[i + 1] ? 0 : JKB_ECORRUPT;
 }

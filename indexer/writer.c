@@ -501,18 +501,25 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
             rc = jkb__cursor_next(c, &k, &v);
             continue;
         }
+        /* its ids first: positions only for a block that loses a document */
+        if ((rc = jkb__block_decode(v.data, v.len, &tmp, 0)) != 0)
+            break;
+        for (i = 0; i < tmp.n && !removed; i++) {
+            size_t at = jkb__first_at_least(gone, j, n, tmp.docs[i]);
+            removed = at < n && gone[at] == tmp.docs[i];
+        }
+        if (!removed) {
+            rc = jkb__cursor_next(c, &k, &v);
+            continue;
+        }
         if ((rc = jkb__block_decode(v.data, v.len, &tmp, 1)) != 0)
             break;
-        for (i = tmp.n; i-- > 0;) {
+        for (i = tmp.n, removed = 0; i-- > 0;) {
             size_t at = jkb__first_at_least(gone, j, n, tmp.docs[i]);
             if (at < n && gone[at] == tmp.docs[i]) {
                 jkb__postings_remove(&tmp, i);
                 removed++;
             }
-        }
-        if (removed == 0) {
-            rc = jkb__cursor_next(c, &k, &v);
-            continue;
         }
         memcpy(key, k.data, 8); /* a write invalidates what the cursor lent */
         if ((rc = df_change(dfc, tid, -(int64_t)removed)) != 0 ||
