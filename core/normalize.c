@@ -66,14 +66,15 @@ static inline int is_plain_cjk(uint32_t c)
            (c >= 0x303B && c <= 0x303F);
 }
 
-/* Starts a segment at the output's end for source offset src; a plain run that continues
-   the previous plain segment extends it instead. */
-static int add_segment(jkb__norm *n, size_t src, int plain)
+/* Starts a segment of step source bytes per output byte (0: one folded character) at the
+   output's end for source offset src; a run that continues the previous segment with the
+   same step extends it instead. */
+static int add_segment(jkb__norm *n, size_t src, unsigned step)
 {
     int rc = 0;
-    if (plain && n->n_seg > 0) {
+    if (step && n->n_seg > 0) {
         const jkb__nseg *last = &n->seg[n->n_seg - 1];
-        if (last->plain && last->src + (n->text.len - last->out) == src)
+        if (last->step == step && last->src + step * (n->text.len - last->out) == src)
             return 0;
     }
     JKB__RESERVE(rc, n->seg, n->seg_cap, n->n_seg);
@@ -81,7 +82,7 @@ static int add_segment(jkb__norm *n, size_t src, int plain)
         return rc;
     n->seg[n->n_seg].out = (uint32_t)n->text.len;
     n->seg[n->n_seg].src = (uint32_t)src;
-    n->seg[n->n_seg].plain = (uint32_t)plain;
+    n->seg[n->n_seg].step = step;
     n->n_seg++;
     return 0;
 }
@@ -128,6 +129,28 @@ static int flush(jkb__norm *n, chunk *ch)
     return 0;
 }
 
+/* The ASCII character a three-byte character at src[i] folds to: a full-width form
+   U+FF01-U+FF5E (EF BC 81 - EF BD 9E) or the ideographic space; 0 for any other. */
+static inline uint8_t wide_fold(const uint8_t *src, size_t i, size_t len)
+{
+    uint8_t b1, b2, c;
+    if (len - i < 3)
+        return 0;
+    b1 = src[i + 1];
+    b2 = src[i + 2];
+    if (src[i] == 0xE3)
+        return b1 == 0x80 && b2 == 0x80 ? ' ' : 0;
+    if (src[i] != 0xEF || (b2 & 0xC0) != 0x80)
+        return 0;
+    if (b1 == 0xBC && b2 >= 0x81)
+        c = (uint8_t)(b2 - 0x80 + 0x20);
+    else if (b1 == 0xBD && b2 <= 0x9E)
+        c = (uint8_t)(b2 - 0x80 + 0x60);
+    else
+        return 0;
+    return (uint8_t)(c - 'A') < 26 ? (uint8_t)(c + 'a' - 'A') : c;
+}
+
 /* Whether the character at src[i..len) would join the one before it (a combining mark,
    or something that decomposes into one, such as ﾞ). */
 static int joins_previous(const uint8_t *src, size_t i, size_t len)
@@ -135,7 +158,7 @@ static int joins_previous(const uint8_t *src, size_t i, size_t len)
     uint32_t c;
     utf8proc_int32_t dec[CHUNK_MAX];
     utf8proc_ssize_t nd;
-    if (i >= len || src[i] < 0x80)
+    if (i >= len || src[i] < 0x80 || wide_fold(src, i, len))
         return 0;
     if (jkb__utf8_decode(src + i, len - i, &c) == 0 || is_plain_cjk(c))
         return 0;
@@ -144,63 +167,51 @@ static int joins_previous(const uint8_t *src, size_t i, size_t len)
     return nd > 0 && utf8proc_get_property(dec[0])->combining_class != 0;
 }
 
-/* Whether lead byte b starts a character that folds to itself: 1 printable ASCII other
-   than capitals, and \n (bits of the masks: 0x0A, 0x20-0x40, 0x5B-0x7E); 3 E5-E9
-   (U+5000-U+9FFF, kanji); 2 E3 and E4 (kana, CJK punctuation, kanji among others: the
-   character is decoded and checked); 0 not. */
-static inline unsigned plain_lead(uint8_t b)
+/* Printable ASCII and \n, which fold to themselves or (capitals) to their small letter,
+   byte for byte: bits 0x0A and 0x20-0x7E. */
+static inline int ascii_plain(uint8_t b)
 {
-    static const uint64_t ascii[2] = {0xFFFFFFFF00000400u, 0x7FFFFFFFF8000001u};
-    if (b < 0x80)
-        return (unsigned)(ascii[b >> 6] >> (b & 63)) & 1;
-    if (b >= 0xE5 && b <= 0xE9)
-        return 3;
-    return b == 0xE3 || b == 0xE4 ? 2 : 0;
+    static const uint64_t mask[2] = {0xFFFFFFFF00000400u, 0x7FFFFFFFFFFFFFFFu};
+    return (int)(mask[b >> 6] >> (b & 63)) & 1;
+}
+
+static void lower_ascii(uint8_t *p, size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++)
+        p[k] = (uint8_t)(p[k] + (((uint8_t)(p[k] - 'A') < 26) << 5));
 }
 
 /*
- * End of the run of characters from src[i] that fold to themselves; *last is where its last
- * character starts (i when the run is empty). The normaliser spends most of its time here:
- * every snippet normalises a whole body.
+ * End of the run of characters from src[i] that fold byte for byte (to themselves, or
+ * ASCII capitals to small letters; *caps is set when the run holds a capital); *last is
+ * where its last character starts (i when the run is empty). The normaliser spends most of
+ * its time here: every snippet normalises a whole body.
  */
-static size_t plain_run(const uint8_t *src, size_t i, size_t len, size_t *last)
+static size_t plain_run(const uint8_t *src, size_t i, size_t len, size_t *last, int *caps)
 {
     size_t at = i;
     while (i < len) {
-        unsigned kind;
-        /* kanji U+5000-U+9FFF, the most frequent, in one test of three bytes */
-        if (len - i >= 3) {
-            uint32_t w = (uint32_t)src[i] | (uint32_t)src[i + 1] << 8 | (uint32_t)src[i + 2] << 16;
-            if ((uint8_t)(src[i] - 0xE5) <= 0xE9 - 0xE5 && (w & 0xC0C000u) == 0x808000u) {
-                at = i;
-                i += 3;
-                continue;
-            }
-        }
-        kind = plain_lead(src[i]);
-        if (kind == 1) {
+        uint8_t b = src[i], b1;
+        if (b < 0x80) {
+            if (!ascii_plain(b))
+                break;
+            *caps |= (uint8_t)(b - 'A') < 26;
             at = i++;
             continue;
         }
-        /* kana and CJK punctuation, U+3000-U+30FF: E3 80..83 xx, looked up in a bitmap of
-           is_plain_cjk() (the test over every code point checks it) */
-        if (src[i] == 0xE3 && len - i >= 3 && (uint8_t)(src[i + 1] - 0x80) < 4 &&
-            (src[i + 2] & 0xC0) == 0x80) {
+        if (len - i < 3 || (src[i + 1] & 0xC0) != 0x80 || (src[i + 2] & 0xC0) != 0x80)
+            break;
+        b1 = src[i + 1];
+        /* kanji U+4E00-U+9FFF: E5-E9, and E4 B8-BF; kana and CJK punctuation U+3000-U+30FF:
+           E3 80-83, looked up in a bitmap of is_plain_cjk() (the test over every code point
+           checks it) */
+        if ((uint8_t)(b - 0xE5) > 0xE9 - 0xE5 && !(b == 0xE4 && b1 >= 0xB8)) {
             static const uint64_t kana[4] = {0xf8bf03ffeffffffeu, 0xfffffffffffffffeu,
                                              0xfffffffe007fffffu, 0x1fffffffffffffffu};
-            if (!(kana[src[i + 1] - 0x80] >> (src[i + 2] & 0x3F) & 1))
+            if (b != 0xE3 || b1 > 0x83 || !(kana[b1 - 0x80] >> (src[i + 2] & 0x3F) & 1))
                 break;
-            at = i;
-            i += 3;
-            continue;
         }
-        if (kind != 2 || len - i < 3 || (src[i + 1] & 0xC0) != 0x80 ||
-            (src[i + 2] & 0xC0) != 0x80)
-            break;
-        /* E3, E4 lead bytes: no overlong or surrogate forms */
-        if (!is_plain_cjk((uint32_t)(src[i] & 0x0F) << 12 | (uint32_t)(src[i + 1] & 0x3F) << 6 |
-                          (src[i + 2] & 0x3F)))
-            break;
         at = i;
         i += 3;
     }
@@ -235,21 +246,41 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
 
         /* Most text folds to itself: copy a run of it at once. Only its last character can
            be joined by a combining mark that follows; that one takes the slow path. */
-        size_t last, j = plain_run(src, i, len, &last);
+        size_t last, j;
+        int caps = 0;
+        j = plain_run(src, i, len, &last, &caps);
+        if (j > i && joins_previous(src, j, len))
+            j = last;
         if (j > i) {
-            if (joins_previous(src, j, len))
-                j = last;
-            if (j > i) {
-                if (flush(n, &ch))
-                    return JKB_ENOMEM;
-                jkb__buf_reserve(&rc, &n->text, j - i);
-                if (rc || add_segment(n, i, 1))
-                    return JKB_ENOMEM;
-                memcpy(n->text.data + n->text.len, src + i, j - i);
-                n->text.len += j - i;
-                i = j;
-                continue;
-            }
+            uint8_t *out;
+            if (flush(n, &ch))
+                return JKB_ENOMEM;
+            jkb__buf_reserve(&rc, &n->text, j - i);
+            if (rc || add_segment(n, i, 1))
+                return JKB_ENOMEM;
+            out = n->text.data + n->text.len;
+            memcpy(out, src + i, j - i);
+            n->text.len += j - i;
+            if (caps)
+                lower_ascii(out, j - i);
+            i = j;
+            continue;
+        }
+        /* Full-width forms and ideographic spaces, one output byte each: a run of them is
+           one segment of three source bytes per output byte. */
+        for (j = i; wide_fold(src, j, len); j += 3)
+            ;
+        if (j > i && joins_previous(src, j, len))
+            j -= 3;
+        if (j > i) {
+            if (flush(n, &ch))
+                return JKB_ENOMEM;
+            jkb__buf_reserve(&rc, &n->text, (j - i) / 3);
+            if (rc || add_segment(n, i, 3))
+                return JKB_ENOMEM;
+            for (; i < j; i += 3)
+                n->text.data[n->text.len++] = wide_fold(src, i, len);
+            continue;
         }
         if (src[i] < 0x80) {
             c = src[i];
@@ -318,7 +349,7 @@ size_t jkb__norm_src_start(const jkb__norm *n, size_t i)
     if (i >= n->text.len)
         return n->src_len;
     s = &n->seg[segment_of(n, i)];
-    return s->plain ? s->src + (i - s->out) : s->src;
+    return s->src + s->step * (i - s->out);
 }
 
 size_t jkb__norm_src_end(const jkb__norm *n, size_t end)
@@ -331,8 +362,8 @@ size_t jkb__norm_src_end(const jkb__norm *n, size_t end)
         return n->src_len;
     k = segment_of(n, end - 1);
     s = &n->seg[k];
-    if (s->plain)
-        return s->src + (end - s->out);
+    if (s->step)
+        return s->src + s->step * (end - s->out);
     /* the end of a folded character: where the next segment starts in the source */
     return k + 1 < n->n_seg ? n->seg[k + 1].src : n->src_len;
 }

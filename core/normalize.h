@@ -4,9 +4,11 @@
  * to "~", dashes to "-", circled numbers to digits, control characters to a space.
  *
  * The result keeps a map back to the source bytes, as segments of the output: a run of text
- * that folded to itself maps byte for byte; a character (or combining sequence) that folded
- * to something else maps all its output bytes to where it starts in the source. A token
- * [a, b) of the output thus came from source [src_start(a), src_end(b)).
+ * that folded byte for byte (to itself, or capitals to small letters) maps byte for byte; a
+ * run of full-width forms or ideographic spaces, one output byte for three source bytes,
+ * maps three to one; any other character (or combining sequence) that folded maps all its
+ * output bytes to where it starts in the source. A token [a, b) of the output thus came
+ * from source [src_start(a), src_end(b)).
  */
 #ifndef JKB_CORE_NORMALIZE_H
 #define JKB_CORE_NORMALIZE_H
@@ -19,7 +21,7 @@
 typedef struct jkb__nseg {
     uint32_t out;   /* where the segment starts in the output */
     uint32_t src;   /* and in the source */
-    uint32_t plain; /* 1: folded to itself, byte for byte; 0: one folded character */
+    uint32_t step;  /* source bytes per output byte: 1 or 3 for a run; 0: one folded character */
 } jkb__nseg;
 
 typedef struct jkb__norm {

@@ -26,6 +26,8 @@ static const struct {
     {"newline kept", "a\nb", "a\nb"},
     {"invalid byte replaced", "a\xFF" "b", "a\xEF\xBF\xBD" "b"},
     {"combining acute composes", "e\xCC\x81", "\xC3\xA9"},
+    {"full-width run, the last joined", "ＡＥ\xCC\x81", "a\xC3\xA9"},
+    {"capitals between kana", "新型AndroidとLTE", "新型androidとlte"},
 };
 
 static void test_folding(void **state)
@@ -114,6 +116,78 @@ static void test_fast_paths_as_nfkc(void **state)
     jkb__norm_fin(&n);
 }
 
+/* Characters of the random texts below, none of which joins the one before it. */
+static const char *const pieces[] = {
+    "a", "Z", "7", " ", "\n", "!", "Ａ", "ｚ", "０", "（", "　", "、", "か", "ア", "ｶ", "漢",
+    "丈", "①", "㌔", "é", "\t", "〜", "\xE4\xB7\x80" /* U+4DC0, not a kanji */,
+};
+
+/*
+ * Random texts of the characters above, each of which folds alone: the output is the
+ * characters' folds one after another, and each fold maps back to exactly its character,
+ * whichever path (a byte-for-byte run, a run of full-width forms, one folded character)
+ * the normaliser took. Then with combining marks (U+0301, U+3099, ﾞ) among them: the
+ * output is NFKC with case folding of the whole text.
+ */
+static void test_random_texts(void **state)
+{
+    jkb__norm n = JKB__NORM_INIT, one = JKB__NORM_INIT;
+    jkb__buf src = JKB__BUF_INIT, want = JKB__BUF_INIT;
+    size_t n_pieces = sizeof pieces / sizeof pieces[0];
+    int round, rc = 0;
+    (void)state;
+    srand(7);
+    for (round = 0; round < 2000; round++) {
+        size_t k, len = (size_t)(rand() % 40), at[41], out[41];
+        src.len = want.len = 0;
+        for (k = 0; k < len; k++) {
+            const char *p = pieces[rand() % n_pieces];
+            at[k] = src.len;
+            out[k] = want.len;
+            jkb__buf_put(&rc, &src, p, strlen(p));
+            assert_int_equal(jkb__normalize(&one, (const uint8_t *)p, strlen(p)), 0);
+            jkb__buf_put(&rc, &want, one.text.data, one.text.len);
+        }
+        at[len] = src.len;
+        out[len] = want.len;
+        assert_int_equal(rc, 0);
+        assert_int_equal(jkb__normalize(&n, src.data, src.len), 0);
+        assert_int_equal(n.text.len, want.len);
+        assert_memory_equal(n.text.data, want.data, want.len);
+        for (k = 0; k < len; k++) {
+            if (out[k] == out[k + 1])
+                continue;
+            assert_int_equal(jkb__norm_src_start(&n, out[k]), at[k]);
+            assert_int_equal(jkb__norm_src_end(&n, out[k + 1]), at[k + 1]);
+        }
+    }
+    for (round = 0; round < 2000; round++) {
+        static const char *const marks[] = {"\xCC\x81", "\xE3\x82\x99", "ﾞ"};
+        utf8proc_uint8_t *nfkc = NULL;
+        size_t k, len = (size_t)(rand() % 20);
+        src.len = 0;
+        for (k = 0; k < len; k++) {
+            const char *p = rand() % 4 ? pieces[rand() % n_pieces] : marks[rand() % 3];
+            if (strcmp(p, "\t") == 0 || strcmp(p, "〜") == 0)
+                continue; /* folded on purpose unlike NFKC */
+            jkb__buf_put(&rc, &src, p, strlen(p));
+        }
+        jkb__buf_terminate(&rc, &src);
+        assert_int_equal(rc, 0);
+        assert_true(utf8proc_map(src.data, (utf8proc_ssize_t)src.len, &nfkc, UTF8PROC_STABLE |
+                                 UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD) >= 0);
+        assert_int_equal(jkb__normalize(&n, src.data, src.len), 0);
+        if (strcmp((char *)n.text.data, (char *)nfkc) != 0)
+            fail_msg("\"%s\" folded to \"%s\", NFKC \"%s\"", (char *)src.data,
+                     (char *)n.text.data, (char *)nfkc);
+        free(nfkc);
+    }
+    jkb__buf_fin(&src);
+    jkb__buf_fin(&want);
+    jkb__norm_fin(&n);
+    jkb__norm_fin(&one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_offset_map),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_fast_paths_as_nfkc),
+        cmocka_unit_test(test_random_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
