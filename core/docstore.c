@@ -5,6 +5,9 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ctext.h"
+#include "utf8.h"
+
 #define METHOD_STORED 0
 #define METHOD_ZLIB 1
 #define METHOD_ZDICT 2
@@ -17,6 +20,7 @@ void jkb__docbuf_fin(jkb__docbuf *db)
 {
     jkb__buf_fin(&db->rec);
     jkb__buf_fin(&db->raw);
+    jkb__buf_fin(&db->packed);
     free(db->fields);
     memset(db, 0, sizeof *db);
 }
@@ -48,15 +52,14 @@ void jkb__doc_serialize(int *rc, jkb__buf *out, const jkb_doc *doc)
     }
 }
 
-int jkb__doc_compress(jkb__buf *out, const uint8_t *raw, size_t len, const uint8_t *dict,
-                      size_t dict_len)
+/* Appends a record of packed text raw[0..len): deflated, or as it is when that is smaller. */
+static int deflate_record(jkb__buf *out, const uint8_t *raw, size_t len, const uint8_t *dict,
+                          size_t dict_len)
 {
     z_stream zs;
     size_t head, bound;
     int rc = 0, zrc;
 
-    if (len > UINT_MAX / 2)
-        return JKB_EINVAL;
     bound = compressBound((uLong)len);
     jkb__buf_reserve(&rc, out, 1 + JKB__VARINT_MAX + (bound > len ? bound : len));
     if (rc)
@@ -90,6 +93,19 @@ int jkb__doc_compress(jkb__buf *out, const uint8_t *raw, size_t len, const uint8
     return 0;
 }
 
+int jkb__doc_compress(jkb__buf *out, const uint8_t *payload, size_t payload_len,
+                      const uint8_t *dict, size_t dict_len)
+{
+    jkb__buf packed = JKB__BUF_INIT;
+    int rc = 0;
+    if (payload_len > UINT_MAX / 4)
+        return JKB_EINVAL;
+    jkb__ctext_pack(&rc, &packed, payload, payload_len);
+    rc = rc ? rc : deflate_record(out, packed.data, packed.len, dict, dict_len);
+    jkb__buf_fin(&packed);
+    return rc;
+}
+
 int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc)
 {
     jkb__buf raw = JKB__BUF_INIT;
@@ -104,6 +120,7 @@ int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc)
 void jkb__zdict_sample(int *rc, jkb__buf *out, const uint8_t *raw, size_t len, size_t take)
 {
     const uint8_t *p = raw, *end = raw + len;
+    jkb__buf packed = JKB__BUF_INIT;
     uint64_t extra;
     size_t n;
     int skip;
@@ -116,10 +133,13 @@ void jkb__zdict_sample(int *rc, jkb__buf *out, const uint8_t *raw, size_t len, s
         raw = p;
         len = (size_t)(end - p);
     }
-    n = len < take ? len : take;
+    /* take bytes of packed text: twice as many of the payload pack to at least as many */
+    jkb__ctext_pack(rc, &packed, raw, jkb__utf8_floor(raw, len < 2 * take ? len : 2 * take));
+    n = packed.len < take ? packed.len : take;
     if (out->len + n > JKB__ZDICT_MAX)
         n = out->len < JKB__ZDICT_MAX ? JKB__ZDICT_MAX - out->len : 0;
-    jkb__buf_put(rc, out, raw, n);
+    jkb__buf_put(rc, out, packed.data, n);
+    jkb__buf_fin(&packed);
 }
 
 /* Inflates raw deflate src into raw (raw_len bytes), with the preset dictionary dict when
@@ -155,37 +175,15 @@ static const char *take(const char **p, const char *end)
     return s;
 }
 
-int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
-                    size_t dict_len, const jkb_doc **out)
+/* Parses the payload in db->raw into db->doc. */
+static int parse(jkb__docbuf *db, const jkb_doc **out)
 {
-    const uint8_t *p = src + 1, *end = src + len;
-    uint64_t raw_len, n_extra;
+    const uint8_t *p;
+    uint64_t n_extra;
     const char *s, *send;
     const char **fixed[N_FIXED];
     jkb_doc *doc = &db->doc;
-    int rc = 0;
     size_t i;
-
-    if (len < 2 || src[0] > METHOD_ZDICT || jkb__varint_get(&p, end, &raw_len) ||
-        raw_len > RAW_MAX || (len > UINT_MAX))
-        return JKB_ECORRUPT;
-    db->raw.len = 0;
-    if (src[0] == METHOD_STORED) {
-        if ((uint64_t)(end - p) != raw_len)
-            return JKB_ECORRUPT;
-        jkb__buf_put(&rc, &db->raw, p, (size_t)raw_len);
-    } else {
-        jkb__buf_reserve(&rc, &db->raw, (size_t)raw_len);
-        if (rc)
-            return rc;
-        if ((rc = inflate_record(db->raw.data, (size_t)raw_len, p, (size_t)(end - p),
-                                 src[0] == METHOD_ZDICT ? dict : NULL,
-                                 src[0] == METHOD_ZDICT ? dict_len : 0)) != 0)
-            return rc;
-        db->raw.len = (size_t)raw_len;
-    }
-    if (rc)
-        return rc;
 
     s = (const char *)db->raw.data;
     send = s + db->raw.len;
@@ -223,4 +221,42 @@ int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8
     doc->n_fields = (size_t)n_extra;
     *out = doc;
     return 0;
+}
+
+int jkb__doc_parse(jkb__docbuf *db, const uint8_t *payload, size_t len, const jkb_doc **out)
+{
+    int rc = 0;
+    db->raw.len = 0;
+    jkb__buf_put(&rc, &db->raw, payload, len);
+    return rc ? rc : parse(db, out);
+}
+
+int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
+                    size_t dict_len, const jkb_doc **out)
+{
+    const uint8_t *p = src + 1, *end = src + len, *packed;
+    uint64_t raw_len;
+    int rc = 0;
+
+    if (len < 2 || src[0] > METHOD_ZDICT || jkb__varint_get(&p, end, &raw_len) ||
+        raw_len > RAW_MAX || (len > UINT_MAX))
+        return JKB_ECORRUPT;
+    db->raw.len = 0;
+    if (src[0] == METHOD_STORED) {
+        if ((uint64_t)(end - p) != raw_len)
+            return JKB_ECORRUPT;
+        packed = p;
+    } else {
+        jkb__buf_reserve(&rc, &db->packed, (size_t)raw_len);
+        if (rc)
+            return rc;
+        if ((rc = inflate_record(db->packed.data, (size_t)raw_len, p, (size_t)(end - p),
+                                 src[0] == METHOD_ZDICT ? dict : NULL,
+                                 src[0] == METHOD_ZDICT ? dict_len : 0)) != 0)
+            return rc;
+        packed = db->packed.data;
+    }
+    if ((rc = jkb__ctext_unpack(&db->raw, packed, (size_t)raw_len)) != 0)
+        return rc;
+    return parse(db, out);
 }

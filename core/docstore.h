@@ -3,12 +3,14 @@
  * file that sees zlib's deflate and inflate.
  *
  * Record bytes:  method (1 byte: 0 stored as is, 1 raw deflate, 2 raw deflate with the
- *                index's preset dictionary), varint raw length, payload.
- * Raw payload:   varint number of extra fields E, then 9 + 2E NUL-terminated strings: id,
+ *                index's preset dictionary), varint length of the packed payload, then the
+ *                packed payload (ctext.h), deflated unless method 0.
+ * Payload:       varint number of extra fields E, then 9 + 2E NUL-terminated strings: id,
  *                case, title, org, label, date, body, url, source_ref, then E name/value pairs.
- * Compression is skipped when it does not shrink the record. The preset dictionary (up to 32
- * KiB, kept in meta "zdict") is sampled from the first documents of an index: releases share
- * much of their wording, and one record alone is too short for zlib to learn it.
+ * Compression is skipped when it does not shrink the record. The preset dictionary (up to 16
+ * KiB of packed text, kept in meta "zdict") is sampled from the first documents of an index:
+ * releases share much of their wording, and one record alone is too short for zlib to learn
+ * it.
  */
 #ifndef JKB_CORE_DOCSTORE_H
 #define JKB_CORE_DOCSTORE_H
@@ -24,6 +26,7 @@
 /* Decoded documents point into this buffer; reuse it across decodes. */
 typedef struct jkb__docbuf {
     jkb__buf rec; /* a record read in chunks */
+    jkb__buf packed; /* inflated, still packed text (ctext.h) */
     jkb__buf raw;
     jkb_field *fields;
     size_t fields_cap;
@@ -32,11 +35,11 @@ typedef struct jkb__docbuf {
 
 void jkb__docbuf_fin(jkb__docbuf *db);
 
-/* The raw payload of doc, appended to out. Sticky rc. */
+/* The payload of doc, appended to out. Sticky rc. */
 void jkb__doc_serialize(int *rc, jkb__buf *out, const jkb_doc *doc);
 
-/* Compresses a raw payload into a record appended to out, with the preset dictionary when
-   dict_len > 0. JKB_ENOMEM, or JKB_EINVAL for a payload of 2 GiB or more. */
+/* Packs and compresses a payload into a record appended to out, with the preset dictionary
+   (packed text) when dict_len > 0. JKB_ENOMEM, or JKB_EINVAL for a payload of 1 GiB or more. */
 int jkb__doc_compress(jkb__buf *out, const uint8_t *raw, size_t len, const uint8_t *dict,
                       size_t dict_len);
 
@@ -51,8 +54,12 @@ int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc);
 int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
                     size_t dict_len, const jkb_doc **out);
 
-/* Samples up to take bytes of a raw payload, from its title on, into a preset dictionary
-   (out), which stops growing at JKB__ZDICT_MAX. Sticky rc. */
+/* Parses a payload (jkb__doc_serialize) into db; *out points at db->doc, as decoding. 0,
+   JKB_ENOMEM or JKB_ECORRUPT. */
+int jkb__doc_parse(jkb__docbuf *db, const uint8_t *payload, size_t len, const jkb_doc **out);
+
+/* Samples up to take bytes of a payload's packed text, from its title on, into a preset
+   dictionary (out), which stops growing at JKB__ZDICT_MAX. Sticky rc. */
 void jkb__zdict_sample(int *rc, jkb__buf *out, const uint8_t *raw, size_t len, size_t take);
 
 #endif

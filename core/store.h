@@ -16,8 +16,8 @@
  *   tinfo   term id / 64 (4) -> the document frequencies of those terms (docfreq.h)
  *   post    term id (4) + last doc id of the block (4) -> a postings block (postings.h)
  *   docs    doc id (4) + chunk number (2) -> up to 512 bytes of the stored document,
- *           zlib-compressed (docstore.h): small values pack leaf pages well, where records
- *           of 1-4 KiB would leave them, or overflow pages, half empty
+ *           packed text zlib-compressed (docstore.h): small values pack leaf pages well,
+ *           where records of 1-4 KiB would leave them, or overflow pages, half empty
  *   cols    doc id / 32 (4) -> the fixed columns of those documents, in a block (cols.h):
  *           date as days since 1970-01-01, case key (index.h: jkb__case_key), token count per
  *           field
@@ -37,7 +37,7 @@
 
 #include "error.h"
 
-#define JKB__FORMAT_VERSION 5
+#define JKB__FORMAT_VERSION 6
 
 typedef enum jkb__table {
     JKB__T_META,

@@ -117,7 +117,7 @@ int jkb__prepared_token(const jkb__prepared *p, size_t *at, jkb__ptoken *out)
 enum { SLOT_QUEUED = 1, SLOT_DONE = 2 };
 
 typedef struct slot {
-    jkb__buf rec;          /* the submitted document, as a stored (uncompressed) record */
+    jkb__buf rec;          /* the submitted document, serialized (docstore.h) */
     const uint8_t *dict;
     size_t dict_len;
     jkb__prepared out;
@@ -161,7 +161,7 @@ static void *worker(void *arg)
             break; /* stopping, nothing left */
         s = &p->slots[p->take++ % p->q];
         pthread_mutex_unlock(&p->mu);
-        if (jkb__doc_decode(&db, s->rec.data, s->rec.len, NULL, 0, &doc) == 0)
+        if (jkb__doc_parse(&db, s->rec.data, s->rec.len, &doc) == 0)
             jkb__prepare(&s->out, an, doc, s->dict, s->dict_len);
         else
             s->out.rc = JKB_ENOMEM; /* our own record: only memory can fail it */
@@ -257,14 +257,7 @@ int jkb__pool_submit(jkb__pool *p, const jkb_doc *doc, const uint8_t *dict, size
     pthread_mutex_unlock(&p->mu);
     /* the slot is the writer's until it is queued */
     s->rec.len = 0;
-    jkb__buf_putc(&rc, &s->rec, 0); /* a stored record: method 0, raw length, payload */
-    {
-        jkb__buf raw = JKB__BUF_INIT;
-        jkb__doc_serialize(&rc, &raw, doc);
-        jkb__buf_put_varint(&rc, &s->rec, raw.len);
-        jkb__buf_put(&rc, &s->rec, raw.data, raw.len);
-        jkb__buf_fin(&raw);
-    }
+    jkb__doc_serialize(&rc, &s->rec, doc);
     if (rc)
         return rc;
     s->dict = dict;
