@@ -68,10 +68,10 @@ static int deflate_record(jkb__buf *out, const uint8_t *raw, size_t len, const u
     out->data[out->len++] = dict_len ? METHOD_ZDICT : METHOD_ZLIB;
     jkb__buf_put_varint(&rc, out, len);
     memset(&zs, 0, sizeof zs);
-    /* Raw deflate: no zlib header and no Adler-32, which would sum the 16 KiB dictionary again
-       for every record read. Level 4: with the dictionary, 3% larger than level 6 at 60% of
-       its time. */
-    if (deflateInit2(&zs, 4, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    /* Raw deflate: no zlib header and no Adler-32, which would sum the dictionary again for
+       every record read. Level 5: on livedoor 1% smaller than level 4 and 0.4% larger than
+       level 6, for 4% more indexing work than level 4 (with the larger dictionary). */
+    if (deflateInit2(&zs, 5, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return JKB_ENOMEM;
     if (dict_len && deflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK) {
         deflateEnd(&zs);
