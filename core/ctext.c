@@ -31,7 +31,7 @@ static const uint32_t page_utf8[N_PAGES] = {
 };
 #undef U
 
-/* The page of the code points whose high byte is hi, or -1 (the order of the table above). */
+/* The page of the code points whose high byte is hi, or -1 (the inverse of the table above). */
 static inline int page_of(uint32_t hi)
 {
     if (hi - 0x4E <= 0x9F - 0x4E)
@@ -94,7 +94,8 @@ static inline int is_page3(uint8_t b)
     return (unsigned)(b - PAGE_FIRST - 8) < N_PAGES - 8;
 }
 
-/* The packed character at p[0..end) and after, into o; NULL when p holds no packed text. */
+/* The packed character at p (not ASCII, not of a three-byte page) into *o; returns where the
+   next starts, or NULL when p holds no packed text. */
 static const uint8_t *unpack_other(const uint8_t *p, const uint8_t *end, uint8_t **o)
 {
     uint32_t cp;
@@ -102,10 +103,6 @@ static const uint8_t *unpack_other(const uint8_t *p, const uint8_t *end, uint8_t
     if ((unsigned)(p[0] - PAGE_FIRST) < 8 && end - p >= 2) {
         *o += jkb__utf8_encode(*o, (uint32_t)(p[0] - PAGE_FIRST) << 8 | p[1]); /* below 08 */
         return p + 2;
-    }
-    if (p[0] < 0x80) {
-        *(*o)++ = p[0];
-        return p + 1;
     }
     if (p[0] == RAW_BYTE && end - p >= 2) {
         *(*o)++ = p[1];
@@ -128,7 +125,7 @@ int jkb__ctext_unpack(jkb__buf *out, const uint8_t *p, size_t len)
         return rc;
     o = out->data + out->len;
     while (p < end) {
-        /* the most of Japanese text: characters of three UTF-8 bytes, one after another */
+        /* most of Japanese text: characters of three UTF-8 bytes, one after another */
         while (end - p >= 2 && is_page3(p[0])) {
             uint32_t l = p[1], w = page_utf8[p[0] - PAGE_FIRST] | (l >> 6) << 8 | (l & 0x3F) << 16;
             o[0] = (uint8_t)w;
