@@ -694,21 +694,16 @@ static size_t compound_parts(mecab_lattice_t *lat, const char *sentence,
 static int has_word_char(const char *s, size_t len)
 {
     size_t i = 0;
-    /* most words start with a kana or kanji letter, three bytes, told without a lookup */
-    if (len >= 3 && ((uint8_t)s[0] & 0xF0) == 0xE0 && ((uint8_t)s[1] & 0xC0) == 0x80 &&
-        ((uint8_t)s[2] & 0xC0) == 0x80) {
-        uint32_t c = ((uint32_t)s[0] & 0x0F) << 12 | ((uint32_t)s[1] & 0x3F) << 6 |
-                     ((uint32_t)s[2] & 0x3F);
-        if ((c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
-            (c >= 0x4E00 && c <= 0x9FFF))
-            return 1;
-    }
     while (i < len) {
         uint32_t c;
         size_t clen = jkb__utf8_decode((const uint8_t *)s + i, len - i, &c);
         utf8proc_category_t cat;
         if (clen == 0)
             return 0;
+        /* a kana or kanji letter, the start of most words, needs no category lookup */
+        if ((c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
+            (c >= 0x4E00 && c <= 0x9FFF))
+            return 1;
         cat = utf8proc_category((utf8proc_int32_t)c);
         if (cat != UTF8PROC_CATEGORY_PC && cat != UTF8PROC_CATEGORY_PD &&
             cat != UTF8PROC_CATEGORY_PS && cat != UTF8PROC_CATEGORY_PE &&

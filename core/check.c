@@ -20,7 +20,7 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
     double ref[JKB__NFIELDS];
     uint32_t tid = 0, last = 0;
     uint64_t df = 0;
-    int rc, first = 1, f;
+    int rc, first = 1, f, unbounded;
 
     for (f = 0; f < JKB__NFIELDS; f++)
         ref[f] = jkb__avglen_of(counts->bound_avglen[f]);
@@ -62,7 +62,8 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
                          jkb__be32_get(k.data + 4));
             break;
         }
-        if (tmp->docs[tmp->n - 1] != jkb__be32_get(k.data + 4) || (df > 0 && tmp->docs[0] <= last)) {
+        if (tmp->docs[tmp->n - 1] != jkb__be32_get(k.data + 4) ||
+            (df > 0 && tmp->docs[0] <= last)) {
             rc = CORRUPT("term %u: block ending at doc %u is out of order", tid,
                          jkb__be32_get(k.data + 4));
             break;
@@ -73,12 +74,12 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
                 rc = CORRUPT("term %u lists doc %u, which is not stored", tid, tmp->docs[i]);
                 break;
             }
-            for (f = 0; f < JKB__NFIELDS; f++)
-                tokens[(size_t)tmp->docs[i] * JKB__NFIELDS + f] += tmp->tf[i * JKB__NFIELDS + f];
-            for (f = 0; f < JKB__NFIELDS; f++)
-                if (tmp->tf[i * JKB__NFIELDS + f] && counts->bound_avglen[f] == 0)
-                    break;
-            if (f < JKB__NFIELDS ||
+            for (f = 0, unbounded = 0; f < JKB__NFIELDS; f++) {
+                uint32_t tf = tmp->tf[i * JKB__NFIELDS + f];
+                tokens[(size_t)tmp->docs[i] * JKB__NFIELDS + f] += tf;
+                unbounded |= tf && counts->bound_avglen[f] == 0;
+            }
+            if (unbounded ||
                 jkb__bound_of(tmp->tf + i * JKB__NFIELDS, cols.len, ref) > tmp->bound) {
                 rc = CORRUPT("term %u: doc %u scores above its block's bound", tid,
                              tmp->docs[i]);

@@ -25,6 +25,12 @@ void jkb__norm_fin(jkb__norm *n)
     n->n_seg = n->seg_cap = 0;
 }
 
+/* ASCII capitals to small letters; any other character as it is. */
+static inline uint32_t ascii_lower(uint32_t c)
+{
+    return c - 'A' < 26 ? c + ('a' - 'A') : c;
+}
+
 /* Folds applied on top of NFKC. Returns the replacement, or -1 to go through utf8proc. */
 static int32_t fold_special(uint32_t c)
 {
@@ -48,7 +54,7 @@ static int32_t fold_special(uint32_t c)
        (！？（）０-９Ａ-Ｚ, the ideographic space), without asking utf8proc. */
     if (c >= 0xFF01 && c <= 0xFF5E) {
         c -= 0xFF01 - 0x21;
-        return c >= 'A' && c <= 'Z' ? (int32_t)(c + 'a' - 'A') : (int32_t)c;
+        return (int32_t)ascii_lower(c);
     }
     if (c == 0x3000)
         return ' ';
@@ -129,26 +135,14 @@ static int flush(jkb__norm *n, chunk *ch)
     return 0;
 }
 
-/* The ASCII character a three-byte character at src[i] folds to: a full-width form
-   U+FF01-U+FF5E (EF BC 81 - EF BD 9E) or the ideographic space; 0 for any other. */
+/* The ASCII character a full-width form (U+FF01-U+FF5E) or an ideographic space at src[i]
+   folds to (fold_special()); 0 for any other character. */
 static inline uint8_t wide_fold(const uint8_t *src, size_t i, size_t len)
 {
-    uint8_t b1, b2, c;
-    if (len - i < 3)
+    uint32_t c;
+    if (len - i < 3 || (src[i] != 0xE3 && src[i] != 0xEF) || jkb__utf8_decode(src + i, 3, &c) != 3)
         return 0;
-    b1 = src[i + 1];
-    b2 = src[i + 2];
-    if (src[i] == 0xE3)
-        return b1 == 0x80 && b2 == 0x80 ? ' ' : 0;
-    if (src[i] != 0xEF || (b2 & 0xC0) != 0x80)
-        return 0;
-    if (b1 == 0xBC && b2 >= 0x81)
-        c = (uint8_t)(b2 - 0x80 + 0x20);
-    else if (b1 == 0xBD && b2 <= 0x9E)
-        c = (uint8_t)(b2 - 0x80 + 0x60);
-    else
-        return 0;
-    return (uint8_t)(c - 'A') < 26 ? (uint8_t)(c + 'a' - 'A') : c;
+    return c == 0x3000 || (c >= 0xFF01 && c <= 0xFF5E) ? (uint8_t)fold_special(c) : 0;
 }
 
 /* Whether the character at src[i..len) would join the one before it (a combining mark,
@@ -179,7 +173,7 @@ static void lower_ascii(uint8_t *p, size_t n)
 {
     size_t k;
     for (k = 0; k < n; k++)
-        p[k] = (uint8_t)(p[k] + (((uint8_t)(p[k] - 'A') < 26) << 5));
+        p[k] = (uint8_t)ascii_lower(p[k]);
 }
 
 /*
@@ -283,10 +277,8 @@ int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
             continue;
         }
         if (src[i] < 0x80) {
-            c = src[i];
+            c = ascii_lower(src[i]);
             clen = 1;
-            if (c >= 'A' && c <= 'Z')
-                c += 'a' - 'A';
         } else {
             clen = jkb__utf8_decode(src + i, len - i, &c);
             if (clen == 0) {

@@ -134,6 +134,16 @@ static uint64_t doc_total(const jkb__postings *p, size_t i)
     return total;
 }
 
+/* The fields holding the term in document i, as a mask. */
+static unsigned fields_of(const jkb__postings *p, size_t i)
+{
+    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+    unsigned f, m = 0;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        m |= (unsigned)(tf[f] != 0) << f;
+    return m;
+}
+
 /* ---- the varint codec ---- */
 
 /* jkb__varint_get32 with the one-byte case inline: most gaps and frequencies are small. */
@@ -151,6 +161,13 @@ static inline int get32(const uint8_t **p, const uint8_t *end, uint32_t *out)
 #define SMALL_TF 16
 #define MULTI (SMALL_TF * JKB__NFIELDS)
 
+/* Whether the varint codec writes a document's frequencies (fields mask, summing sum) in one
+   byte: one field, a small frequency. */
+static inline int one_byte_tf(unsigned mask, uint64_t sum)
+{
+    return (mask & (mask - 1)) == 0 && sum < SMALL_TF;
+}
+
 /* Appends the three streams of the varint codec to s. */
 static void varint_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n)
 {
@@ -159,13 +176,9 @@ static void varint_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t f
         jkb__buf_put_varint(rc, s, i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1]);
     for (i = from; i < from + n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-        uint32_t sum = 0, mask = 0;
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            mask |= (uint32_t)(tf[f] != 0) << f;
-            sum += tf[f];
-        }
-        if ((mask & (mask - 1)) == 0 && sum < SMALL_TF) {
-            /* one field, a small frequency: one byte */
+        unsigned mask = fields_of(p, i);
+        uint64_t sum = doc_total(p, i);
+        if (one_byte_tf(mask, sum)) {
             for (f = 0; !(mask >> f & 1); f++)
                 ;
             jkb__buf_putc(rc, s, (uint8_t)(f * SMALL_TF + sum));
@@ -321,16 +334,6 @@ static uint64_t bytes_of(uint64_t bits)
     return (bits + 7) / 8;
 }
 
-/* The fields holding the term in document i, as a mask. */
-static unsigned fields_of(const jkb__postings *p, size_t i)
-{
-    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-    unsigned f, m = 0;
-    for (f = 0; f < JKB__NFIELDS; f++)
-        m |= (unsigned)(tf[f] != 0) << f;
-    return m;
-}
-
 /*
  * What a block's encoding takes, worked out in one pass before anything is written: the
  * packed codec's widths, and both codecs' stream lengths (ids, frequencies, positions), so
@@ -379,7 +382,7 @@ static void plan(const jkb__postings *p, size_t from, size_t n, layout *l)
             gaps += tf[f] - 1;
             ps += tf[f];
         }
-        if ((mask & (mask - 1)) == 0 && sum < SMALL_TF) {
+        if (one_byte_tf(mask, sum)) {
             l->varint[1]++;
         } else {
             l->varint[1] += jkb__varint_len(MULTI + mask);
@@ -583,33 +586,34 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
 
 /* Where each document's positions start in the packed codec's stream [ps, end), as bit
    offsets from src (the stream's two widths come first, so they sit in the two bytes before
-   starts[0]); the stream must be exactly as long as they say. */
+   starts[0]); the stream must be exactly as long as they say. starts may be NULL; *positions
+   (may be NULL) is their count. */
 static int packed_index(const jkb__postings *p, const uint8_t *src, const uint8_t *ps,
-                        const uint8_t *end, uint32_t *starts)
+                        const uint8_t *end, uint32_t *starts, uint64_t *positions)
 {
-    uint64_t bits, first;
+    uint64_t bits, first, all = 0;
     unsigned w1, w2;
-    size_t k, f;
+    size_t k;
     if (get_width(&ps, end, &w1) || get_width(&ps, end, &w2))
         return JKB_ECORRUPT;
     bits = first = 8 * (uint64_t)(ps - src);
     for (k = 0; k < p->n; k++) {
-        const uint32_t *tf = p->tf + k * JKB__NFIELDS;
-        uint64_t total = 0, firsts = 0;
+        uint64_t total = doc_total(p, k), firsts = bits_set((uint8_t)fields_of(p, k));
         if (bits > UINT32_MAX)
             return JKB_ECORRUPT;
-        starts[k] = (uint32_t)bits;
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            total += tf[f];
-            firsts += tf[f] != 0;
-        }
+        if (starts)
+            starts[k] = (uint32_t)bits;
         if (total > firsts && w2 == 0)
             return JKB_ECORRUPT; /* gaps take a bit at least */
         bits += firsts * w1 + (total - firsts) * w2;
+        all += total;
     }
     if (bits > UINT32_MAX || bytes_of(bits - first) != (uint64_t)(end - ps))
         return JKB_ECORRUPT;
-    starts[p->n] = (uint32_t)bits;
+    if (starts)
+        starts[p->n] = (uint32_t)bits;
+    if (positions)
+        *positions = all;
     return 0;
 }
 
@@ -705,7 +709,7 @@ static int index_positions(const jkb__block_header *h, const jkb__postings *p,
                            const uint8_t *src, size_t len, uint32_t *starts)
 {
     if (h->codec == JKB__CODEC_PACKED)
-        return packed_index(p, src, positions_of(h, src), src + len, starts);
+        return packed_index(p, src, positions_of(h, src), src + len, starts, NULL);
     return varint_index(p, src, positions_of(h, src), src + len, starts);
 }
 
@@ -723,7 +727,6 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
 {
     jkb__block_header h;
     const uint8_t *s, *ps;
-    uint32_t starts[JKB__BLOCK_DOCS + 1];
     size_t i;
     int rc;
 
@@ -742,24 +745,23 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     p->pos_off[0] = 0;
     if (!want_pos) /* no offsets either: positions() is for blocks decoded with them */
         return 0;
+    ps = positions_of(&h, src);
     if (h.codec == JKB__CODEC_PACKED) {
         /* the index checks the counts against the bytes (a gap takes a bit at least; the
            first positions are at most one per document and field): they bound the
-           allocation */
-        uint64_t total = 0;
-        if ((rc = index_positions(&h, p, src, len, starts)) != 0)
+           allocation; then the documents one after another, from the widths on */
+        uint64_t total;
+        bit_reader r;
+        if ((rc = packed_index(p, src, ps, src + len, NULL, &total)) != 0 ||
+            (rc = grow_pos(p, total)) != 0)
             return rc;
-        for (i = 0; i < h.n; i++)
-            total += doc_total(p, i);
-        if ((rc = grow_pos(p, total)) != 0)
-            return rc;
+        r = (bit_reader){ps + 2, src + len, 0, 0};
         for (i = 0; i < h.n && rc == 0; i++) {
-            rc = packed_doc(p, i, src, len, starts);
+            rc = packed_positions(p, i, &r, ps[0], ps[1]);
             p->pos_off[i + 1] = (uint32_t)p->pos_len;
         }
         return rc;
     }
-    ps = positions_of(&h, src);
     for (i = 0; i < h.n; i++) {
         /* each varint position takes a byte: a count beyond the bytes left is corrupt, and
            checking it first bounds the allocation */
