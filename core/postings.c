@@ -237,12 +237,12 @@ static int varint_decode(const jkb__block_header *h, const uint8_t *s, const uin
 /* Where each document's positions start in the varint codec's stream (ps: its start): one
    pass counting varint ends, each position ending in a byte < 0x80. */
 static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_t *ps,
-                        const uint8_t *end, uint32_t *starts)
+                        const uint8_t *end, jkb__pos_index *ix)
 {
     size_t k;
     for (k = 0; k < p->n; k++) {
         uint64_t left = doc_total(p, k);
-        starts[k] = (uint32_t)(ps - src);
+        ix->at[k][0] = (uint32_t)(ps - src);
         for (; left > 0 && ps < end; ps++)
             left -= *ps < 0x80;
         if (left > 0)
@@ -250,7 +250,7 @@ static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_
     }
     if (ps != end)
         return JKB_ECORRUPT;
-    starts[p->n] = (uint32_t)(end - src);
+    ix->at[p->n][0] = (uint32_t)(end - src);
     return 0;
 }
 
@@ -299,6 +299,14 @@ static void bits_put(bit_writer *w, uint32_t v, unsigned width)
     }
 }
 
+/* A unary code: q zero bits, then a one. */
+static void unary_put(bit_writer *w, uint64_t q)
+{
+    for (; q >= 32; q -= 32)
+        bits_put(w, 0, 32);
+    bits_put(w, (uint32_t)1 << q, (unsigned)q + 1);
+}
+
 /* Pads the last byte with zero bits. */
 static void bits_end(bit_writer *w)
 {
@@ -308,6 +316,7 @@ static void bits_end(bit_writer *w)
     w->n = 0;
 }
 
+/* Reads [p, end): acc holds the n bits read from it and not consumed yet. */
 typedef struct bit_reader {
     const uint8_t *p;
     const uint8_t *end;
@@ -329,60 +338,182 @@ static inline uint32_t bits_get(bit_reader *r, unsigned width)
     return v;
 }
 
+/* A reader of [src, end) from bit `bit` on. */
+static bit_reader reader_at(const uint8_t *src, const uint8_t *end, uint64_t bit)
+{
+    bit_reader r = {src + bit / 8, end, 0, 0};
+    (void)bits_get(&r, (unsigned)(bit % 8));
+    return r;
+}
+
+#define UNARY_END UINT64_MAX
+
+/* Reads a unary code: the zero bits before the next one bit, or UNARY_END when the stream
+   ends first. */
+static inline uint64_t unary_get(bit_reader *r)
+{
+    uint64_t q = 0;
+    unsigned z;
+    while (r->acc == 0) {
+        q += r->n;
+        if (r->p == r->end)
+            return UNARY_END;
+        r->acc = *r->p++;
+        r->n = 8;
+    }
+    z = (unsigned)__builtin_ctzll(r->acc);
+    r->acc = r->acc >> z >> 1;
+    r->n -= z + 1;
+    return q + z;
+}
+
+/* Little-endian 64 bits at p. */
+static inline uint64_t le64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+/* Passes count unary codes: a population count per eight bytes until the codes end near. */
+static int unary_skip(bit_reader *r, uint64_t count)
+{
+    while (count > 0) {
+        if (r->acc == 0) {
+            for (; r->end - r->p >= 8; r->p += 8) {
+                unsigned ones = (unsigned)__builtin_popcountll(le64(r->p));
+                if (ones >= count)
+                    break;
+                count -= ones;
+            }
+            if (r->p == r->end)
+                return JKB_ECORRUPT;
+            r->acc = *r->p++;
+            r->n = 8;
+        }
+        if (unary_get(r) == UNARY_END)
+            return JKB_ECORRUPT;
+        count--;
+    }
+    return 0;
+}
+
+/* Whether a run of unary codes read to its last ends there: no byte left, and the last one's
+   padding zero. */
+static int unary_done(const bit_reader *r)
+{
+    return r->p == r->end && r->acc == 0;
+}
+
+/* Where a reader of a run starting at start stands, in bits. */
+static uint64_t bit_offset(const bit_reader *r, const uint8_t *start)
+{
+    return 8 * (uint64_t)(r->p - start) - r->n;
+}
+
 static uint64_t bytes_of(uint64_t bits)
 {
     return (bits + 7) / 8;
 }
 
 /*
- * What a block's encoding takes, worked out in one pass before anything is written: the
- * packed codec's widths, and both codecs' stream lengths (ids, frequencies, positions), so
- * that the writer encodes the smaller only.
+ * The packed codec Rice-codes three runs of values: ids (each gap less one), the first
+ * position of each document's field, and the gaps between a field's positions. With
+ * parameter k a value's low k bits go to a part of fixed width, its high bits v >> k to a
+ * part of unary codes, so that value i's low bits are found at bit i * k.
+ */
+enum { RUN_IDS, RUN_FIRSTS, RUN_GAPS, NRUNS };
+enum { PART_LOW, PART_HIGH };
+
+/* The parameter for values summing sum over count: the floor of their mean's log2, which
+   comes within 0.1% of the best parameter for livedoor's postings. */
+static unsigned rice_k(uint64_t sum, uint64_t count)
+{
+    uint64_t mean = count ? sum / count : 0;
+    return mean ? width_of((uint32_t)mean) - 1 : 0;
+}
+
+static inline void rice_value(uint32_t v, unsigned k, bit_writer *w, int part, uint64_t *high)
+{
+    if (w == NULL)
+        *high += v >> k;
+    else if (part == PART_LOW)
+        bits_put(w, v & (((uint32_t)1 << k) - 1), k);
+    else
+        unary_put(w, v >> k);
+}
+
+/* Over the values of run of documents [from, from + n): writes one part of their codes, or
+   (w NULL) returns the sum of their high bits. */
+static uint64_t rice_run(const jkb__postings *p, size_t from, size_t n, int run, unsigned k,
+                         bit_writer *w, int part)
+{
+    uint64_t high = 0;
+    size_t i, f;
+    for (i = from; i < from + n; i++) {
+        const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
+        if (run == RUN_IDS) {
+            if (i > from)
+                rice_value(p->docs[i] - p->docs[i - 1] - 1, k, w, part, &high);
+            continue;
+        }
+        for (f = 0; f < JKB__NFIELDS; ps += tf[f], f++) {
+            uint32_t j = run == RUN_FIRSTS ? 0 : 1, end = run == RUN_FIRSTS ? tf[f] > 0 : tf[f];
+            for (; j < end; j++)
+                rice_value(j ? ps[j] - ps[j - 1] : ps[0], k, w, part, &high);
+        }
+    }
+    return high;
+}
+
+/*
+ * What a block's encoding takes, worked out before anything is written: the packed codec's
+ * parameters, and both codecs' stream lengths (ids, frequencies, positions), so that the
+ * writer encodes the smaller only.
  */
 typedef struct layout {
-    unsigned id_width;
     unsigned some, every;              /* fields some / every document has */
     unsigned tf_width[JKB__NFIELDS];
-    unsigned w1, w2;                   /* first positions, gaps */
+    unsigned k[NRUNS];                 /* Rice parameters */
+    uint64_t count[NRUNS];             /* values */
+    uint64_t high[NRUNS];              /* bytes of the unary parts */
     size_t varint[3];
     size_t packed[3];
 } layout;
 
 static void plan(const jkb__postings *p, size_t from, size_t n, layout *l)
 {
-    uint64_t count[JKB__NFIELDS] = {0}, firsts = 0, gaps = 0;
+    uint64_t tf_count[JKB__NFIELDS] = {0}, sum[NRUNS] = {0};
     size_t i, f;
+    int r;
     memset(l, 0, sizeof *l);
     l->every = (1u << JKB__NFIELDS) - 1;
     for (i = from; i < from + n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
-        uint32_t gap = i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1], sum = 0, k;
+        uint32_t gap = i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1], total = 0, k;
         unsigned mask = fields_of(p, i);
         l->varint[0] += jkb__varint_len(gap);
-        if (i > from && width_of(gap - 1) > l->id_width)
-            l->id_width = width_of(gap - 1);
+        if (i > from)
+            sum[RUN_IDS] += gap - 1;
         l->some |= mask;
         l->every &= mask;
         for (f = 0; f < JKB__NFIELDS; f++) {
-            sum += tf[f];
+            total += tf[f];
             if (tf[f] == 0)
                 continue;
-            count[f]++;
+            tf_count[f]++;
             if (width_of(tf[f] - 1) > l->tf_width[f])
                 l->tf_width[f] = width_of(tf[f] - 1);
             for (k = 0; k < tf[f]; k++) {
                 uint32_t v = k == 0 ? ps[k] : ps[k] - ps[k - 1];
                 l->varint[2] += jkb__varint_len(v);
-                if (k == 0 && width_of(v) > l->w1)
-                    l->w1 = width_of(v);
-                if (k > 0 && (width_of(v) > l->w2 || l->w2 == 0)) /* a gap takes a bit at */
-                    l->w2 = width_of(v) > 1 ? width_of(v) : 1;    /* least: see packed */
+                sum[k == 0 ? RUN_FIRSTS : RUN_GAPS] += v;
             }
-            firsts++;
-            gaps += tf[f] - 1;
+            l->count[RUN_FIRSTS]++;
+            l->count[RUN_GAPS] += tf[f] - 1;
             ps += tf[f];
         }
-        if (one_byte_tf(mask, sum)) {
+        if (one_byte_tf(mask, total)) {
             l->varint[1]++;
         } else {
             l->varint[1] += jkb__varint_len(MULTI + mask);
@@ -391,30 +522,41 @@ static void plan(const jkb__postings *p, size_t from, size_t n, layout *l)
                     l->varint[1] += jkb__varint_len(tf[f]);
         }
     }
+    l->count[RUN_IDS] = n - 1;
+    for (r = 0; r < NRUNS; r++) {
+        l->k[r] = rice_k(sum[r], l->count[r]);
+        l->high[r] = bytes_of(l->count[r] + rice_run(p, from, n, r, l->k[r], NULL, 0));
+    }
     l->packed[0] = jkb__varint_len(p->docs[from]) +
-                   (n > 1 ? 1 + (size_t)bytes_of((uint64_t)(n - 1) * l->id_width) : 0);
+                   (n > 1 ? 1 + (size_t)(bytes_of(l->count[RUN_IDS] * l->k[RUN_IDS]) +
+                                         l->high[RUN_IDS])
+                          : 0);
     l->packed[1] = 1;
     for (f = 0; f < JKB__NFIELDS; f++)
         if (l->some >> f & 1)
             l->packed[1] += (l->every >> f & 1 ? 0 : (size_t)bytes_of(n)) + 1 +
-                            (size_t)bytes_of(count[f] * l->tf_width[f]);
-    l->packed[2] = 2 + (size_t)bytes_of(firsts * l->w1 + gaps * l->w2);
+                            (size_t)bytes_of(tf_count[f] * l->tf_width[f]);
+    l->packed[2] = 2 + jkb__varint_len(l->high[RUN_FIRSTS]);
+    for (r = RUN_FIRSTS; r <= RUN_GAPS; r++)
+        l->packed[2] += (size_t)(bytes_of(l->count[r] * l->k[r]) + l->high[r]);
 }
 
-/* Appends the three streams of the packed codec to s, in the widths l gives. */
+/* Appends the three streams of the packed codec to s, as l lays them out. */
 static void packed_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t from, size_t n,
                           const layout *l)
 {
     bit_writer w = {rc, s, 0, 0};
     size_t i, f;
+    int r, part;
 
-    /* ids: the first, then each gap less one */
+    /* ids: the first, then the gaps less one */
     jkb__buf_put_varint(rc, s, p->docs[from]);
     if (n > 1) {
-        jkb__buf_putc(rc, s, (uint8_t)l->id_width);
-        for (i = from + 1; i < from + n; i++)
-            bits_put(&w, p->docs[i] - p->docs[i - 1] - 1, l->id_width);
-        bits_end(&w);
+        jkb__buf_putc(rc, s, (uint8_t)l->k[RUN_IDS]);
+        for (part = PART_LOW; part <= PART_HIGH; part++) {
+            rice_run(p, from, n, RUN_IDS, l->k[RUN_IDS], &w, part);
+            bits_end(&w);
+        }
     }
     /* frequencies: which fields some and every document have; per field, which documents
        have it (unless all do), then their frequencies less one */
@@ -433,27 +575,24 @@ static void packed_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t f
                 bits_put(&w, p->tf[i * JKB__NFIELDS + f] - 1, l->tf_width[f]);
         bits_end(&w);
     }
-    /* positions: per document and field, the first in one width, the gaps in another */
-    jkb__buf_putc(rc, s, (uint8_t)l->w1);
-    jkb__buf_putc(rc, s, (uint8_t)l->w2);
-    for (i = from; i < from + n; i++) {
-        const uint32_t *ps = p->pos + p->pos_off[i];
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            uint32_t k, tf = p->tf[i * JKB__NFIELDS + f];
-            for (k = 0; k < tf; k++)
-                bits_put(&w, k == 0 ? ps[k] : ps[k] - ps[k - 1], k == 0 ? l->w1 : l->w2);
-            ps += tf;
+    /* positions: the two parameters, the bytes of the first positions' unary part, then the
+       low parts of first positions and gaps, then their unary parts */
+    jkb__buf_putc(rc, s, (uint8_t)l->k[RUN_FIRSTS]);
+    jkb__buf_putc(rc, s, (uint8_t)l->k[RUN_GAPS]);
+    jkb__buf_put_varint(rc, s, l->high[RUN_FIRSTS]);
+    for (part = PART_LOW; part <= PART_HIGH; part++)
+        for (r = RUN_FIRSTS; r <= RUN_GAPS; r++) {
+            rice_run(p, from, n, r, l->k[r], &w, part);
+            bits_end(&w);
         }
-    }
-    bits_end(&w);
 }
 
-/* Reads a width byte (at most 32) at *s, before end. */
-static int get_width(const uint8_t **s, const uint8_t *end, unsigned *width)
+/* Reads a byte of at most max at *s, before end. */
+static int get_small(const uint8_t **s, const uint8_t *end, unsigned max, unsigned *out)
 {
-    if (*s >= end || **s > 32)
+    if (*s >= end || **s > max)
         return JKB_ECORRUPT;
-    *width = *(*s)++;
+    *out = *(*s)++;
     return 0;
 }
 
@@ -463,14 +602,6 @@ static inline unsigned bits_set(uint8_t b)
     b = (uint8_t)(b - ((b >> 1) & 0x55));
     b = (uint8_t)((b & 0x33) + ((b >> 2) & 0x33));
     return (b + (b >> 4)) & 0x0F;
-}
-
-/* Little-endian 64 bits at p. */
-static inline uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-           (uint64_t)p[7] << 56;
 }
 
 /* Unpacks count (at most JKB__BLOCK_DOCS) values of width bits from src, which holds
@@ -505,6 +636,15 @@ static void unpack(const uint8_t *src, size_t count, unsigned width, uint32_t *o
     }
 }
 
+/* A Rice-coded value from its low bits and its unary code, when it fits 32 bits. */
+static inline int rice_join(uint32_t low, uint64_t high, unsigned k, uint32_t *out)
+{
+    if (high > (UINT32_MAX - low) >> k) /* UNARY_END too */
+        return JKB_ECORRUPT;
+    *out = low + (uint32_t)(high << k);
+    return 0;
+}
+
 /* Ids and frequencies of the packed codec; s and fs at their streams. Every length is
    checked before the values are read, and must be exact. */
 static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uint8_t *fs,
@@ -520,15 +660,21 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     if (get32(&s, end, &p->docs[0]))
         return JKB_ECORRUPT;
     if (n > 1) {
-        if (get_width(&s, end, &width) || (uint64_t)(end - s) != bytes_of((n - 1) * width))
+        bit_reader high;
+        if (get_small(&s, end, 31, &width) || (uint64_t)(end - s) < bytes_of((n - 1) * width))
             return JKB_ECORRUPT;
         unpack(s, n - 1, width, v);
+        high = (bit_reader){s + bytes_of((n - 1) * width), end, 0, 0};
         for (i = 1, doc = p->docs[0]; i < n; i++) {
+            if (rice_join(v[i - 1], unary_get(&high), width, &v[i - 1]))
+                return JKB_ECORRUPT;
             doc += (uint64_t)v[i - 1] + 1;
             if (doc > UINT32_MAX)
                 return JKB_ECORRUPT;
             p->docs[i] = (uint32_t)doc;
         }
+        if (!unary_done(&high))
+            return JKB_ECORRUPT;
     } else if (s != end) {
         return JKB_ECORRUPT;
     }
@@ -556,7 +702,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             if (count == 0)
                 return JKB_ECORRUPT; /* a field of no document */
         }
-        if (get_width(&fs, fend, &width) || (uint64_t)(fend - fs) < bytes_of(count * width))
+        if (get_small(&fs, fend, 32, &width) || (uint64_t)(fend - fs) < bytes_of(count * width))
             return JKB_ECORRUPT;
         unpack(fs, count, width, v);
         fs += bytes_of(count * width);
@@ -584,55 +730,88 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     return fs == fend ? 0 : JKB_ECORRUPT;
 }
 
-/* Where each document's positions start in the packed codec's stream [ps, end), as bit
-   offsets from src (the stream's two widths come first, so they sit in the two bytes before
-   starts[0]); the stream must be exactly as long as they say. starts may be NULL; *positions
-   (may be NULL) is their count. */
-static int packed_index(const jkb__postings *p, const uint8_t *src, const uint8_t *ps,
-                        const uint8_t *end, uint32_t *starts, uint64_t *positions)
+/* Finds the four parts of a packed positions stream [ps, end) (p holds the block's
+   frequencies, which count the values) and checks them against its length. */
+static int find_runs(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
+                     jkb__pos_runs *r)
 {
-    uint64_t bits, first, all = 0;
-    unsigned w1, w2;
-    size_t k;
-    if (get_width(&ps, end, &w1) || get_width(&ps, end, &w2))
-        return JKB_ECORRUPT;
-    bits = first = 8 * (uint64_t)(ps - src);
-    for (k = 0; k < p->n; k++) {
-        uint64_t total = doc_total(p, k), firsts = bits_set((uint8_t)fields_of(p, k));
-        if (bits > UINT32_MAX)
-            return JKB_ECORRUPT;
-        if (starts)
-            starts[k] = (uint32_t)bits;
-        if (total > firsts && w2 == 0)
-            return JKB_ECORRUPT; /* gaps take a bit at least */
-        bits += firsts * w1 + (total - firsts) * w2;
-        all += total;
+    uint64_t low[2], count[2] = {0, 0};
+    uint32_t high0;
+    size_t i;
+    for (i = 0; i < p->n; i++) {
+        uint64_t firsts = bits_set((uint8_t)fields_of(p, i));
+        count[0] += firsts;
+        count[1] += doc_total(p, i) - firsts;
     }
-    if (bits > UINT32_MAX || bytes_of(bits - first) != (uint64_t)(end - ps))
+    if (get_small(&ps, end, 31, &r->k[0]) || get_small(&ps, end, 31, &r->k[1]) ||
+        get32(&ps, end, &high0))
         return JKB_ECORRUPT;
-    if (starts)
-        starts[p->n] = (uint32_t)bits;
-    if (positions)
-        *positions = all;
+    low[0] = bytes_of(count[0] * r->k[0]);
+    low[1] = bytes_of(count[1] * r->k[1]);
+    if ((uint64_t)(end - ps) < low[0] + low[1] + high0)
+        return JKB_ECORRUPT;
+    r->low[0] = ps;
+    r->low[1] = ps + low[0];
+    r->high[0] = r->low[1] + low[1];
+    r->high[1] = r->high[0] + high0;
+    r->end = end;
+    /* a code takes a bit at least: the bytes bound the counts, and what they allocate */
+    if (count[0] > 8 * (uint64_t)high0 || count[1] > 8 * (uint64_t)(end - r->high[1]))
+        return JKB_ECORRUPT;
+    r->count = count[0] + count[1];
     return 0;
 }
 
-/* Appends the positions of document i to p->pos, reading r. */
-static int packed_positions(jkb__postings *p, size_t i, bit_reader *r, unsigned w1, unsigned w2)
+/* Appends the positions of document i to p->pos, from readers of the low bits and of the
+   unary codes of first positions (index 0) and gaps (1). */
+static int packed_positions(jkb__postings *p, size_t i, bit_reader low[2], bit_reader high[2],
+                            const unsigned k[2])
 {
     const uint32_t *tf = p->tf + i * JKB__NFIELDS;
     size_t f;
     for (f = 0; f < JKB__NFIELDS; f++) {
-        uint32_t k, prev = 0;
-        for (k = 0; k < tf[f]; k++) {
-            uint32_t v = bits_get(r, k == 0 ? w1 : w2);
-            if (k > 0 && v > UINT32_MAX - prev)
+        uint32_t j, v, prev = 0;
+        for (j = 0; j < tf[f]; j++) {
+            unsigned g = j > 0;
+            if (rice_join(bits_get(&low[g], k[g]), unary_get(&high[g]), k[g], &v) ||
+                v > UINT32_MAX - prev)
                 return JKB_ECORRUPT;
-            prev = k == 0 ? v : prev + v;
+            prev += v;
             p->pos[p->pos_len++] = prev;
         }
     }
     return 0;
+}
+
+/* Where each document's positions start in the packed codec's stream [ps, end): the index of
+   its first value in either run, and its unary codes' bit offset in either high part; checks
+   that the unary parts hold exactly as many codes as the frequencies say. */
+static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
+                        jkb__pos_index *ix)
+{
+    bit_reader high[2];
+    uint32_t at[2] = {0, 0};
+    size_t i;
+    int rc;
+    if ((size_t)(end - ps) > UINT32_MAX / 8)
+        return JKB_ECORRUPT;
+    if ((rc = find_runs(p, ps, end, &ix->runs)) != 0)
+        return rc;
+    high[0] = (bit_reader){ix->runs.high[0], ix->runs.high[1], 0, 0};
+    high[1] = (bit_reader){ix->runs.high[1], end, 0, 0};
+    for (i = 0; i < p->n; i++) {
+        uint32_t firsts = bits_set((uint8_t)fields_of(p, i));
+        uint32_t gaps = (uint32_t)(doc_total(p, i) - firsts);
+        ix->at[i][0] = at[0];
+        ix->at[i][1] = at[1];
+        ix->at[i][2] = (uint32_t)bit_offset(&high[0], ix->runs.high[0]);
+        ix->at[i][3] = (uint32_t)bit_offset(&high[1], ix->runs.high[1]);
+        if (unary_skip(&high[0], firsts) || unary_skip(&high[1], gaps))
+            return JKB_ECORRUPT;
+        at[0] += firsts;
+        at[1] += gaps;
+    }
+    return unary_done(&high[0]) && unary_done(&high[1]) ? 0 : JKB_ECORRUPT;
 }
 
 /* ---- blocks ---- */
@@ -703,26 +882,6 @@ static const uint8_t *positions_of(const jkb__block_header *h, const uint8_t *sr
     return src + h->header_len + h->ids_len + h->freqs_len;
 }
 
-/* Where each document's positions start in src (starts: bytes for the varint codec, bits for
-   the packed one), checking the stream's length. */
-static int index_positions(const jkb__block_header *h, const jkb__postings *p,
-                           const uint8_t *src, size_t len, uint32_t *starts)
-{
-    if (h->codec == JKB__CODEC_PACKED)
-        return packed_index(p, src, positions_of(h, src), src + len, starts, NULL);
-    return varint_index(p, src, positions_of(h, src), src + len, starts);
-}
-
-/* The positions of packed document i of src, indexed in starts, into p->pos. */
-static int packed_doc(jkb__postings *p, size_t i, const uint8_t *src, size_t len,
-                      const uint32_t *starts)
-{
-    const uint8_t *widths = src + starts[0] / 8 - 2;
-    bit_reader r = {src + starts[i] / 8, src + len, 0, 0};
-    (void)bits_get(&r, starts[i] % 8);
-    return packed_positions(p, i, &r, widths[0], widths[1]);
-}
-
 int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos)
 {
     jkb__block_header h;
@@ -747,20 +906,22 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
         return 0;
     ps = positions_of(&h, src);
     if (h.codec == JKB__CODEC_PACKED) {
-        /* the index checks the counts against the bytes (a gap takes a bit at least; the
-           first positions are at most one per document and field): they bound the
-           allocation; then the documents one after another, from the widths on */
-        uint64_t total;
-        bit_reader r;
-        if ((rc = packed_index(p, src, ps, src + len, NULL, &total)) != 0 ||
-            (rc = grow_pos(p, total)) != 0)
+        /* the parts checked against the bytes bound the allocation; then the documents one
+           after another */
+        jkb__pos_runs r;
+        bit_reader low[2], high[2];
+        if ((rc = find_runs(p, ps, src + len, &r)) != 0 || (rc = grow_pos(p, r.count)) != 0)
             return rc;
-        r = (bit_reader){ps + 2, src + len, 0, 0};
-        for (i = 0; i < h.n && rc == 0; i++) {
-            rc = packed_positions(p, i, &r, ps[0], ps[1]);
+        low[0] = (bit_reader){r.low[0], r.low[1], 0, 0};
+        low[1] = (bit_reader){r.low[1], r.high[0], 0, 0};
+        high[0] = (bit_reader){r.high[0], r.high[1], 0, 0};
+        high[1] = (bit_reader){r.high[1], r.end, 0, 0};
+        for (i = 0; i < h.n; i++) {
+            if ((rc = packed_positions(p, i, low, high, r.k)) != 0)
+                return rc;
             p->pos_off[i + 1] = (uint32_t)p->pos_len;
         }
-        return rc;
+        return unary_done(&high[0]) && unary_done(&high[1]) ? 0 : JKB_ECORRUPT;
     }
     for (i = 0; i < h.n; i++) {
         /* each varint position takes a byte: a count beyond the bytes left is corrupt, and
@@ -777,27 +938,38 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
 }
 
 int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
-                             uint32_t *starts, int *indexed)
+                             jkb__pos_index *ix)
 {
     const uint8_t *ps;
     int rc;
 
     if (i >= p->n || p->n > JKB__BLOCK_DOCS || len == 0)
         return JKB_ECORRUPT;
-    if (!*indexed) { /* the header once per block */
+    if (!ix->ready) { /* the header and the whole stream once per block */
         jkb__block_header h;
-        if ((rc = jkb__block_header_read(src, len, &h)) != 0 ||
-            (rc = index_positions(&h, p, src, len, starts)) != 0)
+        if ((rc = jkb__block_header_read(src, len, &h)) != 0)
             return rc;
-        *indexed = 1;
+        ps = positions_of(&h, src);
+        rc = h.codec == JKB__CODEC_PACKED ? packed_index(p, ps, src + len, ix)
+                                          : varint_index(p, src, ps, src + len, ix);
+        if (rc)
+            return rc;
+        ix->ready = 1;
     }
     if ((rc = grow_pos(p, doc_total(p, i))) != 0)
         return rc;
     p->pos_len = 0;
-    if (src[0] == JKB__CODEC_PACKED)
-        return packed_doc(p, i, src, len, starts);
-    ps = src + starts[i];
-    if ((rc = varint_positions(p, i, &ps, src + starts[i + 1])) != 0)
+    if (src[0] == JKB__CODEC_PACKED) {
+        const jkb__pos_runs *r = &ix->runs;
+        bit_reader low[2], high[2];
+        low[0] = reader_at(r->low[0], r->low[1], (uint64_t)ix->at[i][0] * r->k[0]);
+        low[1] = reader_at(r->low[1], r->high[0], (uint64_t)ix->at[i][1] * r->k[1]);
+        high[0] = reader_at(r->high[0], r->high[1], ix->at[i][2]);
+        high[1] = reader_at(r->high[1], r->end, ix->at[i][3]);
+        return packed_positions(p, i, low, high, r->k);
+    }
+    ps = src + ix->at[i][0];
+    if ((rc = varint_positions(p, i, &ps, src + ix->at[i + 1][0])) != 0)
         return rc;
-    return ps == src + starts[i + 1] ? 0 : JKB_ECORRUPT;
+    return ps == src + ix->at[i + 1][0] ? 0 : JKB_ECORRUPT;
 }

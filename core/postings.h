@@ -24,19 +24,22 @@
  * field; positions per field as the first position then gaps (each >= 0). All varints are
  * LEB128. Small blocks (a rare term's few documents) mostly take it.
  *
- * The packed codec (id 2) writes runs of values in one width each (the bits of the largest),
- * least significant bit first, each run padded to a byte, so that a block decodes without a
- * branch per byte:
- *   ids           the first id (varint), then, for n > 1, a width byte and the n - 1 gaps
- *                 less one
+ * The packed codec (id 2) Rice-codes ids and positions: with a parameter k per run of
+ * values, the low k bits of each value are written in k bits, then the rest, v >> k, as that
+ * many zero bits and a one. The low bits of a run come first, then its unary codes, so that
+ * the i-th value's low bits sit at bit i * k and a run of 128 unpacks without a branch per
+ * value. Each part is written least significant bit first and padded to a byte:
+ *   ids           the first id (varint), then, for n > 1, k and the n - 1 gaps less one
  *   frequencies   a byte: the fields some document has (bits 0-3) and those every document
  *                 has (bits 4-7); then per field some document has: unless every one does,
  *                 a bitmap of the documents that do (n bits); a width byte and their
- *                 frequencies less one
- *   positions     two width bytes, w1 and w2, then per document and field present, the first
- *                 position in w1 bits and the gaps in w2 bits (at least 1 when there are gaps,
- *                 so that the bytes bound the count); a document's positions start at a bit
- *                 offset its predecessors' frequencies give
+ *                 frequencies less one, each in that many bits
+ *   positions     two bytes, k1 and k2; a varint, the byte length of the first positions'
+ *                 unary codes; the low bits of each field's first position (per document
+ *                 and field present), then those of the gaps between its positions; the
+ *                 unary codes of the first positions, then those of the gaps. A document's
+ *                 values start at an index its predecessors' frequencies give.
+ * k is the floor of log2 of the run's mean value.
  * Every length must come out exact.
  */
 #ifndef JKB_CORE_POSTINGS_H
@@ -121,14 +124,33 @@ int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *ou
  */
 int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos);
 
+/* Where the parts of a packed block's positions stream lie: low bits and unary codes of
+   first positions (0) and of gaps (1). */
+typedef struct jkb__pos_runs {
+    unsigned k[2];
+    const uint8_t *low[2];
+    const uint8_t *high[2];
+    const uint8_t *end;
+    uint64_t count; /* positions */
+} jkb__pos_runs;
+
+/* Where each document's positions begin in a block, found in one pass the first time one
+   document's are read. Clear ready for a new block. */
+typedef struct jkb__pos_index {
+    int ready;
+    jkb__pos_runs runs;
+    /* varint codec: the byte offset in the block; packed: the index of the document's first
+       value in either run, then the bit offset of its codes in either unary part */
+    uint32_t at[JKB__BLOCK_DOCS + 1][4];
+} jkb__pos_index;
+
 /*
  * The positions of document i alone, from a block p holds decoded without them (src, len: its
  * bytes), into p->pos (field by field, p->pos_len of them): a query needs the positions of a
- * few documents of a block, not of all 128. starts (JKB__BLOCK_DOCS + 1 entries) caches where
- * each document's positions begin; *indexed says it is filled (clear it for a new block).
+ * few documents of a block, not of all 128. ix caches where each document's begin.
  * JKB_ECORRUPT for a malformed stream, JKB_ENOMEM.
  */
 int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
-                             uint32_t *starts, int *indexed);
+                             jkb__pos_index *ix);
 
 #endif

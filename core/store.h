@@ -37,7 +37,7 @@
 
 #include "error.h"
 
-#define JKB__FORMAT_VERSION 6
+#define JKB__FORMAT_VERSION 7
 
 typedef enum jkb__table {
     JKB__T_META,

@@ -34,7 +34,7 @@ static int piter_load(jkb__piter *it, uint32_t doc)
     it->loaded = 1;
     it->raw = v.data;
     it->raw_len = v.len;
-    it->pos_indexed = 0;
+    it->pos_index.ready = 0;
     it->pos_doc = SIZE_MAX;
     it->first = it->block.docs[0];
     it->last = it->block.docs[it->block.n - 1];
@@ -111,7 +111,7 @@ int jkb__piter_seek_from(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *a
         return JKB_ECORRUPT;
     if (want_pos && !it->mem && it->pos_doc != it->i) {
         if ((rc = jkb__block_doc_positions(it->raw, it->raw_len, &it->block, it->i,
-                                           it->pos_starts, &it->pos_indexed)) != 0)
+                                           &it->pos_index)) != 0)
             return rc;
         it->pos_doc = it->i;
     }

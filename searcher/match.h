@@ -33,8 +33,7 @@ typedef struct jkb__piter {
     const uint8_t *raw;
     size_t raw_len;
     size_t pos_doc;      /* the document whose positions block.pos holds, or SIZE_MAX */
-    int pos_indexed;
-    uint32_t pos_starts[JKB__BLOCK_DOCS + 1];
+    jkb__pos_index pos_index;
     /* The block jkb__piter_bound last read the header of: it holds the documents of
        [peek_from, peek_last] the term has. */
     int peeked;
