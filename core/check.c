@@ -5,15 +5,48 @@
 #include "bm25.h"
 #include "cols.h"
 #include "index.h"
+#include "termdict.h"
 
 #define CORRUPT(...) jkb__err_set(&ix->err, JKB_ECORRUPT, "[check] " __VA_ARGS__)
 
-/* Walks the postings: blocks decode, ids ascend, each document exists, df matches, and a
-   block's score bound holds for each of its documents at the smallest reference averages
-   (which makes it hold at any: bm25.h). Sums each document's frequencies per field into
-   tokens (next_doc x JKB__NFIELDS). */
+/* Walks the term dictionary: its blocks decode, the terms ascend, and each holds an id below
+   next_term that no other term has. Marks the ids in known (next_term bits). */
+static int check_terms(jkb_index *ix, jkb__txn *t, uint32_t next_term, uint8_t *known)
+{
+    jkb__term_iter ti;
+    uint8_t prev[JKB__TERM_MAX];
+    size_t prev_len = 0;
+    int rc = jkb__terms_open(t, &ti);
+    if (rc == 0)
+        rc = jkb__terms_seek(&ti, NULL, 0);
+    for (; rc == 0; rc = jkb__terms_next(&ti)) {
+        size_t n = prev_len < ti.len ? prev_len : ti.len;
+        int c = n ? memcmp(prev, ti.term, n) : 0;
+        if (prev_len && (c > 0 || (c == 0 && prev_len >= ti.len))) {
+            rc = CORRUPT("term dictionary out of order at \"%.*s\"", (int)ti.len, ti.term);
+            goto out;
+        }
+        if (ti.id >= next_term || (known[ti.id / 8] >> (ti.id % 8) & 1)) {
+            rc = CORRUPT("term \"%.*s\": id %u taken or beyond %u", (int)ti.len, ti.term,
+                         ti.id, next_term);
+            goto out;
+        }
+        known[ti.id / 8] |= (uint8_t)(1u << (ti.id % 8));
+        memcpy(prev, ti.term, prev_len = ti.len);
+    }
+    if (rc == JKB_ECORRUPT)
+        rc = CORRUPT("a term dictionary block does not decode");
+out:
+    jkb__terms_close(&ti);
+    return rc == JKB_ENOTFOUND ? 0 : rc;
+}
+
+/* Walks the postings: blocks decode, ids ascend, each document exists, each term is in the
+   dictionary (known), df matches, and a block's score bound holds for each of its documents
+   at the smallest reference averages (which makes it hold at any: bm25.h). Sums each
+   document's frequencies per field into tokens (next_doc x JKB__NFIELDS). */
 static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
-                          jkb__postings *tmp, uint32_t *tokens)
+                          const uint8_t *known, jkb__postings *tmp, uint32_t *tokens)
 {
     jkb__cursor *c;
     jkb__val k, v;
@@ -37,6 +70,10 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
                 break;
             }
             ktid = jkb__be32_get(k.data);
+            if (ktid >= counts->next_term || !(known[ktid / 8] >> (ktid % 8) & 1)) {
+                rc = CORRUPT("postings of term %u, which the dictionary does not hold", ktid);
+                break;
+            }
         }
         if (!first && (rc == JKB_ENOTFOUND || ktid != tid)) {
             /* the end of term tid's postings: its df must match */
@@ -57,13 +94,12 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
             last = 0;
             first = 0;
         }
-        if ((rc = jkb__block_decode(v.data, v.len, tmp, 1)) != 0) {
+        if ((rc = jkb__block_decode(v.data, v.len, jkb__be32_get(k.data + 4), tmp, 1)) != 0) {
             rc = CORRUPT("term %u: block ending at doc %u does not decode", tid,
                          jkb__be32_get(k.data + 4));
             break;
         }
-        if (tmp->docs[tmp->n - 1] != jkb__be32_get(k.data + 4) ||
-            (df > 0 && tmp->docs[0] <= last)) {
+        if (df > 0 && tmp->docs[0] <= last) {
             rc = CORRUPT("term %u: block ending at doc %u is out of order", tid,
                          jkb__be32_get(k.data + 4));
             break;
@@ -152,6 +188,7 @@ int jkb_index_check(jkb_index *ix)
     jkb__table_stat docs, ids;
     uint64_t n_docs = 0;
     uint32_t *tokens = NULL; /* per document and field, its frequencies in the postings */
+    uint8_t *known = NULL;   /* the term ids the dictionary holds */
     int rc;
 
     jkb__postings_init(&tmp);
@@ -161,11 +198,13 @@ int jkb_index_check(jkb_index *ix)
         rc = CORRUPT("unreadable counters");
         goto out;
     }
-    if ((tokens = calloc((size_t)counts.next_doc * JKB__NFIELDS + 1, sizeof *tokens)) == NULL) {
+    if ((tokens = calloc((size_t)counts.next_doc * JKB__NFIELDS + 1, sizeof *tokens)) == NULL ||
+        (known = calloc(counts.next_term / 8 + 1, 1)) == NULL) {
         rc = JKB_ENOMEM;
         goto out;
     }
-    if ((rc = check_postings(ix, t, &counts, &tmp, tokens)) != 0 ||
+    if ((rc = check_terms(ix, t, counts.next_term, known)) != 0 ||
+        (rc = check_postings(ix, t, &counts, known, &tmp, tokens)) != 0 ||
         (rc = check_docs(ix, t, tokens, counts.next_doc, &n_docs)) != 0)
         goto out;
     if ((rc = jkb__store_table_stat(t, JKB__T_DOCS, &docs)) != 0 ||
@@ -179,6 +218,7 @@ out:
     jkb__txn_abort(t);
     jkb__postings_fin(&tmp);
     free(tokens);
+    free(known);
     if (rc && rc != JKB_ECORRUPT)
         jkb__err_set(&ix->err, rc, "[check] %s", jkb_strerror(rc));
     return rc;

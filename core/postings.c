@@ -821,10 +821,9 @@ static void put_block(int *rc, jkb__buf *out, const jkb__postings *p, size_t fro
                       uint32_t bound, uint8_t codec, const layout *l)
 {
     const size_t *len = codec == JKB__CODEC_PACKED ? l->packed : l->varint;
-    jkb__buf_reserve(rc, out, 1 + 5 * JKB__VARINT_MAX + len[0] + len[1] + len[2]);
+    jkb__buf_reserve(rc, out, 1 + 4 * JKB__VARINT_MAX + len[0] + len[1] + len[2]);
     jkb__buf_putc(rc, out, codec);
     jkb__buf_put_varint(rc, out, n);
-    jkb__buf_put_varint(rc, out, p->docs[from + n - 1]);
     jkb__buf_put_varint(rc, out, bound);
     jkb__buf_put_varint(rc, out, len[0]);
     jkb__buf_put_varint(rc, out, len[1]);
@@ -863,9 +862,8 @@ int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *ou
     if (len < 1 || (src[0] != JKB__CODEC_VARINT && src[0] != JKB__CODEC_PACKED))
         return JKB_ECORRUPT;
     out->codec = *p++;
-    if (jkb__varint_get32(&p, end, &out->n) || jkb__varint_get32(&p, end, &out->last_doc) ||
-        jkb__varint_get32(&p, end, &out->bound) || jkb__varint_get32(&p, end, &ids_len) ||
-        jkb__varint_get32(&p, end, &freqs_len))
+    if (jkb__varint_get32(&p, end, &out->n) || jkb__varint_get32(&p, end, &out->bound) ||
+        jkb__varint_get32(&p, end, &ids_len) || jkb__varint_get32(&p, end, &freqs_len))
         return JKB_ECORRUPT;
     out->header_len = (size_t)(p - src);
     out->ids_len = ids_len;
@@ -882,7 +880,8 @@ static const uint8_t *positions_of(const jkb__block_header *h, const uint8_t *sr
     return src + h->header_len + h->ids_len + h->freqs_len;
 }
 
-int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos)
+int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__postings *p,
+                      int want_pos)
 {
     jkb__block_header h;
     const uint8_t *s, *ps;
@@ -897,7 +896,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want
     s = src + h.header_len;
     rc = h.codec == JKB__CODEC_PACKED ? packed_decode(&h, s, s + h.ids_len, p)
                                       : varint_decode(&h, s, s + h.ids_len, p);
-    if (rc || p->docs[h.n - 1] != h.last_doc)
+    if (rc || p->docs[h.n - 1] != last_doc)
         return rc ? rc : JKB_ECORRUPT;
     p->n = h.n;
     p->bound = h.bound;

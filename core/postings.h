@@ -3,13 +3,14 @@
  *
  * In memory a run of postings is kept decoded (jkb__postings). On disk it is cut into blocks
  * of at most JKB__BLOCK_DOCS documents, each stored under the key (term id, last doc id) so
- * that a cursor positioned at (term id, d) lands on the one block that may hold document d.
+ * that a cursor positioned at (term id, d) lands on the one block that may hold document d;
+ * the last doc id is the key's alone, and decoding checks that the ids end with it.
  * A block's bytes:
  *
  *   codec id      1 byte: how the three streams are encoded (JKB__CODEC_VARINT = 1,
  *                 JKB__CODEC_PACKED = 2; the writer keeps whichever is smaller)
- *   header        varints: document count n, last doc id, score bound (the largest tf' of
- *                 its documents, bm25.h), byte length of the ids stream, byte length of the
+ *   header        varints: document count n, score bound (the largest tf' of its
+ *                 documents, bm25.h), byte length of the ids stream, byte length of the
  *                 frequencies stream; the positions stream takes the rest
  *   ids           the codec's encoding of the n doc ids (ascending, distinct)
  *   frequencies   per document, the term frequency in each field
@@ -72,7 +73,6 @@ typedef struct jkb__postings {
 typedef struct jkb__block_header {
     uint8_t codec;
     uint32_t n;
-    uint32_t last_doc;
     uint32_t bound; /* bm25.h */
     size_t ids_len;
     size_t freqs_len;
@@ -118,11 +118,12 @@ void jkb__block_encode_as(int *rc, jkb__buf *out, const jkb__postings *p, size_t
 int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out);
 
 /*
- * Decodes a block into p (replacing its content): ids and frequencies, and positions when
- * want_pos (without them, p->pos_off is left unset). JKB_ECORRUPT for a malformed block,
- * JKB_ENOMEM.
+ * Decodes a block stored under last_doc into p (replacing its content): ids and frequencies,
+ * and positions when want_pos (without them, p->pos_off is left unset). JKB_ECORRUPT for a
+ * malformed block or one whose ids do not end with last_doc, JKB_ENOMEM.
  */
-int jkb__block_decode(const uint8_t *src, size_t len, jkb__postings *p, int want_pos);
+int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__postings *p,
+                      int want_pos);
 
 /* Where the parts of a packed block's positions stream lie: low bits and unary codes of
    first positions (0) and of gaps (1). */

@@ -11,7 +11,8 @@
  *                         total token count (for the average field length of BM25), then
  *                         per field the reference average of block bounds (bm25.h)
  *           "zdict"    -> the preset zlib dictionary of stored documents, made once
- *   terms   term bytes (folded, at most 128 bytes) -> varint term id. Sorted by bytes, so a
+ *   terms   a block's first term -> the block: consecutive terms (folded, at most 128 bytes
+ *           each), front-coded, with their varint ids (termdict.h). Sorted by bytes, so a
  *           prefix is a range. A term whose documents were all deleted keeps its id.
  *   tinfo   term id / 64 (4) -> the document frequencies of those terms (docfreq.h)
  *   post    term id (4) + last doc id of the block (4) -> a postings block (postings.h)

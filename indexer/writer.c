@@ -24,6 +24,7 @@
 #include "index.h"
 #include "prepare.h"
 #include "strmap.h"
+#include "termdict.h"
 #include "utf8.h"
 
 /* The longest external id: LMDB keys are at most 511 bytes. */
@@ -502,7 +503,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
             continue;
         }
         /* its ids first: positions only for a block that loses a document */
-        if ((rc = jkb__block_decode(v.data, v.len, &tmp, 0)) != 0)
+        if ((rc = jkb__block_decode(v.data, v.len, last, &tmp, 0)) != 0)
             break;
         for (i = 0; i < tmp.n && !removed; i++) {
             size_t at = jkb__first_at_least(gone, j, n, tmp.docs[i]);
@@ -512,7 +513,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
             rc = jkb__cursor_next(c, &k, &v);
             continue;
         }
-        if ((rc = jkb__block_decode(v.data, v.len, &tmp, 1)) != 0)
+        if ((rc = jkb__block_decode(v.data, v.len, last, &tmp, 1)) != 0)
             break;
         for (i = tmp.n, removed = 0; i-- > 0;) {
             size_t at = jkb__first_at_least(gone, j, n, tmp.docs[i]);
@@ -580,23 +581,6 @@ out:
     jkb__buf_fin(&ckey);
     jkb__docbuf_fin(&db);
     return rc;
-}
-
-/* Finds or creates the term's id. */
-static int resolve_term(jkb__txn *t, jkb__counts *counts, const char *term, size_t len,
-                        uint32_t *out)
-{
-    jkb__val v;
-    uint8_t buf[JKB__VARINT_MAX];
-    int rc = jkb__get(t, JKB__T_TERMS, term, len, &v);
-    if (rc == 0) {
-        const uint8_t *p = v.data;
-        return jkb__varint_get32(&p, v.data + v.len, out);
-    }
-    if (rc != JKB_ENOTFOUND)
-        return rc;
-    *out = counts->next_term++;
-    return jkb__put(t, JKB__T_TERMS, term, len, buf, jkb__varint_put(buf, *out));
 }
 
 /* What block bounds (bm25.h) need of a commit: the added documents' field lengths and the
@@ -681,7 +665,7 @@ static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
         if (rc == 0 && h.n < JKB__BLOCK_DOCS) {
             memcpy(key, k.data, 8);
             old_bound = h.bound;
-            rc = jkb__block_decode(v.data, v.len, merged, 1);
+            rc = jkb__block_decode(v.data, v.len, jkb__be32_get(key + 4), merged, 1);
             jkb__cursor_close(c);
             c = NULL;
             if (rc == 0)
@@ -773,8 +757,9 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
     bounds bd = {NULL, {0}};
     df_changes dfc = {NULL, 0, 0};
     sort_key *order = NULL;
+    jkb__term_ref *refs = NULL;
     uint32_t *gone = NULL, base;
-    size_t i, n_gone = 0;
+    size_t i, n_gone = 0, n_refs = 0;
     int rc, f;
 
     jkb__postings_init(&merged);
@@ -810,8 +795,9 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
         goto out;
     }
     order = malloc((b->n_entries + 1) * sizeof *order);
+    refs = malloc((b->n_entries + 1) * sizeof *refs);
     bd.added = calloc(b->n_local + 1, sizeof *bd.added);
-    if (order == NULL || bd.added == NULL) {
+    if (order == NULL || refs == NULL || bd.added == NULL) {
         rc = JKB_ENOMEM;
         goto out;
     }
@@ -824,15 +810,22 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
         order[i].len = b->entries[i].key_len;
         order[i].entry = (uint32_t)i;
     }
-    /* Terms in key order: LMDB writes sorted keys into neighbouring pages. */
+    /* Terms in key order: the dictionary merges them block by block, and LMDB writes sorted
+       keys into neighbouring pages. */
     qsort(order, b->n_entries, sizeof *order, cmp_key);
     for (i = 0; i < b->n_entries; i++) {
-        term_entry *e = &b->entries[order[i].entry];
-        if (e->post.n == 0)
+        if (b->entries[order[i].entry].post.n == 0)
             continue; /* its only document was superseded */
-        if ((rc = resolve_term(t, &counts, (const char *)order[i].key, order[i].len,
-                               &e->tid)) != 0 ||
-            (rc = df_change(&dfc, e->tid, (int64_t)e->post.n)) != 0 ||
+        refs[n_refs].term = order[i].key;
+        refs[n_refs].len = order[i].len;
+        order[n_refs++].entry = order[i].entry;
+    }
+    if ((rc = jkb__terms_resolve(t, refs, n_refs, &counts.next_term)) != 0)
+        goto out;
+    for (i = 0; i < n_refs; i++) {
+        term_entry *e = &b->entries[order[i].entry];
+        e->tid = refs[i].id;
+        if ((rc = df_change(&dfc, e->tid, (int64_t)e->post.n)) != 0 ||
             (rc = append_postings(t, &merged, e->tid, &e->post, base, &bd)) != 0)
             goto out;
     }
@@ -855,6 +848,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
 out:
     free(dfc.d);
     free(order);
+    free(refs);
     free(bd.added);
     free(gone);
     jkb__postings_fin(&merged);

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "index.h"
+#include "termdict.h"
 
 /* Terms a prefix, or an infix (a last resort, which reads much of the term dictionary),
    expands to at most: bounds the work of a query that matched nothing. */
@@ -29,7 +30,7 @@ static int piter_load(jkb__piter *it, uint32_t doc)
     }
     if (rc)
         return rc;
-    if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0)
+    if ((rc = jkb__block_decode(v.data, v.len, jkb__be32_get(k.data + 4), &it->block, 0)) != 0)
         return rc;
     it->loaded = 1;
     it->raw = v.data;
@@ -65,7 +66,7 @@ int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *la
             return rc;
         it->peeked = 1;
         it->peek_from = doc;
-        it->peek_last = h.last_doc;
+        it->peek_last = jkb__be32_get(k.data + 4);
         it->peek_bound = h.bound;
     }
     *bound = it->peek_bound;
@@ -208,26 +209,21 @@ static int dset_or(jkb__dset *a, const jkb__dset *b)
 /* Finds an exact term's id and document frequency (0 when no document holds it). */
 static int lookup(jkb__txn *txn, const jkb__qterm *t, uint32_t *tid, uint64_t *df)
 {
-    jkb__val v;
-    const uint8_t *p;
-    int rc = jkb__get(txn, JKB__T_TERMS, t->term, t->len, &v);
+    int rc = jkb__terms_get(txn, t->term, t->len, tid);
     *df = 0;
     if (rc == JKB_ENOTFOUND)
         return 0;
-    p = v.data;
-    if (rc || (rc = jkb__varint_get32(&p, v.data + v.len, tid)) != 0)
-        return rc;
-    return jkb__df_get(txn, *tid, df);
+    return rc ? rc : jkb__df_get(txn, *tid, df);
 }
 
-/* Whether index term k meets query term t (a prefix or an infix). */
-static int meets(const jkb__qterm *t, const jkb__val *k)
+/* Whether the dictionary term at ti meets query term t (a prefix or an infix). */
+static int meets(const jkb__qterm *t, const jkb__term_iter *ti)
 {
     size_t i;
     if (t->match == JKB__MATCH_PREFIX)
-        return k->len >= t->len && memcmp(k->data, t->term, t->len) == 0;
-    for (i = 0; i + t->len <= k->len; i++)
-        if (memcmp(k->data + i, t->term, t->len) == 0)
+        return ti->len >= t->len && memcmp(ti->term, t->term, t->len) == 0;
+    for (i = 0; i + t->len <= ti->len; i++)
+        if (memcmp(ti->term + i, t->term, t->len) == 0)
             return 1;
     return 0;
 }
@@ -256,7 +252,8 @@ static int read_term(jkb__piter *it, uint32_t tid, union_doc **all, size_t *n, s
          rc = jkb__cursor_next(it->cur, &k, &v)) {
         if (k.len != 8 || jkb__be32_get(k.data) != tid)
             break;
-        if ((rc = jkb__block_decode(v.data, v.len, &it->block, 0)) != 0)
+        if ((rc = jkb__block_decode(v.data, v.len, jkb__be32_get(k.data + 4), &it->block, 0)) !=
+            0)
             return rc;
         for (i = 0; i < it->block.n; i++) {
             JKB__RESERVE(rc, *all, *cap, *n);
@@ -279,14 +276,11 @@ typedef struct expansion {
     size_t n_terms;
 } expansion;
 
-/* Adds the postings of the term whose dictionary value is v. */
-static int gather(jkb__piter *it, const jkb__val *v, expansion *x)
+/* Adds the postings of term tid. */
+static int gather(jkb__piter *it, uint32_t tid, expansion *x)
 {
-    const uint8_t *p = v->data;
-    uint32_t tid;
-    int rc = jkb__varint_get32(&p, v->data + v->len, &tid);
     x->n_terms++;
-    return rc ? rc : read_term(it, tid, &x->all, &x->n, &x->cap);
+    return read_term(it, tid, &x->all, &x->n, &x->cap);
 }
 
 /* Turns an expansion into the iterator's in-memory block: ids and summed frequencies, no
@@ -322,20 +316,18 @@ static int settle(jkb__piter *it, expansion *x, uint64_t *df)
 /* A prefix reads its range of the sorted term dictionary. */
 static int expand_prefix(jkb__txn *txn, jkb__piter *it, const jkb__qterm *t, uint64_t *df)
 {
-    jkb__cursor *tc = NULL;
-    jkb__val k, v;
+    jkb__term_iter ti;
     expansion x;
     int rc;
     memset(&x, 0, sizeof x);
-    if ((rc = jkb__cursor_open(txn, JKB__T_TERMS, &tc)) != 0)
+    if ((rc = jkb__terms_open(txn, &ti)) != 0)
         return rc;
-    for (rc = jkb__cursor_seek(tc, t->term, t->len, &k, &v);
-         rc == 0 && x.n_terms < EXPAND_PREFIX && meets(t, &k);
-         rc = jkb__cursor_next(tc, &k, &v)) {
-        if ((rc = gather(it, &v, &x)) != 0)
+    for (rc = jkb__terms_seek(&ti, t->term, t->len);
+         rc == 0 && x.n_terms < EXPAND_PREFIX && meets(t, &ti); rc = jkb__terms_next(&ti)) {
+        if ((rc = gather(it, ti.id, &x)) != 0)
             break;
     }
-    jkb__cursor_close(tc);
+    jkb__terms_close(&ti);
     if (rc == JKB_ENOTFOUND)
         rc = 0;
     return rc ? (free(x.all), rc) : settle(it, &x, df);
@@ -358,37 +350,35 @@ static int run_of(const jkb__qterm *t)
     return (uint8_t)t->term[0] < 0x80 ? 0 : 1;
 }
 
-static int key_before(const jkb__val *k, const char *to)
+static int term_before(const jkb__term_iter *ti, const char *to)
 {
-    size_t n = strlen(to), m = k->len < n ? k->len : n;
-    int c = memcmp(k->data, to, m);
-    return c < 0 || (c == 0 && k->len < n);
+    size_t n = strlen(to), m = ti->len < n ? ti->len : n;
+    int c = memcmp(ti->term, to, m);
+    return c < 0 || (c == 0 && ti->len < n);
 }
 
 static int expand_infixes(jkb__matcher *m)
 {
     const jkb__query *q = m->q;
     expansion *x = calloc(q->n_terms + 1, sizeof *x);
-    jkb__cursor *tc = NULL;
+    jkb__term_iter ti;
     size_t r, t;
     int rc;
     if (x == NULL)
         return JKB_ENOMEM;
-    if ((rc = jkb__cursor_open(m->txn, JKB__T_TERMS, &tc)) != 0) {
+    if ((rc = jkb__terms_open(m->txn, &ti)) != 0) {
         free(x);
         return rc;
     }
     for (r = 0; rc == 0 && r < sizeof run_terms / sizeof run_terms[0]; r++) {
-        jkb__val k, v;
         int open = 0;
         for (t = 0; t < q->n_terms; t++)
             open |= q->terms[t].uniq == t && q->terms[t].match == JKB__MATCH_INFIX &&
                     run_of(&q->terms[t]) == (int)r;
         if (!open)
             continue;
-        for (rc = jkb__cursor_seek(tc, run_terms[r].from, strlen(run_terms[r].from), &k, &v);
-             rc == 0 && open && key_before(&k, run_terms[r].to);
-             rc = jkb__cursor_next(tc, &k, &v)) {
+        for (rc = jkb__terms_seek(&ti, run_terms[r].from, strlen(run_terms[r].from));
+             rc == 0 && open && term_before(&ti, run_terms[r].to); rc = jkb__terms_next(&ti)) {
             open = 0;
             for (t = 0; rc == 0 && t < q->n_terms; t++) {
                 const jkb__qterm *qt = &q->terms[t];
@@ -396,14 +386,14 @@ static int expand_infixes(jkb__matcher *m)
                     x[t].n_terms >= EXPAND_INFIX)
                     continue;
                 open = 1;
-                if (meets(qt, &k))
-                    rc = gather(&m->it[t], &v, &x[t]);
+                if (meets(qt, &ti))
+                    rc = gather(&m->it[t], ti.id, &x[t]);
             }
         }
         if (rc == JKB_ENOTFOUND)
             rc = 0;
     }
-    jkb__cursor_close(tc);
+    jkb__terms_close(&ti);
     for (t = 0; t < q->n_terms; t++) {
         if (rc == 0 && q->terms[t].uniq == t && q->terms[t].match == JKB__MATCH_INFIX)
             rc = settle(&m->it[t], &x[t], &m->df[t]);

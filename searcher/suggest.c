@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "termdict.h"
 
 /* Terms read from the dictionary for one prefix, at most: bounds the work for "a". */
 #define SCAN_MAX 20000
@@ -30,8 +31,7 @@ int jkb_suggest(jkb_index *ix, const char *prefix, jkb_suggestion *out, size_t c
 {
     prefix_ctx p;
     jkb__txn *t = NULL;
-    jkb__cursor *c = NULL;
-    jkb__val k, v;
+    jkb__term_iter ti = {0};
     size_t scanned = 0;
     int rc;
 
@@ -43,22 +43,20 @@ int jkb_suggest(jkb_index *ix, const char *prefix, jkb_suggestion *out, size_t c
         return rc;
     if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
         return rc;
-    if ((rc = jkb__cursor_open(t, JKB__T_TERMS, &c)) != 0)
+    if ((rc = jkb__terms_open(t, &ti)) != 0)
         goto out;
-    for (rc = jkb__cursor_seek(c, p.term, p.len, &k, &v); rc == 0 && scanned < SCAN_MAX;
-         rc = jkb__cursor_next(c, &k, &v), scanned++) {
+    for (rc = jkb__terms_seek(&ti, p.term, p.len); rc == 0 && scanned < SCAN_MAX;
+         rc = jkb__terms_next(&ti), scanned++) {
         jkb_suggestion s;
-        const uint8_t *q = v.data;
-        uint32_t tid;
         size_t i;
-        if (k.len < p.len || memcmp(k.data, p.term, p.len) != 0)
+        if (ti.len < p.len || memcmp(ti.term, p.term, p.len) != 0)
             break;
-        if (k.len >= sizeof s.term || jkb__varint_get32(&q, v.data + v.len, &tid) != 0)
+        if (ti.len >= sizeof s.term)
             continue;
-        if (jkb__df_get(t, tid, &s.df) != 0 || s.df == 0)
+        if (jkb__df_get(t, ti.id, &s.df) != 0 || s.df == 0)
             continue; /* its documents were all deleted */
-        memcpy(s.term, k.data, k.len);
-        s.term[k.len] = '\0';
+        memcpy(s.term, ti.term, ti.len);
+        s.term[ti.len] = '\0';
         /* keep the best cap, sorted */
         if (*n == cap && !better(&s, &out[cap - 1]))
             continue;
@@ -69,7 +67,7 @@ int jkb_suggest(jkb_index *ix, const char *prefix, jkb_suggestion *out, size_t c
     if (rc == JKB_ENOTFOUND)
         rc = 0;
 out:
-    jkb__cursor_close(c);
+    jkb__terms_close(&ti);
     jkb__txn_abort(t);
     if (rc)
         jkb__err_set(&ix->err, rc, "[suggest] %s", jkb_strerror(rc));

@@ -72,13 +72,16 @@ static size_t round_trip_as(const jkb__postings *p, size_t from, size_t n, uint8
     if (codec)
         assert_int_equal(h.codec, codec);
     assert_int_equal(h.n, n);
-    assert_int_equal(h.last_doc, p->docs[from + n - 1]);
     assert_int_equal(h.bound, from * 1000 + n);
-    assert_int_equal(jkb__block_decode(out.data, out.len, &back, 1), 0);
+    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1], &back, 1), 0);
     assert_int_equal(back.n, n);
     assert_same(p, from, &back);
     /* without positions: the same ids and frequencies */
-    assert_int_equal(jkb__block_decode(out.data, out.len, &ids_only, 0), 0);
+    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1], &ids_only, 0),
+                     0);
+    /* stored under another key: corrupt */
+    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1] - 1, &back, 0),
+                     JKB_ECORRUPT);
     assert_int_equal(ids_only.n, n);
     assert_memory_equal(ids_only.docs, p->docs + from, n * sizeof *p->docs);
     assert_memory_equal(ids_only.tf, p->tf + from * JKB__NFIELDS,
@@ -229,6 +232,7 @@ static void test_remove_and_copy(void **state)
 static void corrupt_blocks(uint8_t codec)
 {
     jkb__postings p, back;
+    uint32_t last;
     jkb__buf out = JKB__BUF_INIT;
     size_t len, i;
     int rc = 0;
@@ -236,14 +240,15 @@ static void corrupt_blocks(uint8_t codec)
     jkb__postings_init(&p);
     jkb__postings_init(&back);
     fill_random(&p, 50, 1, 100);
+    last = p.docs[49];
     jkb__block_encode_as(&rc, &out, &p, 0, 50, 99, codec);
     assert_int_equal(rc, 0);
     for (len = 0; len < out.len; len++) {
         /* a copy of exactly len bytes, so that ASan sees any read beyond it */
         uint8_t *cut = malloc(len ? len : 1);
         memcpy(cut, out.data, len);
-        assert_int_equal(jkb__block_decode(cut, len, &back, 1), JKB_ECORRUPT);
-        if (jkb__block_decode(cut, len, &back, 0) == 0) { /* cut in the positions */
+        assert_int_equal(jkb__block_decode(cut, len, last, &back, 1), JKB_ECORRUPT);
+        if (jkb__block_decode(cut, len, last, &back, 0) == 0) { /* cut in the positions */
             jkb__pos_index ix = {0};
             assert_int_equal(jkb__block_doc_positions(cut, len, &back, 0, &ix), JKB_ECORRUPT);
         }
@@ -254,9 +259,9 @@ static void corrupt_blocks(uint8_t codec)
         int r;
         memcpy(bad, out.data, out.len);
         bad[rnd() % out.len] ^= (uint8_t)(1 + rnd() % 255);
-        r = jkb__block_decode(bad, out.len, &back, 1);
+        r = jkb__block_decode(bad, out.len, last, &back, 1);
         assert_true(r == 0 || r == JKB_ECORRUPT);
-        if (jkb__block_decode(bad, out.len, &back, 0) == 0) {
+        if (jkb__block_decode(bad, out.len, last, &back, 0) == 0) {
             jkb__pos_index ix = {0};
             size_t k;
             for (k = 0; k < back.n; k++) {
@@ -268,7 +273,7 @@ static void corrupt_blocks(uint8_t codec)
     }
     {
         uint8_t unknown_codec = 99;
-        assert_int_equal(jkb__block_decode(&unknown_codec, 1, &back, 1), JKB_ECORRUPT);
+        assert_int_equal(jkb__block_decode(&unknown_codec, 1, last, &back, 1), JKB_ECORRUPT);
     }
     jkb__buf_fin(&out);
     jkb__postings_fin(&p);

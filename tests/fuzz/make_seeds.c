@@ -1,6 +1,7 @@
 /*
- * Writes seed inputs for the binary fuzz targets: postings blocks (DIR/postings) and stored
- * document records (DIR/docstore), made by the encoders from small fictional data.
+ * Writes seed inputs for the binary fuzz targets: postings blocks, each after its key's last
+ * doc id (DIR/postings), and stored document records (DIR/docstore), made by the encoders
+ * from small fictional data.
  * usage: make_seeds DIR
  */
 #include <stdint.h>
@@ -39,8 +40,12 @@ static void postings_seeds(const char *dir)
                 for (k = 0; k < (i + f) % (3 + 14 * (s == 2)); k++)
                     jkb__postings_add_pos(&rc, &p, f, k * 5 + i);
         }
-        for (c = JKB__CODEC_VARINT; c <= JKB__CODEC_PACKED; c++) { /* each codec */
+        for (c = JKB__CODEC_VARINT; c <= JKB__CODEC_PACKED; c++) { /* each codec, after the */
+            uint32_t last = p.docs[p.n - 1];                     /* key's last doc id */
+            uint8_t key[4] = {(uint8_t)(last >> 24), (uint8_t)(last >> 16), (uint8_t)(last >> 8),
+                              (uint8_t)last};
             out.len = 0;
+            jkb__buf_put(&rc, &out, key, 4);
             jkb__block_encode_as(&rc, &out, &p, 0, p.n, 8, (uint8_t)c);
             if (rc)
                 exit(1);
