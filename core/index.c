@@ -18,21 +18,35 @@ static void docs_key(uint8_t *k, uint32_t doc, unsigned chunk)
     k[5] = (uint8_t)chunk;
 }
 
-int jkb__docs_put(jkb__txn *t, uint32_t doc, const uint8_t *rec, size_t len)
+/* LMDB's leaf pages: a header, then per entry a 2-byte pointer and the node, an 8-byte header
+   with the key and the value, rounded up to even. */
+#define PAGE_HEADER 16
+#define ENTRY_COST(value) (2 + ((8 + 6 + (value) + 1) & ~(size_t)1))
+/* A piece shorter than this (unless it ends the record) starts a new page instead. */
+#define PIECE_MIN 64
+
+int jkb__docs_put(jkb__txn *t, uint32_t doc, const uint8_t *rec, size_t len, uint32_t *room)
 {
-    uint8_t key[6];
-    size_t off;
+    /* the largest value LMDB keeps on a leaf page: half of it, less pointer, header, key */
+    size_t page = jkb__txn_page_size(t) - PAGE_HEADER, max = (page / 2 & ~(size_t)1) - 16;
+    size_t off = 0;
     unsigned chunk = 0;
+    uint8_t key[6];
     int rc = 0;
-    if ((len + JKB__CHUNK - 1) / JKB__CHUNK > 0xFFFF)
-        return JKB_EINVAL;
-    for (off = 0; rc == 0 && (off < len || off == 0); off += JKB__CHUNK, chunk++) {
-        size_t n = len - off < JKB__CHUNK ? len - off : JKB__CHUNK;
-        docs_key(key, doc, chunk);
+    do {
+        size_t left = len - off, n;
+        if (*room < 16 + (left < PIECE_MIN ? left : PIECE_MIN) || *room > page)
+            *room = (uint32_t)page; /* the piece starts a new page */
+        n = *room - 16;
+        n = n < max ? n : max;
+        n = n < left ? n : left;
+        if (chunk > 0xFFFF)
+            return JKB_EINVAL;
+        docs_key(key, doc, chunk++);
         rc = jkb__put(t, JKB__T_DOCS, key, sizeof key, rec + off, n);
-        if (len == 0)
-            break;
-    }
+        *room -= (uint32_t)ENTRY_COST(n);
+        off += n;
+    } while (rc == 0 && off < len);
     return rc;
 }
 
@@ -52,35 +66,39 @@ int jkb__docs_read(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db,
                    const jkb_doc **out)
 {
     uint8_t key[6];
-    jkb__val k, v;
+    jkb__val k, v, first = {NULL, 0};
     jkb__cursor *c;
-    const uint8_t *rec;
-    size_t len;
+    unsigned chunk = 0;
     int rc;
     docs_key(key, doc, 0);
-    if ((rc = jkb__get(t, JKB__T_DOCS, key, sizeof key, &v)) != 0)
+    db->rec.len = 0;
+    if ((rc = jkb__cursor_open(t, JKB__T_DOCS, &c)) != 0)
         return rc;
-    rec = v.data;
-    len = v.len;
-    if (v.len == JKB__CHUNK) { /* more chunks may follow: gather them */
-        db->rec.len = 0;
-        if ((rc = jkb__cursor_open(t, JKB__T_DOCS, &c)) != 0)
-            return rc;
-        for (rc = jkb__cursor_seek(c, key, sizeof key, &k, &v); rc == 0;
-             rc = jkb__cursor_next(c, &k, &v)) {
-            if (k.len != sizeof key || memcmp(k.data, key, 4) != 0)
-                break;
+    for (rc = jkb__cursor_seek(c, key, sizeof key, &k, &v); rc == 0;
+         rc = jkb__cursor_next(c, &k, &v), chunk++) {
+        if (k.len != sizeof key || memcmp(k.data, key, 4) != 0)
+            break;
+        if (((unsigned)k.data[4] << 8 | k.data[5]) != chunk)
+            rc = JKB_ECORRUPT; /* a piece missing */
+        else if (chunk == 0)
+            first = v; /* most records are one piece: read in place */
+        else if (chunk == 1)
+            jkb__buf_put(&rc, &db->rec, first.data, first.len);
+        if (chunk > 0)
             jkb__buf_put(&rc, &db->rec, v.data, v.len);
-        }
-        jkb__cursor_close(c);
-        if (rc && rc != JKB_ENOTFOUND)
-            return rc;
-        rec = db->rec.data;
-        len = db->rec.len;
+        if (rc)
+            break;
     }
-    if (rec[0] == 2 && (rc = jkb__zdict_load(ix, t)) != 0) /* method 2: the dictionary */
+    jkb__cursor_close(c);
+    if (rc && rc != JKB_ENOTFOUND)
         return rc;
-    return jkb__doc_decode(db, rec, len, ix->zdict.data, ix->zdict.len, out);
+    if (chunk == 0)
+        return JKB_ENOTFOUND;
+    if (chunk > 1)
+        first = (jkb__val){db->rec.data, db->rec.len};
+    if (first.len && first.data[0] == 2 && (rc = jkb__zdict_load(ix, t)) != 0)
+        return rc; /* method 2: the dictionary */
+    return jkb__doc_decode(db, first.data, first.len, ix->zdict.data, ix->zdict.len, out);
 }
 
 int jkb__zdict_load(jkb_index *ix, jkb__txn *t)
@@ -128,12 +146,12 @@ int jkb__counts_read(jkb__txn *t, jkb__counts *out)
     for (f = 0; f < JKB__NFIELDS; f++)
         if (jkb__varint_get32(&p, end, &out->bound_avglen[f]))
             return JKB_ECORRUPT;
-    return 0;
+    return jkb__varint_get32(&p, end, &out->docs_room);
 }
 
 int jkb__counts_write(jkb__txn *t, const jkb__counts *c)
 {
-    uint8_t buf[(3 + 2 * JKB__NFIELDS) * JKB__VARINT_MAX];
+    uint8_t buf[(4 + 2 * JKB__NFIELDS) * JKB__VARINT_MAX];
     size_t n = 0;
     int f;
     n += jkb__varint_put(buf + n, c->next_doc);
@@ -143,6 +161,7 @@ int jkb__counts_write(jkb__txn *t, const jkb__counts *c)
         n += jkb__varint_put(buf + n, c->field_tokens[f]);
     for (f = 0; f < JKB__NFIELDS; f++)
         n += jkb__varint_put(buf + n, c->bound_avglen[f]);
+    n += jkb__varint_put(buf + n, c->docs_room);
     return jkb__put(t, JKB__T_META, META_COUNTS, strlen(META_COUNTS), buf, n);
 }
 

@@ -20,6 +20,8 @@ typedef struct jkb__counts {
     /* Per field, the smallest reference average of block bounds (bm25.h), in
        JKB__AVGLEN_UNIT; 0 while no block has the field. */
     uint32_t bound_avglen[JKB__NFIELDS];
+    /* The bytes left on the docs table's last leaf page, as jkb__docs_put reckons them. */
+    uint32_t docs_room;
 } jkb__counts;
 
 struct jkb__batch; /* the writer's buffered changes (indexer/writer.c) */
@@ -43,12 +45,17 @@ struct jkb_index {
     uint64_t commits; /* commits attempted through this handle */
 };
 
-/* Stored documents (table docs): doc id (4) + chunk number (2) -> up to JKB__CHUNK bytes of
-   the record: small values fill LMDB's leaf pages where whole records would leave leaf or
-   overflow pages half empty (measured on livedoor: 22.1 MB whole, 13.5 MB in chunks of 2000
-   bytes, 12.1 MB in chunks of 500, for 10.8 MB of records). */
-#define JKB__CHUNK 512
-int jkb__docs_put(jkb__txn *t, uint32_t doc, const uint8_t *rec, size_t len);
+/*
+ * Stored documents (table docs): doc id (4) + chunk number (2) -> a piece of the record. A
+ * new document's keys come after all others, so LMDB appends its pieces to the table's last
+ * leaf page while they fit; the writer reckons the room left there (*room, kept in the
+ * counts: 0 for unknown) and cuts each piece to fill it, so that pages are full where whole
+ * records would leave leaf or overflow pages half empty and pieces of one size would leave
+ * a piece's worth free at the end of each page (livedoor: 11.5 MB in pieces of 512 bytes,
+ * 10.5 MB cut to fit, for 10.3 MB of records). A reckoning that is off (a delete on the
+ * last page) costs room, never data.
+ */
+int jkb__docs_put(jkb__txn *t, uint32_t doc, const uint8_t *rec, size_t len, uint32_t *room);
 int jkb__docs_del(jkb__txn *t, uint32_t doc);
 /* Reads and decodes stored document doc into db. JKB_ENOTFOUND when there is none. */
 int jkb__docs_read(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db,

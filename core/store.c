@@ -30,6 +30,7 @@ struct jkb__store {
     MDB_env *env;
     MDB_dbi dbi[JKB__NTABLES];
     size_t map_size;
+    size_t page_size;
     int readonly;
     char *path;
     dev_t dev;
@@ -177,8 +178,11 @@ static int store_new(jkb__store **out, const char *path, int readonly, size_t ma
     }
     {
         MDB_envinfo info;
+        MDB_stat st;
         mdb_env_info(s->env, &info);
+        mdb_env_stat(s->env, &st);
         s->map_size = info.me_mapsize;
+        s->page_size = st.ms_psize;
     }
     /* Readers killed without closing would pin old pages for ever. */
     mdb_reader_check(s->env, &dead);
@@ -270,6 +274,11 @@ int jkb__store_grow(jkb__store *s, jkb__err *err)
         s->map_size = want;
     pthread_rwlock_unlock(&s->resize);
     return mrc ? fail(err, mrc, "grow", s->path) : 0;
+}
+
+size_t jkb__txn_page_size(const jkb__txn *t)
+{
+    return t->store->page_size;
 }
 
 uint64_t jkb__store_file_bytes(const jkb__store *s)

@@ -9,16 +9,18 @@
  *           "analyzer" -> the analyzer fingerprint the index was built with
  *           "counts"   -> varints: next doc id, next term id, documents, then per field the
  *                         total token count (for the average field length of BM25), then
- *                         per field the reference average of block bounds (bm25.h)
+ *                         per field the reference average of block bounds (bm25.h), and
+ *                         the bytes left on the docs table's last page (index.h)
  *           "zdict"    -> the preset zlib dictionary of stored documents, made once
  *   terms   a block's first term -> the block: consecutive terms (folded, at most 128 bytes
  *           each), front-coded, with their varint ids (termdict.h). Sorted by bytes, so a
  *           prefix is a range. A term whose documents were all deleted keeps its id.
  *   tinfo   term id / 64 (4) -> the document frequencies of those terms (docfreq.h)
  *   post    term id (4) + last doc id of the block (4) -> a postings block (postings.h)
- *   docs    doc id (4) + chunk number (2) -> up to 512 bytes of the stored document,
- *           packed text zlib-compressed (docstore.h): small values pack leaf pages well,
- *           where records of 1-4 KiB would leave them, or overflow pages, half empty
+ *   docs    doc id (4) + chunk number (2) -> a piece of the stored document, packed text
+ *           zlib-compressed (docstore.h), cut so that the pieces fill LMDB's leaf pages
+ *           (index.h), where whole records of 1-4 KiB would leave them, or overflow pages,
+ *           half empty
  *   cols    doc id / 32 (4) -> the fixed columns of those documents, in a block (cols.h):
  *           date as days since 1970-01-01, case key (index.h: jkb__case_key), token count per
  *           field
@@ -105,6 +107,8 @@ typedef struct jkb__table_stat {
 } jkb__table_stat;
 
 int jkb__store_table_stat(jkb__txn *t, jkb__table tb, jkb__table_stat *out);
+/* LMDB's page size (the system's). */
+size_t jkb__txn_page_size(const jkb__txn *t);
 /* Size of the data file in bytes. */
 uint64_t jkb__store_file_bytes(const jkb__store *s);
 

@@ -711,7 +711,7 @@ static int cmp_key(const void *a, const void *b)
 
 /* Writes one added document's record, columns, id and case entry. */
 static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pending *p,
-                     uint32_t doc)
+                     uint32_t doc, uint32_t *docs_room)
 {
     uint8_t k[4];
     jkb__buf buf = JKB__BUF_INIT;
@@ -720,13 +720,13 @@ static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pend
     jkb__be32_put(k, doc);
     rc = jkb__cols_put(t, doc, &p->cols);
     if (rc == 0 && p->compressed) {
-        rc = jkb__docs_put(t, doc, p->record.data, p->record.len);
+        rc = jkb__docs_put(t, doc, p->record.data, p->record.len, docs_room);
     } else if (rc == 0) { /* prepared before the preset dictionary existed */
         buf.len = 0;
         rc = jkb__doc_compress(&buf, p->record.data, p->record.len, ix->zdict.data,
                                ix->zdict.len);
         if (rc == 0)
-            rc = jkb__docs_put(t, doc, buf.data, buf.len);
+            rc = jkb__docs_put(t, doc, buf.data, buf.len, docs_room);
     }
     if (rc == 0)
         rc = jkb__put(t, JKB__T_IDS, b->arena.data + p->id_off, p->id_len, k, 4);
@@ -836,7 +836,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
         const pending *p = &b->docs[i];
         if (p->is_delete || p->dropped)
             continue;
-        if ((rc = write_doc(ix, t, b, p, base + p->local)) != 0)
+        if ((rc = write_doc(ix, t, b, p, base + p->local, &counts.docs_room)) != 0)
             goto out;
         counts.docs++;
         for (f = 0; f < JKB__NFIELDS; f++)

@@ -3,6 +3,7 @@
 #include "helpers.h"
 
 #include "buf.h"
+#include "index.h"
 #include "store.h"
 
 static void test_put_get_cursor(void **state)
@@ -184,6 +185,61 @@ static void test_resized_by_another_process(void **state)
     rm_tree(dir);
 }
 
+/* Stored records cut to fit LMDB's leaf pages come back whole, in two transactions that carry
+   the room left on the last page over, and fill their pages: pieces of one size, or whole
+   records, would leave a tenth of each page or more free. */
+static void test_docs_fill_pages(void **state)
+{
+    enum { DOCS = 400 };
+    static uint8_t recs[DOCS][9000];
+    static size_t lens[DOCS];
+    scratch x;
+    jkb__table_stat st;
+    jkb__cursor *c;
+    jkb__val k, v;
+    uint64_t payload = 0;
+    uint32_t room = 0, x32 = 77, doc;
+    jkb__buf got = JKB__BUF_INIT;
+    int rc = 0;
+    (void)state;
+    scratch_open(&x);
+    for (doc = 0; doc < DOCS; doc++) {
+        size_t i;
+        lens[doc] = doc % 50 == 0 ? 1 + doc % 7 : 200 + (x32 = x32 * 1103515245u + 12345u) % 8000;
+        for (i = 0; i < lens[doc]; i++)
+            recs[doc][i] = (uint8_t)((x32 = x32 * 1103515245u + 12345u) >> 16);
+        payload += lens[doc];
+        assert_int_equal(jkb__docs_put(x.t, doc + 1, recs[doc], lens[doc], &room), 0);
+        if (doc == DOCS / 2) { /* a second transaction goes on from the room kept */
+            assert_int_equal(jkb__txn_commit(x.t, &x.err), 0);
+            assert_int_equal(jkb__txn_begin(x.s, 1, &x.t, &x.err), 0);
+        }
+    }
+    assert_int_equal(jkb__txn_commit(x.t, &x.err), 0);
+    assert_int_equal(jkb__txn_begin(x.s, 0, &x.t, &x.err), 0);
+    assert_int_equal(jkb__cursor_open(x.t, JKB__T_DOCS, &c), 0);
+    doc = 1;
+    for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v); rc == 0; rc = jkb__cursor_next(c, &k, &v)) {
+        assert_int_equal(k.len, 6);
+        assert_true(v.len <= 2024); /* on a leaf page, not an overflow page */
+        if (jkb__be32_get(k.data) != doc) { /* the previous record is complete */
+            assert_int_equal(got.len, lens[doc - 1]);
+            assert_memory_equal(got.data, recs[doc - 1], got.len);
+            got.len = 0;
+            doc = jkb__be32_get(k.data);
+        }
+        jkb__buf_put(&rc, &got, v.data, v.len);
+    }
+    assert_int_equal(rc, JKB_ENOTFOUND);
+    assert_int_equal(doc, DOCS);
+    assert_memory_equal(got.data, recs[DOCS - 1], lens[DOCS - 1]);
+    assert_int_equal(jkb__store_table_stat(x.t, JKB__T_DOCS, &st), 0);
+    assert_true(st.bytes < payload + payload / 25);
+    jkb__cursor_close(c);
+    jkb__buf_fin(&got);
+    scratch_close(&x);
+}
+
 static void test_not_an_index(void **state)
 {
     char *dir = temp_dir(), *file;
@@ -208,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_map_full_then_grow),
         cmocka_unit_test(test_shared_in_process),
         cmocka_unit_test(test_resized_by_another_process),
+        cmocka_unit_test(test_docs_fill_pages),
         cmocka_unit_test(test_not_an_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
