@@ -60,16 +60,15 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
     if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
         return rc;
     for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v);; rc = jkb__cursor_next(c, &k, &v)) {
-        uint32_t ktid = 0;
+        uint32_t ktid = 0, klast = 0;
         size_t i;
         if (rc && rc != JKB_ENOTFOUND)
             break;
         if (rc == 0) {
-            if (k.len != 8) {
-                rc = CORRUPT("postings key of %zu bytes", k.len);
+            if (jkb__post_key_read(k.data, k.len, &ktid, &klast) != 0) {
+                rc = CORRUPT("malformed postings key of %zu bytes", k.len);
                 break;
             }
-            ktid = jkb__be32_get(k.data);
             if (ktid >= counts->next_term || !(known[ktid / 8] >> (ktid % 8) & 1)) {
                 rc = CORRUPT("postings of term %u, which the dictionary does not hold", ktid);
                 break;
@@ -94,14 +93,14 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
             last = 0;
             first = 0;
         }
-        if ((rc = jkb__block_decode(v.data, v.len, jkb__be32_get(k.data + 4), tmp, 1)) != 0) {
+        if ((rc = jkb__block_decode(v.data, v.len, klast, tmp, 1)) != 0) {
             rc = CORRUPT("term %u: block ending at doc %u does not decode", tid,
-                         jkb__be32_get(k.data + 4));
+                         klast);
             break;
         }
         if (df > 0 && tmp->docs[0] <= last) {
             rc = CORRUPT("term %u: block ending at doc %u is out of order", tid,
-                         jkb__be32_get(k.data + 4));
+                         klast);
             break;
         }
         for (i = 0; i < tmp->n; i++) {

@@ -123,6 +123,52 @@ void jkb__postings_remove(jkb__postings *p, size_t i)
     p->n--;
 }
 
+/* ---- keys ---- */
+
+static size_t ordered_put(uint8_t *out, uint32_t v)
+{
+    size_t n = v < 1u << 7 ? 0 : v < 1u << 14 ? 1 : v < 1u << 21 ? 2 : v < 1u << 28 ? 3 : 4, i;
+    for (i = n; i > 0; i--, v >>= 8)
+        out[i] = (uint8_t)v;
+    out[0] = (uint8_t)(n == 4 ? 0xF0 : (0xFF00u >> n & 0xFF) | v);
+    return n + 1;
+}
+
+static int ordered_get(const uint8_t **p, const uint8_t *end, uint32_t *out)
+{
+    static const uint32_t least[5] = {0, 1u << 7, 1u << 14, 1u << 21, 1u << 28};
+    unsigned n = 0, i;
+    uint32_t v;
+    if (*p >= end)
+        return JKB_ECORRUPT;
+    while (n < 5 && (**p << n & 0x80))
+        n++;
+    if (n == 5 || (n == 4 && (**p & 0x0F)) || (size_t)(end - *p) <= n)
+        return JKB_ECORRUPT;
+    v = **p & (0x7Fu >> n);
+    for (i = 1; i <= n; i++)
+        v = v << 8 | (*p)[i];
+    if (v < least[n])
+        return JKB_ECORRUPT; /* not the fewest bytes: it would sort out of place */
+    *p += n + 1;
+    *out = v;
+    return 0;
+}
+
+size_t jkb__post_key(uint8_t *out, uint32_t tid, uint32_t doc)
+{
+    size_t n = ordered_put(out, tid);
+    return n + ordered_put(out + n, doc);
+}
+
+int jkb__post_key_read(const uint8_t *key, size_t len, uint32_t *tid, uint32_t *doc)
+{
+    const uint8_t *end = key + len;
+    if (ordered_get(&key, end, tid) || ordered_get(&key, end, doc) || key != end)
+        return JKB_ECORRUPT;
+    return 0;
+}
+
 /* A document's position count: its frequencies summed over fields. */
 static uint64_t doc_total(const jkb__postings *p, size_t i)
 {

@@ -4,7 +4,8 @@
  * In memory a run of postings is kept decoded (jkb__postings). On disk it is cut into blocks
  * of at most JKB__BLOCK_DOCS documents, each stored under the key (term id, last doc id) so
  * that a cursor positioned at (term id, d) lands on the one block that may hold document d;
- * the last doc id is the key's alone, and decoding checks that the ids end with it.
+ * the last doc id is the key's alone, and decoding checks that the ids end with it. Both
+ * numbers are written in 1 to 5 bytes that keep their order (jkb__post_key).
  * A block's bytes:
  *
  *   codec id      1 byte: how the three streams are encoded (JKB__CODEC_VARINT = 1,
@@ -92,6 +93,18 @@ void jkb__postings_copy_doc(int *rc, jkb__postings *dst, const jkb__postings *sr
                             uint32_t doc);
 /* Removes document i. */
 void jkb__postings_remove(jkb__postings *p, size_t i);
+
+/*
+ * A postings key: the term id, then the block's last doc id, each big-endian in the fewest of
+ * 1 to 5 bytes, the count of leading one bits of its first byte saying how many follow
+ * (0xxxxxxx, 10xxxxxx x, 110xxxxx x x, 1110xxxx x x x, 11110000 x x x x). Byte order is then
+ * numeric order, and a key takes 4 to 5 bytes where two 32-bit numbers take 8. Returns the
+ * key's length.
+ */
+#define JKB__POST_KEY_MAX 10
+size_t jkb__post_key(uint8_t *out, uint32_t tid, uint32_t doc);
+/* Reads a postings key: 0, or JKB_ECORRUPT for one that is not exactly two such numbers. */
+int jkb__post_key_read(const uint8_t *key, size_t len, uint32_t *tid, uint32_t *doc);
 
 /* The first position in [lo, hi) of the ascending ids whose id is >= doc, or hi. */
 static inline size_t jkb__first_at_least(const uint32_t *ids, size_t lo, size_t hi, uint64_t doc)

@@ -437,12 +437,6 @@ int jkb_index_delete(jkb_index *ix, const char *id)
 
 /* ---- committing ---- */
 
-static void key8(uint8_t *k, uint32_t a, uint32_t b)
-{
-    jkb__be32_put(k, a);
-    jkb__be32_put(k + 4, b);
-}
-
 /* The document frequency changes of a commit, applied at its end (docfreq.h). */
 typedef struct df_changes {
     jkb__df_delta *d;
@@ -473,7 +467,8 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
     jkb__val k, v;
     jkb__postings tmp;
     jkb__buf out = JKB__BUF_INIT;
-    uint8_t key[8];
+    uint8_t key[JKB__POST_KEY_MAX];
+    size_t key_len;
     uint32_t tid = 0;
     uint64_t from = 0; /* the block's documents are >= from */
     int rc, started = 0;
@@ -485,17 +480,14 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
     jkb__postings_init(&tmp);
     rc = jkb__cursor_seek(c, NULL, 0, &k, &v);
     while (rc == 0) {
-        uint32_t last;
+        uint32_t ktid, last;
         size_t i, j, removed = 0;
-        if (k.len != 8) {
-            rc = JKB_ECORRUPT;
+        if ((rc = jkb__post_key_read(k.data, k.len, &ktid, &last)) != 0)
             break;
-        }
-        if (!started || jkb__be32_get(k.data) != tid)
+        if (!started || ktid != tid)
             from = 0; /* a term's first block */
         started = 1;
-        tid = jkb__be32_get(k.data);
-        last = jkb__be32_get(k.data + 4);
+        tid = ktid;
         j = jkb__first_at_least(gone, 0, n, from);
         from = (uint64_t)last + 1;
         if (j == n || gone[j] > last) {
@@ -522,22 +514,24 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
                 removed++;
             }
         }
-        memcpy(key, k.data, 8); /* a write invalidates what the cursor lent */
+        /* a write invalidates what the cursor lent */
+        key_len = jkb__post_key(key, tid, last);
         if ((rc = df_change(dfc, tid, -(int64_t)removed)) != 0 ||
-            (rc = jkb__del(t, JKB__T_POST, key, 8)) != 0)
+            (rc = jkb__del(t, JKB__T_POST, key, key_len)) != 0)
             break;
         if (tmp.n > 0) {
             out.len = 0;
             jkb__block_encode(&rc, &out, &tmp, 0, tmp.n, tmp.bound);
-            key8(key, tid, tmp.docs[tmp.n - 1]);
-            if (rc || (rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len)) != 0)
+            key_len = jkb__post_key(key, tid, tmp.docs[tmp.n - 1]);
+            if (rc || (rc = jkb__put(t, JKB__T_POST, key, key_len, out.data, out.len)) != 0)
                 break;
         }
         /* on from the key after the old block's: the writes may have moved the cursor */
         if (last == UINT32_MAX && tid == UINT32_MAX)
             break;
-        key8(key, last == UINT32_MAX ? tid + 1 : tid, last == UINT32_MAX ? 0 : last + 1);
-        rc = jkb__cursor_seek(c, key, 8, &k, &v);
+        key_len = jkb__post_key(key, last == UINT32_MAX ? tid + 1 : tid,
+                                last == UINT32_MAX ? 0 : last + 1);
+        rc = jkb__cursor_seek(c, key, key_len, &k, &v);
     }
     jkb__cursor_close(c);
     jkb__postings_fin(&tmp);
@@ -645,31 +639,32 @@ static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
     jkb__cursor *c;
     jkb__val k, v;
     jkb__buf out = JKB__BUF_INIT;
-    uint8_t key[8];
-    uint32_t old_bound = 0;
+    uint8_t key[JKB__POST_KEY_MAX];
+    uint32_t old_bound = 0, ktid = 0, last = 0;
     size_t i, from;
     int rc;
 
     jkb__postings_clear(merged);
     if ((rc = jkb__cursor_open(t, JKB__T_POST, &c)) != 0)
         return rc;
-    key8(key, tid, UINT32_MAX);
-    rc = jkb__cursor_seek(c, key, 8, &k, &v);
+    /* the term's last block: the one before the first key past the term */
+    rc = jkb__cursor_seek(c, key, jkb__post_key(key, tid, UINT32_MAX), &k, &v);
     if (rc == 0)
         rc = jkb__cursor_prev(c, &k, &v);
     else if (rc == JKB_ENOTFOUND)
         rc = jkb__cursor_last(c, &k, &v);
-    if (rc == 0 && k.len == 8 && jkb__be32_get(k.data) == tid) {
+    if (rc == 0)
+        rc = jkb__post_key_read(k.data, k.len, &ktid, &last);
+    if (rc == 0 && ktid == tid) {
         jkb__block_header h;
         rc = jkb__block_header_read(v.data, v.len, &h);
         if (rc == 0 && h.n < JKB__BLOCK_DOCS) {
-            memcpy(key, k.data, 8);
             old_bound = h.bound;
-            rc = jkb__block_decode(v.data, v.len, jkb__be32_get(key + 4), merged, 1);
+            rc = jkb__block_decode(v.data, v.len, last, merged, 1);
             jkb__cursor_close(c);
             c = NULL;
             if (rc == 0)
-                rc = jkb__del(t, JKB__T_POST, key, 8);
+                rc = jkb__del(t, JKB__T_POST, key, jkb__post_key(key, tid, last));
         }
     } else if (rc == JKB_ENOTFOUND) {
         rc = 0;
@@ -682,9 +677,9 @@ static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
         out.len = 0;
         jkb__block_encode(&rc, &out, merged, from, n,
                           block_bound(bd, merged, from, n, base, old_bound));
-        key8(key, tid, merged->docs[from + n - 1]);
         if (rc == 0)
-            rc = jkb__put(t, JKB__T_POST, key, 8, out.data, out.len);
+            rc = jkb__put(t, JKB__T_POST, key, jkb__post_key(key, tid, merged->docs[from + n - 1]),
+                          out.data, out.len);
     }
     jkb__buf_fin(&out);
     return rc;

@@ -15,22 +15,32 @@
 /* ---- postings iterators ---- */
 
 /* Loads the block that may hold doc or the next one after it: 1, or 0 past the end. */
+/* Positions it->cur at the first postings key >= (it->tid, doc): 1 when it is one of the
+   term's, with its block's last doc id, 0 when the term has no block there. */
+static int seek_block(jkb__piter *it, uint32_t doc, jkb__val *v, uint32_t *last)
+{
+    uint8_t key[JKB__POST_KEY_MAX];
+    uint32_t tid;
+    jkb__val k;
+    int rc = jkb__cursor_seek_near(it->cur, key, jkb__post_key(key, it->tid, doc), &k, v);
+    if (rc == JKB_ENOTFOUND)
+        return 0;
+    if (rc || (rc = jkb__post_key_read(k.data, k.len, &tid, last)) != 0)
+        return rc;
+    return tid == it->tid;
+}
+
 static int piter_load(jkb__piter *it, uint32_t doc)
 {
-    uint8_t key[8];
-    jkb__val k, v;
-    int rc;
+    jkb__val v;
+    uint32_t last;
     /* the block holding doc: the first whose key (tid, last doc) is >= (tid, doc) */
-    jkb__be32_put(key, it->tid);
-    jkb__be32_put(key + 4, doc);
-    rc = jkb__cursor_seek_near(it->cur, key, 8, &k, &v);
-    if (rc == JKB_ENOTFOUND || (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != it->tid))) {
+    int rc = seek_block(it, doc, &v, &last);
+    if (rc <= 0) {
         it->loaded = 0;
-        return 0;
-    }
-    if (rc)
         return rc;
-    if ((rc = jkb__block_decode(v.data, v.len, jkb__be32_get(k.data + 4), &it->block, 0)) != 0)
+    }
+    if ((rc = jkb__block_decode(v.data, v.len, last, &it->block, 0)) != 0)
         return rc;
     it->loaded = 1;
     it->raw = v.data;
@@ -45,9 +55,9 @@ static int piter_load(jkb__piter *it, uint32_t doc)
 
 int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *last)
 {
-    uint8_t key[8];
-    jkb__val k, v;
+    jkb__val v;
     jkb__block_header h;
+    uint32_t block_last;
     int rc;
     if (it->mem || (it->loaded && doc >= it->first && doc <= it->last)) {
         if (!it->loaded || doc > it->last)
@@ -57,16 +67,12 @@ int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *la
         return 1;
     }
     if (!it->peeked || doc < it->peek_from || doc > it->peek_last) {
-        jkb__be32_put(key, it->tid);
-        jkb__be32_put(key + 4, doc);
-        rc = jkb__cursor_seek_near(it->cur, key, 8, &k, &v);
-        if (rc == JKB_ENOTFOUND || (rc == 0 && (k.len != 8 || jkb__be32_get(k.data) != it->tid)))
-            return 0;
-        if (rc || (rc = jkb__block_header_read(v.data, v.len, &h)) != 0)
+        if ((rc = seek_block(it, doc, &v, &block_last)) <= 0 ||
+            (rc = jkb__block_header_read(v.data, v.len, &h)) != 0)
             return rc;
         it->peeked = 1;
         it->peek_from = doc;
-        it->peek_last = jkb__be32_get(k.data + 4);
+        it->peek_last = block_last;
         it->peek_bound = h.bound;
     }
     *bound = it->peek_bound;
@@ -242,18 +248,18 @@ static int cmp_union_doc(const void *a, const void *b)
 /* Appends every posting of term tid (ids and frequencies) to all. */
 static int read_term(jkb__piter *it, uint32_t tid, union_doc **all, size_t *n, size_t *cap)
 {
-    uint8_t key[8];
+    uint8_t key[JKB__POST_KEY_MAX];
     jkb__val k, v;
+    uint32_t ktid, last;
     size_t i;
     int rc;
-    jkb__be32_put(key, tid);
-    jkb__be32_put(key + 4, 0);
-    for (rc = jkb__cursor_seek(it->cur, key, 8, &k, &v); rc == 0;
+    for (rc = jkb__cursor_seek(it->cur, key, jkb__post_key(key, tid, 0), &k, &v); rc == 0;
          rc = jkb__cursor_next(it->cur, &k, &v)) {
-        if (k.len != 8 || jkb__be32_get(k.data) != tid)
+        if ((rc = jkb__post_key_read(k.data, k.len, &ktid, &last)) != 0)
+            return rc;
+        if (ktid != tid)
             break;
-        if ((rc = jkb__block_decode(v.data, v.len, jkb__be32_get(k.data + 4), &it->block, 0)) !=
-            0)
+        if ((rc = jkb__block_decode(v.data, v.len, last, &it->block, 0)) != 0)
             return rc;
         for (i = 0; i < it->block.n; i++) {
             JKB__RESERVE(rc, *all, *cap, *n);

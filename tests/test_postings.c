@@ -189,6 +189,58 @@ static void test_rice_outliers(void **state)
     jkb__postings_fin(&p);
 }
 
+/* Keys read back as written, sort as their numbers do, take the fewest bytes, and any other
+   bytes are corrupt. */
+static void test_keys(void **state)
+{
+    static const uint32_t edges[] = {0,           1,           127,         128,
+                                     16383,       16384,       (1u << 21) - 1, 1u << 21,
+                                     (1u << 28) - 1, 1u << 28, UINT32_MAX - 1, UINT32_MAX};
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } bad[] = {
+        {"", 0},                     /* empty */
+        {"\x05", 1},                 /* one number */
+        {"\x05\x06\x07", 3},         /* a byte after the two */
+        {"\x80\x05\x06", 3},         /* 5 in two bytes */
+        {"\xF8\x00\x00\x00\x00\x01", 6}, /* five leading ones */
+        {"\xF1\x00\x00\x00\x00\x01", 6}, /* bits in the five-byte prefix */
+        {"\x01\xC0\x00", 3},         /* cut short */
+    };
+    size_t i, j;
+    (void)state;
+    rng_state = 5;
+    for (i = 0; i < sizeof edges / sizeof *edges; i++)
+        for (j = 0; j < sizeof edges / sizeof *edges; j++) {
+            uint8_t key[JKB__POST_KEY_MAX];
+            uint32_t tid, doc;
+            size_t len = jkb__post_key(key, edges[i], edges[j]);
+            assert_int_equal(len, 2 + (edges[i] >= 128) + (edges[i] >= 16384) +
+                                      (edges[i] >= 1u << 21) + (edges[i] >= 1u << 28) +
+                                      (edges[j] >= 128) + (edges[j] >= 16384) +
+                                      (edges[j] >= 1u << 21) + (edges[j] >= 1u << 28));
+            assert_int_equal(jkb__post_key_read(key, len, &tid, &doc), 0);
+            assert_int_equal(tid, edges[i]);
+            assert_int_equal(doc, edges[j]);
+        }
+    for (i = 0; i < 20000; i++) { /* byte order is (term, doc) order */
+        uint8_t a[JKB__POST_KEY_MAX], b[JKB__POST_KEY_MAX];
+        uint32_t ta = rnd() >> (rnd() % 32), da = rnd() >> (rnd() % 32);
+        uint32_t tb = i % 3 ? rnd() >> (rnd() % 32) : ta, db = rnd() >> (rnd() % 32);
+        size_t la = jkb__post_key(a, ta, da), lb = jkb__post_key(b, tb, db);
+        int c = memcmp(a, b, la < lb ? la : lb), want;
+        c = c ? c : (la > lb) - (la < lb);
+        want = ta != tb ? (ta > tb) - (ta < tb) : (da > db) - (da < db);
+        assert_int_equal((c > 0) - (c < 0), want);
+    }
+    for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+        uint32_t tid, doc;
+        assert_int_equal(jkb__post_key_read((const uint8_t *)bad[i].bytes, bad[i].len, &tid, &doc),
+                         JKB_ECORRUPT);
+    }
+}
+
 static void test_random_blocks(void **state)
 {
     int iter;
@@ -293,6 +345,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_rice_outliers),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_random_blocks),
         cmocka_unit_test(test_remove_and_copy),
         cmocka_unit_test(test_corrupt),
