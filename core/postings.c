@@ -394,6 +394,20 @@ static bit_reader reader_at(const uint8_t *src, const uint8_t *end, uint64_t bit
 
 #define UNARY_END UINT64_MAX
 
+/* Refills a reader of unary codes with the whole bytes that fit, once it holds only zeros
+   (dropped: they count towards the next code). 0, or 1 at the end of the stream. */
+static inline int unary_refill(bit_reader *r)
+{
+    r->n = 0;
+    if (r->p == r->end)
+        return 1;
+    while (r->n <= 56 && r->p < r->end) {
+        r->acc |= (uint64_t)*r->p++ << r->n;
+        r->n += 8;
+    }
+    return 0;
+}
+
 /* Reads a unary code: the zero bits before the next one bit, or UNARY_END when the stream
    ends first. */
 static inline uint64_t unary_get(bit_reader *r)
@@ -402,10 +416,8 @@ static inline uint64_t unary_get(bit_reader *r)
     unsigned z;
     while (r->acc == 0) {
         q += r->n;
-        if (r->p == r->end)
+        if (unary_refill(r))
             return UNARY_END;
-        r->acc = *r->p++;
-        r->n = 8;
     }
     z = (unsigned)__builtin_ctzll(r->acc);
     r->acc = r->acc >> z >> 1;
@@ -421,40 +433,83 @@ static inline uint64_t le64(const uint8_t *p)
            (uint64_t)p[7] << 56;
 }
 
-/* Passes count unary codes: a population count per eight bytes until the codes end near. */
-static int unary_skip(bit_reader *r, uint64_t count)
-{
-    while (count > 0) {
-        if (r->acc == 0) {
-            for (; r->end - r->p >= 8; r->p += 8) {
-                unsigned ones = (unsigned)__builtin_popcountll(le64(r->p));
-                if (ones >= count)
-                    break;
-                count -= ones;
-            }
-            if (r->p == r->end)
-                return JKB_ECORRUPT;
-            r->acc = *r->p++;
-            r->n = 8;
-        }
-        if (unary_get(r) == UNARY_END)
-            return JKB_ECORRUPT;
-        count--;
-    }
-    return 0;
-}
-
-/* Whether a run of unary codes read to its last ends there: no byte left, and the last one's
-   padding zero. */
+/* Whether a run of unary codes read to its last ends there: no byte left, and nothing but the
+   last byte's padding, all zero, unread. */
 static int unary_done(const bit_reader *r)
 {
-    return r->p == r->end && r->acc == 0;
+    return r->p == r->end && r->acc == 0 && r->n < 8;
 }
 
-/* Where a reader of a run starting at start stands, in bits. */
-static uint64_t bit_offset(const bit_reader *r, const uint8_t *start)
+/* The one bits of x (a function call where the target lacks an instruction for it). */
+static inline unsigned ones64(uint64_t x)
 {
-    return 8 * (uint64_t)(r->p - start) - r->n;
+    x -= x >> 1 & 0x5555555555555555u;
+    x = (x & 0x3333333333333333u) + (x >> 2 & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+    return (unsigned)(x * 0x0101010101010101u >> 56);
+}
+
+/* Eight bytes of src[off..len), zeros past len. */
+static inline uint64_t word_at(const uint8_t *src, size_t off, size_t len)
+{
+    uint8_t buf[8] = {0};
+    if (len - off >= 8)
+        return le64(src + off);
+    memcpy(buf, src + off, len - off);
+    return le64(buf);
+}
+
+/* Whether [src, src + len) holds exactly count unary codes: as many one bits, the last in
+   the last byte. */
+static int unary_holds(const uint8_t *src, size_t len, uint64_t count)
+{
+    uint64_t ones = 0;
+    size_t off;
+    for (off = 0; off < len; off += 8)
+        ones += ones64(word_at(src, off, len));
+    return ones == count && (count == 0 ? len == 0 : src[len - 1] != 0);
+}
+
+/* Adds to each of v[0..count) the next unary code of [src, src + len) shifted left by k: the
+   one bits' positions, a word at a time. The part must hold exactly count codes, and each
+   sum fit 32 bits. */
+static int unary_add(const uint8_t *src, size_t len, uint32_t *v, size_t count, unsigned k)
+{
+    uint64_t start = 0; /* where the current code starts, in bits */
+    size_t off, i = 0;
+    for (off = 0; off < len && i < count; off += 8) {
+        uint64_t w = word_at(src, off, len);
+        for (; w && i < count; w &= w - 1, i++) {
+            uint64_t one = 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w);
+            if (one - start > (UINT32_MAX - v[i]) >> k)
+                return JKB_ECORRUPT;
+            v[i] += (uint32_t)((one - start) << k);
+            start = one + 1;
+        }
+        if (w)
+            return JKB_ECORRUPT; /* more codes than values */
+    }
+    return i == count && (start + 7) / 8 == len ? 0 : JKB_ECORRUPT;
+}
+
+/* Where code k starts in a unary part [src, src + len) that holds k codes or more (checked):
+   the bit after its k-th one bit. A population count per eight bytes. */
+static uint64_t unary_select(const uint8_t *src, size_t len, uint64_t k)
+{
+    size_t off;
+    if (k == 0)
+        return 0;
+    for (off = 0; off < len; off += 8) {
+        uint64_t w = word_at(src, off, len);
+        unsigned ones = ones64(w);
+        if (ones >= k) {
+            while (--k > 0)
+                w &= w - 1;
+            return 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w) + 1;
+        }
+        k -= ones;
+    }
+    return 8 * (uint64_t)len; /* not reached */
 }
 
 static uint64_t bytes_of(uint64_t bits)
@@ -706,21 +761,18 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     if (get32(&s, end, &p->docs[0]))
         return JKB_ECORRUPT;
     if (n > 1) {
-        bit_reader high;
         if (get_small(&s, end, 31, &width) || (uint64_t)(end - s) < bytes_of((n - 1) * width))
             return JKB_ECORRUPT;
         unpack(s, n - 1, width, v);
-        high = (bit_reader){s + bytes_of((n - 1) * width), end, 0, 0};
+        if (unary_add(s + bytes_of((n - 1) * width), (size_t)(end - s) - bytes_of((n - 1) * width),
+                      v, n - 1, width))
+            return JKB_ECORRUPT;
         for (i = 1, doc = p->docs[0]; i < n; i++) {
-            if (rice_join(v[i - 1], unary_get(&high), width, &v[i - 1]))
-                return JKB_ECORRUPT;
             doc += (uint64_t)v[i - 1] + 1;
             if (doc > UINT32_MAX)
                 return JKB_ECORRUPT;
             p->docs[i] = (uint32_t)doc;
         }
-        if (!unary_done(&high))
-            return JKB_ECORRUPT;
     } else if (s != end) {
         return JKB_ECORRUPT;
     }
@@ -776,19 +828,36 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     return fs == fend ? 0 : JKB_ECORRUPT;
 }
 
-/* Finds the four parts of a packed positions stream [ps, end) (p holds the block's
-   frequencies, which count the values) and checks them against its length. */
-static int find_runs(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
+/* Counts a block's first positions and gaps (count[0], count[1]), and where each document's
+   start among them (at, when not NULL). */
+static void count_positions(const jkb__postings *p, uint32_t (*at)[2], uint64_t count[2])
+{
+    size_t i;
+    count[0] = count[1] = 0;
+    for (i = 0; i < p->n; i++) {
+        const uint32_t *tf = p->tf + i * JKB__NFIELDS;
+        uint64_t firsts = 0, total = 0;
+        unsigned f;
+        for (f = 0; f < JKB__NFIELDS; f++) {
+            firsts += tf[f] != 0;
+            total += tf[f];
+        }
+        if (at) {
+            at[i][0] = (uint32_t)count[0];
+            at[i][1] = (uint32_t)count[1];
+        }
+        count[0] += firsts;
+        count[1] += total - firsts;
+    }
+}
+
+/* Finds the four parts of a packed positions stream [ps, end) holding count[0] first
+   positions and count[1] gaps, and checks them against its length. */
+static int find_runs(const uint64_t count[2], const uint8_t *ps, const uint8_t *end,
                      jkb__pos_runs *r)
 {
-    uint64_t low[2], count[2] = {0, 0};
+    uint64_t low[2];
     uint32_t high0;
-    size_t i;
-    for (i = 0; i < p->n; i++) {
-        uint64_t firsts = bits_set((uint8_t)fields_of(p, i));
-        count[0] += firsts;
-        count[1] += doc_total(p, i) - firsts;
-    }
     if (get_small(&ps, end, 31, &r->k[0]) || get_small(&ps, end, 31, &r->k[1]) ||
         get32(&ps, end, &high0))
         return JKB_ECORRUPT;
@@ -830,34 +899,23 @@ static int packed_positions(jkb__postings *p, size_t i, bit_reader low[2], bit_r
 }
 
 /* Where each document's positions start in the packed codec's stream [ps, end): the index of
-   its first value in either run, and its unary codes' bit offset in either high part; checks
-   that the unary parts hold exactly as many codes as the frequencies say. */
+   its first value in either run (its unary codes are found when read); checks that the unary
+   parts hold exactly as many codes as the frequencies say. */
 static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
                         jkb__pos_index *ix)
 {
-    bit_reader high[2];
-    uint32_t at[2] = {0, 0};
-    size_t i;
+    const jkb__pos_runs *r = &ix->runs;
+    uint64_t count[2];
     int rc;
     if ((size_t)(end - ps) > UINT32_MAX / 8)
         return JKB_ECORRUPT;
-    if ((rc = find_runs(p, ps, end, &ix->runs)) != 0)
+    count_positions(p, ix->at, count);
+    if ((rc = find_runs(count, ps, end, &ix->runs)) != 0)
         return rc;
-    high[0] = (bit_reader){ix->runs.high[0], ix->runs.high[1], 0, 0};
-    high[1] = (bit_reader){ix->runs.high[1], end, 0, 0};
-    for (i = 0; i < p->n; i++) {
-        uint32_t firsts = bits_set((uint8_t)fields_of(p, i));
-        uint32_t gaps = (uint32_t)(doc_total(p, i) - firsts);
-        ix->at[i][0] = at[0];
-        ix->at[i][1] = at[1];
-        ix->at[i][2] = (uint32_t)bit_offset(&high[0], ix->runs.high[0]);
-        ix->at[i][3] = (uint32_t)bit_offset(&high[1], ix->runs.high[1]);
-        if (unary_skip(&high[0], firsts) || unary_skip(&high[1], gaps))
-            return JKB_ECORRUPT;
-        at[0] += firsts;
-        at[1] += gaps;
-    }
-    return unary_done(&high[0]) && unary_done(&high[1]) ? 0 : JKB_ECORRUPT;
+    if (!unary_holds(r->high[0], (size_t)(r->high[1] - r->high[0]), count[0]) ||
+        !unary_holds(r->high[1], (size_t)(r->end - r->high[1]), count[1]))
+        return JKB_ECORRUPT;
+    return 0;
 }
 
 /* ---- blocks ---- */
@@ -955,7 +1013,10 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
            after another */
         jkb__pos_runs r;
         bit_reader low[2], high[2];
-        if ((rc = find_runs(p, ps, src + len, &r)) != 0 || (rc = grow_pos(p, r.count)) != 0)
+        uint64_t count[2];
+        count_positions(p, NULL, count);
+        if ((rc = find_runs(count, ps, src + len, &r)) != 0 ||
+            (rc = grow_pos(p, r.count)) != 0)
             return rc;
         low[0] = (bit_reader){r.low[0], r.low[1], 0, 0};
         low[1] = (bit_reader){r.low[1], r.high[0], 0, 0};
@@ -1009,8 +1070,11 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
         bit_reader low[2], high[2];
         low[0] = reader_at(r->low[0], r->low[1], (uint64_t)ix->at[i][0] * r->k[0]);
         low[1] = reader_at(r->low[1], r->high[0], (uint64_t)ix->at[i][1] * r->k[1]);
-        high[0] = reader_at(r->high[0], r->high[1], ix->at[i][2]);
-        high[1] = reader_at(r->high[1], r->end, ix->at[i][3]);
+        high[0] = reader_at(r->high[0], r->high[1],
+                            unary_select(r->high[0], (size_t)(r->high[1] - r->high[0]),
+                                         ix->at[i][0]));
+        high[1] = reader_at(r->high[1], r->end,
+                            unary_select(r->high[1], (size_t)(r->end - r->high[1]), ix->at[i][1]));
         return packed_positions(p, i, low, high, r->k);
     }
     ps = src + ix->at[i][0];

@@ -154,8 +154,8 @@ typedef struct jkb__pos_index {
     int ready;
     jkb__pos_runs runs;
     /* varint codec: the byte offset in the block; packed: the index of the document's first
-       value in either run, then the bit offset of its codes in either unary part */
-    uint32_t at[JKB__BLOCK_DOCS + 1][4];
+       value in either run */
+    uint32_t at[JKB__BLOCK_DOCS + 1][2];
 } jkb__pos_index;
 
 /*

@@ -323,6 +323,26 @@ static void corrupt_blocks(uint8_t codec)
         }
         free(bad);
     }
+    if (codec == JKB__CODEC_PACKED) {
+        /* a zero byte after a last unary part of one byte, which a reader takes in with it:
+           corrupt, read whole or one document at a time */
+        jkb__postings one;
+        jkb__pos_index ix = {0};
+        jkb__postings_init(&one);
+        jkb__postings_add_doc(&rc, &one, 5);
+        jkb__postings_add_pos(&rc, &one, JKB__FIELD_BODY, 0);
+        jkb__postings_add_pos(&rc, &one, JKB__FIELD_BODY, 1);
+        out.len = 0;
+        jkb__block_encode_as(&rc, &out, &one, 0, 1, 1, codec);
+        jkb__buf_putc(&rc, &out, 0);
+        assert_int_equal(rc, 0);
+        assert_int_equal(jkb__block_decode(out.data, out.len - 1, 5, &back, 1), 0);
+        assert_int_equal(jkb__block_decode(out.data, out.len, 5, &back, 1), JKB_ECORRUPT);
+        assert_int_equal(jkb__block_decode(out.data, out.len, 5, &back, 0), 0);
+        assert_int_equal(jkb__block_doc_positions(out.data, out.len, &back, 0, &ix),
+                         JKB_ECORRUPT);
+        jkb__postings_fin(&one);
+    }
     {
         uint8_t unknown_codec = 99;
         assert_int_equal(jkb__block_decode(&unknown_codec, 1, last, &back, 1), JKB_ECORRUPT);
