@@ -181,17 +181,29 @@ static int write_blocks(jkb__txn *t, const term_list *l, jkb__buf *val)
     return rc;
 }
 
+/* A batch of terms being merged into the dictionary, block by block. */
+typedef struct merge {
+    jkb__txn *t;
+    jkb__cursor *c;
+    jkb__term_ref *terms;
+    size_t n;
+    size_t i; /* the next term to merge */
+    uint32_t *next_id;
+    term_list old, out;
+    jkb__buf scratch;
+} merge;
+
 /*
- * Merges terms [*i, n) that fall in the block c stands on ((k, v); none for an empty
- * dictionary), those before the next block's first term, into it; missing ones take ids from
- * *next_id. Advances *i past them.
+ * Merges the terms from m->i on that fall in the block m->c stands on ((k, v); none for an
+ * empty dictionary), those before the next block's first term, into it; missing ones take ids
+ * from *m->next_id. Moves m->i past them.
  */
-static int merge_block(jkb__txn *t, jkb__cursor *c, const jkb__val *k, const jkb__val *v,
-                       jkb__term_ref *terms, size_t *i, size_t n, uint32_t *next_id,
-                       term_list *old, term_list *out, jkb__buf *scratch)
+static int merge_block(merge *m, const jkb__val *k, const jkb__val *v)
 {
     uint8_t old_key[JKB__TERM_MAX], hi[JKB__TERM_MAX];
-    size_t old_len = 0, hi_len = 0, a = 0, b = *i, end = *i;
+    term_list *old = &m->old, *out = &m->out;
+    jkb__term_ref *terms = m->terms;
+    size_t old_len = 0, hi_len = 0, a = 0, b = m->i, end = m->i;
     int rc = 0;
 
     old->n = out->n = old->bytes.len = out->bytes.len = 0;
@@ -202,7 +214,7 @@ static int merge_block(jkb__txn *t, jkb__cursor *c, const jkb__val *k, const jkb
             return rc ? rc : JKB_ECORRUPT;
         memcpy(old_key, k->data, old_len);
         /* the next block's first term bounds this one's */
-        rc = jkb__cursor_next(c, &nk, &nv);
+        rc = jkb__cursor_next(m->c, &nk, &nv);
         if (rc == 0 && (nk.len == 0 || nk.len > JKB__TERM_MAX))
             return JKB_ECORRUPT;
         if (rc == 0)
@@ -211,7 +223,8 @@ static int merge_block(jkb__txn *t, jkb__cursor *c, const jkb__val *k, const jkb
             return rc;
         rc = 0;
     }
-    while (end < n && (hi_len == 0 || cmp_bytes(terms[end].term, terms[end].len, hi, hi_len) < 0))
+    while (end < m->n &&
+           (hi_len == 0 || cmp_bytes(terms[end].term, terms[end].len, hi, hi_len) < 0))
         end++;
     while (rc == 0 && (a < old->n || b < end)) {
         int order = a == old->n ? 1
@@ -224,45 +237,45 @@ static int merge_block(jkb__txn *t, jkb__cursor *c, const jkb__val *k, const jkb
             list_add(&rc, out, list_term(old, a), old->e[a].len, old->e[a].id);
             a++;
         } else {
-            if (*next_id == UINT32_MAX)
+            if (*m->next_id == UINT32_MAX)
                 return JKB_EFULL;
-            terms[b].id = (*next_id)++;
+            terms[b].id = (*m->next_id)++;
             list_add(&rc, out, terms[b].term, terms[b].len, terms[b].id);
             b++;
         }
     }
-    *i = end;
+    if (rc == 0 && end == m->i)
+        return JKB_ECORRUPT; /* no term fell in the block: the blocks are out of order */
+    m->i = end;
     /* a term before the first block's first gives it a new key */
     if (rc == 0 && k && cmp_bytes(list_term(out, 0), out->e[0].len, old_key, old_len) != 0)
-        rc = jkb__del(t, JKB__T_TERMS, old_key, old_len);
-    return rc ? rc : write_blocks(t, out, scratch);
+        rc = jkb__del(m->t, JKB__T_TERMS, old_key, old_len);
+    return rc ? rc : write_blocks(m->t, out, &m->scratch);
 }
 
 int jkb__terms_resolve(jkb__txn *t, jkb__term_ref *terms, size_t n, uint32_t *next_id)
 {
-    term_list old, out;
-    jkb__buf scratch = JKB__BUF_INIT;
-    jkb__cursor *c = NULL;
-    size_t i = 0;
-    int rc = jkb__cursor_open(t, JKB__T_TERMS, &c);
-    memset(&old, 0, sizeof old);
-    memset(&out, 0, sizeof out);
-    while (rc == 0 && i < n) {
+    merge m;
+    int rc;
+    memset(&m, 0, sizeof m);
+    m.t = t;
+    m.terms = terms;
+    m.n = n;
+    m.next_id = next_id;
+    rc = jkb__cursor_open(t, JKB__T_TERMS, &m.c);
+    while (rc == 0 && m.i < n) {
         jkb__val k, v;
-        size_t before = i;
-        rc = find_block(c, terms[i].term, terms[i].len, &k, &v);
+        rc = find_block(m.c, terms[m.i].term, terms[m.i].len, &k, &v);
         if (rc == 0)
-            rc = merge_block(t, c, &k, &v, terms, &i, n, next_id, &old, &out, &scratch);
-        else if (rc == JKB_ENOTFOUND)
-            rc = merge_block(t, c, NULL, NULL, terms, &i, n, next_id, &old, &out, &scratch);
-        if (rc == 0 && i == before)
-            rc = JKB_ECORRUPT; /* no progress: the blocks are out of order */
+            rc = merge_block(&m, &k, &v);
+        else if (rc == JKB_ENOTFOUND) /* an empty dictionary */
+            rc = merge_block(&m, NULL, NULL);
     }
-    jkb__cursor_close(c);
-    jkb__buf_fin(&scratch);
-    jkb__buf_fin(&old.bytes);
-    jkb__buf_fin(&out.bytes);
-    free(old.e);
-    free(out.e);
+    jkb__cursor_close(m.c);
+    jkb__buf_fin(&m.scratch);
+    jkb__buf_fin(&m.old.bytes);
+    jkb__buf_fin(&m.out.bytes);
+    free(m.old.e);
+    free(m.out.e);
     return rc;
 }
