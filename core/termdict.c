@@ -81,11 +81,71 @@ int jkb__terms_next(jkb__term_iter *it)
     return load(it, &k, &v);
 }
 
+/* The bytes a and b share at their start. */
+static size_t shared_prefix(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen, i = 0;
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/*
+ * Moves through the block's terms to the first >= target, comparing each only where it may
+ * differ: a term that shares more with the one before than that one shares with the target
+ * is still smaller, one that shares less is larger; neither is rebuilt until it is the one.
+ * JKB_ENOTFOUND when every term of the block is smaller.
+ */
+static int seek_in_block(jkb__term_iter *it, const uint8_t *target, size_t len)
+{
+    size_t match = shared_prefix(it->term, it->len, target, len), cur = it->len;
+    while (it->p < it->end) {
+        const uint8_t *p = it->p;
+        size_t shared, rest, c;
+        int smaller;
+        if (it->end - p < 2)
+            return JKB_ECORRUPT;
+        shared = p[0];
+        rest = p[1];
+        if (shared > cur || rest == 0 || shared + rest > JKB__TERM_MAX ||
+            (size_t)(it->end - p) - 2 < rest)
+            return JKB_ECORRUPT;
+        if (shared == match) {
+            c = shared_prefix(p + 2, rest, target + match, len - match);
+            smaller = c < rest && c < len - match ? p[2 + c] < target[match + c]
+                                                  : rest < len - match;
+        } else {
+            c = 0;
+            smaller = shared > match;
+        }
+        it->p += 2 + rest;
+        if (!smaller) { /* the one: its start is the target's */
+            memcpy(it->term, target, shared);
+            memcpy(it->term + shared, p + 2, rest);
+            it->len = shared + rest;
+            return jkb__varint_get32(&it->p, it->end, &it->id);
+        }
+        if (shared == match)
+            match += c;
+        cur = shared + rest;
+        if (jkb__varint_get32(&it->p, it->end, &it->id))
+            return JKB_ECORRUPT;
+    }
+    return JKB_ENOTFOUND;
+}
+
 int jkb__terms_seek(jkb__term_iter *it, const void *from, size_t len)
 {
     jkb__val k, v;
     int rc;
     if ((rc = find_block(it->cur, from, len, &k, &v)) != 0 || (rc = load(it, &k, &v)) != 0)
+        return rc;
+    if (cmp_bytes(it->term, it->len, from, len) >= 0)
+        return 0;
+    if ((rc = seek_in_block(it, from, len)) != JKB_ENOTFOUND)
+        return rc;
+    /* all smaller: the next block's terms are larger */
+    if ((rc = jkb__cursor_next(it->cur, &k, &v)) != 0 || (rc = load(it, &k, &v)) != 0)
         return rc;
     while (cmp_bytes(it->term, it->len, from, len) < 0)
         if ((rc = jkb__terms_next(it)) != 0)
