@@ -440,7 +440,8 @@ static int unary_done(const bit_reader *r)
     return r->p == r->end && r->acc == 0 && r->n < 8;
 }
 
-/* The one bits of x (a function call where the target lacks an instruction for it). */
+/* The one bits of x in a few operations (__builtin_popcountll calls into libgcc where the
+   target has no population count instruction). */
 static inline unsigned ones64(uint64_t x)
 {
     x -= x >> 1 & 0x5555555555555555u;
