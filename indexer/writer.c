@@ -514,7 +514,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
                 removed++;
             }
         }
-        /* a write invalidates what the cursor lent */
+        /* the key made again: a write invalidates what the cursor lent */
         key_len = jkb__post_key(key, tid, last);
         if ((rc = df_change(dfc, tid, -(int64_t)removed)) != 0 ||
             (rc = jkb__del(t, JKB__T_POST, key, key_len)) != 0)

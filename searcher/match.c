@@ -14,7 +14,6 @@
 
 /* ---- postings iterators ---- */
 
-/* Loads the block that may hold doc or the next one after it: 1, or 0 past the end. */
 /* Positions it->cur at the first postings key >= (it->tid, doc): 1 when it is one of the
    term's, with its block's last doc id, 0 when the term has no block there. */
 static int seek_block(jkb__piter *it, uint32_t doc, jkb__val *v, uint32_t *last)
@@ -30,6 +29,7 @@ static int seek_block(jkb__piter *it, uint32_t doc, jkb__val *v, uint32_t *last)
     return tid == it->tid;
 }
 
+/* Loads the block that may hold doc or the next one after it: 1, or 0 past the end. */
 static int piter_load(jkb__piter *it, uint32_t doc)
 {
     jkb__val v;
