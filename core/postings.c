@@ -535,85 +535,80 @@ static unsigned rice_k(uint64_t sum, uint64_t count)
     return mean ? width_of((uint32_t)mean) - 1 : 0;
 }
 
-static inline void rice_value(uint32_t v, unsigned k, bit_writer *w, int part, uint64_t *high)
+/* Writes one part of the Rice codes of values v[0..n) with parameter k, padded to a byte. */
+static void put_run(bit_writer *w, const uint32_t *v, size_t n, unsigned k, int part)
 {
-    if (w == NULL)
-        *high += v >> k;
-    else if (part == PART_LOW)
-        bits_put(w, v & (((uint32_t)1 << k) - 1), k);
-    else
-        unary_put(w, v >> k);
-}
-
-/* Over the values of run of documents [from, from + n): writes one part of their codes, or
-   (w NULL) returns the sum of their high bits. */
-static uint64_t rice_run(const jkb__postings *p, size_t from, size_t n, int run, unsigned k,
-                         bit_writer *w, int part)
-{
-    uint64_t high = 0;
-    size_t i, f;
-    for (i = from; i < from + n; i++) {
-        const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
-        if (run == RUN_IDS) {
-            if (i > from)
-                rice_value(p->docs[i] - p->docs[i - 1] - 1, k, w, part, &high);
-            continue;
-        }
-        for (f = 0; f < JKB__NFIELDS; ps += tf[f], f++) {
-            uint32_t j = run == RUN_FIRSTS ? 0 : 1, end = run == RUN_FIRSTS ? tf[f] > 0 : tf[f];
-            for (; j < end; j++)
-                rice_value(j ? ps[j] - ps[j - 1] : ps[0], k, w, part, &high);
-        }
+    uint32_t low = ((uint32_t)1 << k) - 1;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (part == PART_LOW)
+            bits_put(w, v[i] & low, k);
+        else
+            unary_put(w, v[i] >> k);
     }
-    return high;
+    bits_end(w);
 }
 
 /*
  * What a block's encoding takes, worked out before anything is written: the packed codec's
- * parameters, and both codecs' stream lengths (ids, frequencies, positions), so that the
- * writer encodes the smaller only.
+ * parameters and its runs of values, and both codecs' stream lengths (ids, frequencies,
+ * positions), so that the writer encodes the smaller only.
  */
+#define GAPS_ON_STACK 1024
 typedef struct layout {
     unsigned some, every;              /* fields some / every document has */
     unsigned tf_width[JKB__NFIELDS];
     unsigned k[NRUNS];                 /* Rice parameters */
-    uint64_t count[NRUNS];             /* values */
+    size_t count[NRUNS];               /* values */
     uint64_t high[NRUNS];              /* bytes of the unary parts */
     size_t varint[3];
     size_t packed[3];
+    const uint32_t *run[NRUNS];        /* the values of each run */
+    uint32_t ids[JKB__BLOCK_DOCS];
+    uint32_t firsts[JKB__BLOCK_DOCS * JKB__NFIELDS];
+    uint32_t gaps_on_stack[GAPS_ON_STACK];
+    uint32_t *gaps_on_heap;
 } layout;
 
-static void plan(const jkb__postings *p, size_t from, size_t n, layout *l)
+/* Plans documents [from, from + n) of p into l (layout_fin frees it). Sticky rc. */
+static void plan(int *rc, const jkb__postings *p, size_t from, size_t n, layout *l)
 {
     uint64_t tf_count[JKB__NFIELDS] = {0}, sum[NRUNS] = {0};
-    size_t i, f;
+    size_t positions = p->pos_off[from + n] - p->pos_off[from], i, f, nf = 0, ng = 0, j;
+    uint32_t *gaps = l->gaps_on_stack;
     int r;
-    memset(l, 0, sizeof *l);
+    l->some = 0;
     l->every = (1u << JKB__NFIELDS) - 1;
+    memset(l->tf_width, 0, sizeof l->tf_width);
+    memset(l->varint, 0, sizeof l->varint);
+    l->gaps_on_heap = NULL;
+    if (positions > GAPS_ON_STACK && (gaps = l->gaps_on_heap = malloc(positions * 4)) == NULL) {
+        *rc = *rc ? *rc : JKB_ENOMEM;
+        return;
+    }
     for (i = from; i < from + n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
         uint32_t gap = i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1], total = 0, k;
         unsigned mask = fields_of(p, i);
         l->varint[0] += jkb__varint_len(gap);
         if (i > from)
-            sum[RUN_IDS] += gap - 1;
+            sum[RUN_IDS] += l->ids[i - from - 1] = gap - 1;
         l->some |= mask;
         l->every &= mask;
-        for (f = 0; f < JKB__NFIELDS; f++) {
+        for (f = 0; f < JKB__NFIELDS; ps += tf[f], f++) {
             total += tf[f];
             if (tf[f] == 0)
                 continue;
             tf_count[f]++;
             if (width_of(tf[f] - 1) > l->tf_width[f])
                 l->tf_width[f] = width_of(tf[f] - 1);
-            for (k = 0; k < tf[f]; k++) {
-                uint32_t v = k == 0 ? ps[k] : ps[k] - ps[k - 1];
+            l->varint[2] += jkb__varint_len(ps[0]);
+            sum[RUN_FIRSTS] += l->firsts[nf++] = ps[0];
+            for (k = 1; k < tf[f]; k++) {
+                uint32_t v = ps[k] - ps[k - 1];
                 l->varint[2] += jkb__varint_len(v);
-                sum[k == 0 ? RUN_FIRSTS : RUN_GAPS] += v;
+                sum[RUN_GAPS] += gaps[ng++] = v;
             }
-            l->count[RUN_FIRSTS]++;
-            l->count[RUN_GAPS] += tf[f] - 1;
-            ps += tf[f];
         }
         if (one_byte_tf(mask, total)) {
             l->varint[1]++;
@@ -624,13 +619,21 @@ static void plan(const jkb__postings *p, size_t from, size_t n, layout *l)
                     l->varint[1] += jkb__varint_len(tf[f]);
         }
     }
+    l->run[RUN_IDS] = l->ids;
+    l->run[RUN_FIRSTS] = l->firsts;
+    l->run[RUN_GAPS] = gaps;
     l->count[RUN_IDS] = n - 1;
+    l->count[RUN_FIRSTS] = nf;
+    l->count[RUN_GAPS] = ng;
     for (r = 0; r < NRUNS; r++) {
+        uint64_t bits = l->count[r];
         l->k[r] = rice_k(sum[r], l->count[r]);
-        l->high[r] = bytes_of(l->count[r] + rice_run(p, from, n, r, l->k[r], NULL, 0));
+        for (j = 0; j < l->count[r]; j++)
+            bits += l->run[r][j] >> l->k[r];
+        l->high[r] = bytes_of(bits);
     }
     l->packed[0] = jkb__varint_len(p->docs[from]) +
-                   (n > 1 ? 1 + (size_t)(bytes_of(l->count[RUN_IDS] * l->k[RUN_IDS]) +
+                   (n > 1 ? 1 + (size_t)(bytes_of((uint64_t)l->count[RUN_IDS] * l->k[RUN_IDS]) +
                                          l->high[RUN_IDS])
                           : 0);
     l->packed[1] = 1;
@@ -640,7 +643,12 @@ static void plan(const jkb__postings *p, size_t from, size_t n, layout *l)
                             (size_t)bytes_of(tf_count[f] * l->tf_width[f]);
     l->packed[2] = 2 + jkb__varint_len(l->high[RUN_FIRSTS]);
     for (r = RUN_FIRSTS; r <= RUN_GAPS; r++)
-        l->packed[2] += (size_t)(bytes_of(l->count[r] * l->k[r]) + l->high[r]);
+        l->packed[2] += (size_t)(bytes_of((uint64_t)l->count[r] * l->k[r]) + l->high[r]);
+}
+
+static void layout_fin(layout *l)
+{
+    free(l->gaps_on_heap);
 }
 
 /* Appends the three streams of the packed codec to s, as l lays them out. */
@@ -655,10 +663,8 @@ static void packed_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t f
     jkb__buf_put_varint(rc, s, p->docs[from]);
     if (n > 1) {
         jkb__buf_putc(rc, s, (uint8_t)l->k[RUN_IDS]);
-        for (part = PART_LOW; part <= PART_HIGH; part++) {
-            rice_run(p, from, n, RUN_IDS, l->k[RUN_IDS], &w, part);
-            bits_end(&w);
-        }
+        for (part = PART_LOW; part <= PART_HIGH; part++)
+            put_run(&w, l->ids, l->count[RUN_IDS], l->k[RUN_IDS], part);
     }
     /* frequencies: which fields some and every document have; per field, which documents
        have it (unless all do), then their frequencies less one */
@@ -683,10 +689,8 @@ static void packed_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t f
     jkb__buf_putc(rc, s, (uint8_t)l->k[RUN_GAPS]);
     jkb__buf_put_varint(rc, s, l->high[RUN_FIRSTS]);
     for (part = PART_LOW; part <= PART_HIGH; part++)
-        for (r = RUN_FIRSTS; r <= RUN_GAPS; r++) {
-            rice_run(p, from, n, r, l->k[r], &w, part);
-            bits_end(&w);
-        }
+        for (r = RUN_FIRSTS; r <= RUN_GAPS; r++)
+            put_run(&w, l->run[r], l->count[r], l->k[r], part);
 }
 
 /* Reads a byte of at most max at *s, before end. */
@@ -926,6 +930,8 @@ static void put_block(int *rc, jkb__buf *out, const jkb__postings *p, size_t fro
                       uint32_t bound, uint8_t codec, const layout *l)
 {
     const size_t *len = codec == JKB__CODEC_PACKED ? l->packed : l->varint;
+    if (*rc)
+        return;
     jkb__buf_reserve(rc, out, 1 + 4 * JKB__VARINT_MAX + len[0] + len[1] + len[2]);
     jkb__buf_putc(rc, out, codec);
     jkb__buf_put_varint(rc, out, n);
@@ -942,8 +948,9 @@ void jkb__block_encode_as(int *rc, jkb__buf *out, const jkb__postings *p, size_t
                           size_t n, uint32_t bound, uint8_t codec)
 {
     layout l;
-    plan(p, from, n, &l);
+    plan(rc, p, from, n, &l);
     put_block(rc, out, p, from, n, bound, codec, &l);
+    layout_fin(&l);
 }
 
 void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t from, size_t n,
@@ -951,13 +958,14 @@ void jkb__block_encode(int *rc, jkb__buf *out, const jkb__postings *p, size_t fr
 {
     layout l;
     size_t v, k;
-    plan(p, from, n, &l);
+    plan(rc, p, from, n, &l);
     /* the headers differ only in the stream lengths' varints */
     v = l.varint[0] + l.varint[1] + l.varint[2] + jkb__varint_len(l.varint[0]) +
         jkb__varint_len(l.varint[1]);
     k = l.packed[0] + l.packed[1] + l.packed[2] + jkb__varint_len(l.packed[0]) +
         jkb__varint_len(l.packed[1]);
     put_block(rc, out, p, from, n, bound, k < v ? JKB__CODEC_PACKED : JKB__CODEC_VARINT, &l);
+    layout_fin(&l);
 }
 
 int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out)
