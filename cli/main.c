@@ -41,6 +41,7 @@ static const char usage_text[] =
     "  case CASE           every release of a case (2024-217), oldest first\n"
     "  stats               documents, terms, bytes per table, analyzer, format version\n"
     "  check               verify the index's invariants (status 3 when one fails)\n"
+    "  compact DIR         write a copy of the index into DIR with its pages full\n"
     "\n"
     "options for every command:\n"
     "  -d DIR              the index (default: $JIKENBO_DB or ./jikenbo.db)\n"
@@ -777,6 +778,36 @@ static int cmd_check(global *g, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Writes a copy of the index with full pages (jkb_index_compact). */
+static int cmd_compact(global *g, int argc, char **argv)
+{
+    jkb_index *ix;
+    jkb_stats st;
+    uint64_t after = 0;
+    int rc, status;
+
+    if (argc != 2)
+        return usage_error(g, "compact takes the directory to write the copy into");
+    if ((status = open_index(g, &ix, 0)) != EXIT_OK)
+        return status;
+    if ((rc = jkb_index_stats(ix, &st)) != 0 || (rc = jkb_index_compact(ix, argv[1], &after)) != 0) {
+        cli_error(g->json, cli_error_code(rc), "%s", jkb_index_errmsg(ix));
+        jkb_index_close(ix);
+        return rc == JKB_EINVAL ? EXIT_USAGE : EXIT_INDEX;
+    }
+    if (g->json) {
+        json_t *o = json_pack("{s:s,s:I,s:I}", "copy", argv[1], "bytes_before",
+                              (json_int_t)st.file_bytes, "bytes_after", (json_int_t)after);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        printf("compacted into %s: %llu bytes (the index: %llu)\n", argv[1],
+               (unsigned long long)after, (unsigned long long)st.file_bytes);
+    }
+    jkb_index_close(ix);
+    return EXIT_OK;
+}
+
 /* ---- main ---- */
 
 typedef struct command {
@@ -793,6 +824,7 @@ static const command commands[] = {
     {"case", cmd_case},
     {"stats", cmd_stats},
     {"check", cmd_check},
+    {"compact", cmd_compact},
 };
 
 /*

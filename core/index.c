@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -336,6 +338,78 @@ const char *jkb_index_errmsg(const jkb_index *ix)
     if (ix == NULL)
         return "out of memory";
     return ix->err.msg;
+}
+
+/* A copy commits every this many bytes of entries: a write transaction keeps its pages in
+   memory until it commits. */
+#define COMPACT_TXN_BYTES ((size_t)64 << 20)
+
+/* Appends every entry of the committed tables of src, in key order, to the empty store dst. */
+static int copy_tables(jkb__txn *src, jkb__store *dst, jkb__err *err)
+{
+    jkb__txn *t = NULL;
+    size_t pending = 0;
+    int rc = 0, tb;
+    for (tb = 0; rc == 0 && tb < JKB__NTABLES; tb++) {
+        jkb__cursor *c;
+        jkb__val k, v;
+        if ((rc = jkb__cursor_open(src, (jkb__table)tb, &c)) != 0)
+            break;
+        for (rc = jkb__cursor_seek(c, NULL, 0, &k, &v); rc == 0;
+             rc = jkb__cursor_next(c, &k, &v)) {
+            if (t == NULL && (rc = jkb__txn_begin(dst, 1, &t, err)) != 0)
+                break;
+            if ((rc = jkb__put(t, (jkb__table)tb, k.data, k.len, v.data, v.len)) != 0)
+                break;
+            if ((pending += k.len + v.len) >= COMPACT_TXN_BYTES) {
+                rc = jkb__txn_commit(t, err);
+                t = NULL;
+                pending = 0;
+                if (rc)
+                    break;
+            }
+        }
+        jkb__cursor_close(c);
+        if (rc == JKB_ENOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0 && t)
+        return jkb__txn_commit(t, err);
+    jkb__txn_abort(t);
+    return rc;
+}
+
+int jkb_index_compact(jkb_index *ix, const char *dest, uint64_t *bytes_out)
+{
+    char data_path[4096];
+    jkb__store *dst = NULL;
+    jkb__txn *src = NULL;
+    struct stat st;
+    int rc;
+
+    snprintf(data_path, sizeof data_path, "%s/data.mdb", dest);
+    if (stat(data_path, &st) == 0)
+        return jkb__err_set(&ix->err, JKB_EINVAL, "[compact] %s holds an index already", dest);
+    /* room for a copy no larger than the index, without growing the map */
+    if ((rc = jkb__store_open(&dst, dest, 0, 1, 2 * jkb__store_file_bytes(ix->store) + (64 << 20),
+                              &ix->err)) != 0)
+        return rc;
+    if ((rc = jkb__txn_begin(ix->store, 0, &src, &ix->err)) == 0)
+        rc = copy_tables(src, dst, &ix->err);
+    jkb__txn_abort(src);
+    if (rc == 0 && bytes_out)
+        *bytes_out = jkb__store_file_bytes(dst);
+    jkb__store_close(dst);
+    if (rc == 0)
+        return 0;
+    /* no half copy left behind */
+    unlink(data_path);
+    snprintf(data_path, sizeof data_path, "%s/lock.mdb", dest);
+    unlink(data_path);
+    rmdir(dest);
+    if (rc == JKB__EMAPFULL)
+        rc = JKB_EFULL;
+    return jkb__err_set(&ix->err, rc, "[compact] %s: %s", dest, jkb_strerror(rc));
 }
 
 int jkb_index_stats(jkb_index *ix, jkb_stats *out)

@@ -52,7 +52,7 @@ struct jkb_index {
  * counts: 0 for unknown) and cuts each piece to fill it, so that pages are full where whole
  * records would leave leaf or overflow pages half empty and pieces of one size would leave
  * a piece's worth free at the end of each page (livedoor: 11.5 MB in pieces of 512 bytes,
- * 10.5 MB cut to fit, for 10.3 MB of records). A reckoning that is off (a delete on the
+ * 10.6 MB cut to fit, for 10.3 MB of records). A reckoning that is off (a delete on the
  * last page) costs room, never data.
  */
 int jkb__docs_put(jkb__txn *t, uint32_t doc, const uint8_t *rec, size_t len, uint32_t *room);

@@ -195,6 +195,15 @@ JKB_API int jkb_index_stats(jkb_index *ix, jkb_stats *out);
 JKB_API int jkb_index_check(jkb_index *ix);
 
 /*
+ * Writes a copy of the committed index into dest (a directory that holds no index yet) with
+ * every table's entries appended in key order, so that its pages are full: an index built in
+ * many commits leaves pages half full where its entries grew or split. *bytes_out (may be
+ * NULL) gets the copy's file size. Readers and the writer of ix go on meanwhile; changes not
+ * committed are not copied. JKB_EINVAL when dest holds an index already.
+ */
+JKB_API int jkb_index_compact(jkb_index *ix, const char *dest, uint64_t *bytes_out);
+
+/*
  * Fetches a stored document by id into *out; its strings stay valid until the next call on
  * ix. JKB_ENOTFOUND when there is none.
  */

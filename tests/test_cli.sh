@@ -26,6 +26,14 @@ check "index again" 0 $? '"documents":6' "$tmp/out"
 "$jikenbo" -d "$db" stats --json >"$tmp/out" 2>&1
 check "count unchanged" 0 $? '"documents":6' "$tmp/out"
 
+# compact: a copy that checks and holds the same documents; never over an index
+"$jikenbo" -d "$db" compact --json "$tmp/copy.db" >"$tmp/out" 2>&1
+check "compact" 0 $? '"bytes_after":' "$tmp/out"
+"$jikenbo" -d "$tmp/copy.db" check >"$tmp/out" 2>&1
+check "compacted copy checks" 0 $? "ok: 6 documents" "$tmp/out"
+"$jikenbo" -d "$db" compact "$tmp/copy.db" >"$tmp/out" 2>&1
+check "compact over an index" 2 $? "holds an index already" "$tmp/out"
+
 # bad input: named by file and line, the rest indexed, status 1
 printf '{"id": "j1", "title": "架空の見出し", "body": "本文"}\n{"id": "j2", "body": \n{"id": "j3", "body": "三"}\n' >"$tmp/bad.jsonl"
 "$jikenbo" -d "$db" index "$tmp/bad.jsonl" >"$tmp/out" 2>&1
