@@ -1,7 +1,7 @@
 /*
  * Writes seed inputs for the binary fuzz targets: postings blocks, each after its key's last
  * doc id (DIR/postings), and stored document records (DIR/docstore), made by the encoders
- * from small fictional data.
+ * from small fictional data; term dictionary blocks (DIR/termdict), written out by hand.
  * usage: make_seeds DIR
  */
 #include <stdint.h>
@@ -86,6 +86,35 @@ static void docstore_seeds(const char *dir)
     jkb__buf_fin(&rec);
 }
 
+/* Term dictionary blocks as termdict.h writes them, in fuzz_termdict's framing: key length,
+   key, value length (2 bytes), value. */
+static void termdict_seeds(const char *dir)
+{
+    static const struct {
+        const char *key, *value;
+        size_t value_len;
+    } blocks[] = {
+        {"ab", "\x01\x01\x01" "c\x02\x01\x02" "zz\x03", 10}, /* ab, ac, azz */
+        {"b", "\x04\x01\x01x\x05", 5},                          /* b, bx */
+        {"\xE3\x81\x82", "\x06\x03\x03\xE3\x81\x84\x87\x01", 8},   /* あ, あい (id 135) */
+    };
+    jkb__buf out = JKB__BUF_INIT;
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < sizeof blocks / sizeof *blocks; i++) {
+        size_t klen = strlen(blocks[i].key);
+        jkb__buf_putc(&rc, &out, (uint8_t)klen);
+        jkb__buf_put(&rc, &out, blocks[i].key, klen);
+        jkb__buf_putc(&rc, &out, (uint8_t)(blocks[i].value_len >> 8));
+        jkb__buf_putc(&rc, &out, (uint8_t)blocks[i].value_len);
+        jkb__buf_put(&rc, &out, blocks[i].value, blocks[i].value_len);
+        if (rc)
+            exit(1);
+        save(dir, "termdict", (int)i, &out); /* the first block, the first two, all three */
+    }
+    jkb__buf_fin(&out);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -94,5 +123,6 @@ int main(int argc, char **argv)
     }
     postings_seeds(argv[1]);
     docstore_seeds(argv[1]);
+    termdict_seeds(argv[1]);
     return 0;
 }
