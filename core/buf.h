@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jikenbo.h"
 
@@ -86,6 +87,14 @@ static inline size_t jkb__varint_len(uint64_t v)
 int jkb__varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out);
 /* The same, for values that must fit 32 bits. */
 int jkb__varint_get32(const uint8_t **p, const uint8_t *end, uint32_t *out);
+
+/* LMDB's key order: bytes compared as unsigned, a prefix first. */
+static inline int jkb__bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    int c = n ? memcmp(a, b, n) : 0;
+    return c ? c : (alen > blen) - (alen < blen);
+}
 
 /* Big-endian 32-bit keys sort numerically under LMDB's memcmp order. */
 void jkb__be32_put(uint8_t *dst, uint32_t v);

@@ -20,9 +20,7 @@ static int check_terms(jkb_index *ix, jkb__txn *t, uint32_t next_term, uint8_t *
     if (rc == 0)
         rc = jkb__terms_seek(&ti, NULL, 0);
     for (; rc == 0; rc = jkb__terms_next(&ti)) {
-        size_t n = prev_len < ti.len ? prev_len : ti.len;
-        int c = n ? memcmp(prev, ti.term, n) : 0;
-        if (prev_len && (c > 0 || (c == 0 && prev_len >= ti.len))) {
+        if (prev_len && jkb__bytes_cmp(prev, prev_len, ti.term, ti.len) >= 0) {
             rc = CORRUPT("term dictionary out of order at \"%.*s\"", (int)ti.len, ti.term);
             goto out;
         }

@@ -30,16 +30,17 @@ static void docs_key(uint8_t *k, uint32_t doc, unsigned chunk)
 int jkb__docs_put(jkb__txn *t, uint32_t doc, const uint8_t *rec, size_t len, uint32_t *room)
 {
     /* the largest value LMDB keeps on a leaf page: half of it, less pointer, header, key */
-    size_t page = jkb__txn_page_size(t) - PAGE_HEADER, max = (page / 2 & ~(size_t)1) - 16;
+    size_t page = jkb__txn_page_size(t) - PAGE_HEADER;
+    size_t max = (page / 2 & ~(size_t)1) - ENTRY_COST(0);
     size_t off = 0;
     unsigned chunk = 0;
     uint8_t key[6];
     int rc = 0;
     do {
         size_t left = len - off, n;
-        if (*room < 16 + (left < PIECE_MIN ? left : PIECE_MIN) || *room > page)
+        if (*room < ENTRY_COST(left < PIECE_MIN ? left : PIECE_MIN) || *room > page)
             *room = (uint32_t)page; /* the piece starts a new page */
-        n = *room - 16;
+        n = *room - ENTRY_COST(0);
         n = n < max ? n : max;
         n = n < left ? n : left;
         if (chunk > 0xFFFF)

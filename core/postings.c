@@ -589,16 +589,15 @@ static void plan(int *rc, const jkb__postings *p, size_t from, size_t n, layout 
     for (i = from; i < from + n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS, *ps = p->pos + p->pos_off[i];
         uint32_t gap = i == from ? p->docs[i] : p->docs[i] - p->docs[i - 1], total = 0, k;
-        unsigned mask = fields_of(p, i);
+        unsigned mask = 0;
         l->varint[0] += jkb__varint_len(gap);
         if (i > from)
             sum[RUN_IDS] += l->ids[i - from - 1] = gap - 1;
-        l->some |= mask;
-        l->every &= mask;
         for (f = 0; f < JKB__NFIELDS; ps += tf[f], f++) {
             total += tf[f];
             if (tf[f] == 0)
                 continue;
+            mask |= 1u << f;
             tf_count[f]++;
             if (width_of(tf[f] - 1) > l->tf_width[f])
                 l->tf_width[f] = width_of(tf[f] - 1);
@@ -610,6 +609,8 @@ static void plan(int *rc, const jkb__postings *p, size_t from, size_t n, layout 
                 sum[RUN_GAPS] += gaps[ng++] = v;
             }
         }
+        l->some |= mask;
+        l->every &= mask;
         if (one_byte_tf(mask, total)) {
             l->varint[1]++;
         } else {
@@ -702,14 +703,6 @@ static int get_small(const uint8_t **s, const uint8_t *end, unsigned max, unsign
     return 0;
 }
 
-/* The bits set in a byte. */
-static inline unsigned bits_set(uint8_t b)
-{
-    b = (uint8_t)(b - ((b >> 1) & 0x55));
-    b = (uint8_t)((b & 0x33) + ((b >> 2) & 0x33));
-    return (b + (b >> 4)) & 0x0F;
-}
-
 /* Unpacks count (at most JKB__BLOCK_DOCS) values of width bits from src, which holds
    bytes_of(count * width) bytes (the caller checked), into out: one load and a shift each. */
 static void unpack(const uint8_t *src, size_t count, unsigned width, uint32_t *out)
@@ -800,8 +793,8 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
                 return JKB_ECORRUPT; /* short, or bits past the documents */
             bitmap = fs;
             fs += bytes_of(n);
-            for (i = 0, count = 0; i < bytes_of(n); i++)
-                count += bits_set(bitmap[i]);
+            for (i = 0, count = 0; i < bytes_of(n); i += 8)
+                count += ones64(word_at(bitmap, i, (size_t)bytes_of(n)));
             if (count == 0)
                 return JKB_ECORRUPT; /* a field of no document */
         }

@@ -6,12 +6,13 @@
 
 #include "buf.h"
 
-/* Byte order, a prefix first. */
-static int cmp_bytes(const void *a, size_t alen, const void *b, size_t blen)
+/* The bytes a and b share at their start. */
+static size_t shared_prefix(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-    size_t n = alen < blen ? alen : blen;
-    int c = n ? memcmp(a, b, n) : 0;
-    return c ? c : (alen > blen) - (alen < blen);
+    size_t n = alen < blen ? alen : blen, i = 0;
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
 }
 
 /* Starts a walk of block (k, v) at its first term. */
@@ -26,18 +27,28 @@ static int load(jkb__term_iter *it, const jkb__val *k, const jkb__val *v)
     return jkb__varint_get32(&it->p, it->end, &it->id);
 }
 
+/* Reads the counts of the entry at it->p, whose term before is prev_len bytes long: the
+   bytes it shares with that term and the rest that follows them. JKB_ECORRUPT when they do
+   not fit the term or the block. */
+static int entry_counts(const jkb__term_iter *it, size_t prev_len, size_t *shared, size_t *rest)
+{
+    if (it->end - it->p < 2)
+        return JKB_ECORRUPT;
+    *shared = it->p[0];
+    *rest = it->p[1];
+    if (*shared > prev_len || *rest == 0 || *shared + *rest > JKB__TERM_MAX ||
+        (size_t)(it->end - it->p) - 2 < *rest)
+        return JKB_ECORRUPT;
+    return 0;
+}
+
 /* Moves to the block's next term: JKB_ENOTFOUND at its end. */
 static int next_in_block(jkb__term_iter *it)
 {
-    unsigned shared, rest;
+    size_t shared, rest;
     if (it->p == it->end)
         return JKB_ENOTFOUND;
-    if (it->end - it->p < 2)
-        return JKB_ECORRUPT;
-    shared = it->p[0];
-    rest = it->p[1];
-    if (shared > it->len || rest == 0 || shared + rest > JKB__TERM_MAX ||
-        (size_t)(it->end - it->p) - 2 < rest)
+    if (entry_counts(it, it->len, &shared, &rest))
         return JKB_ECORRUPT;
     memcpy(it->term + shared, it->p + 2, rest);
     it->len = shared + rest;
@@ -52,7 +63,7 @@ static int find_block(jkb__cursor *c, const void *from, size_t len, jkb__val *k,
     int rc = jkb__cursor_seek(c, from, len, k, v);
     if (rc == JKB_ENOTFOUND)
         return jkb__cursor_last(c, k, v);
-    if (rc || cmp_bytes(k->data, k->len, from, len) == 0)
+    if (rc || jkb__bytes_cmp(k->data, k->len, from, len) == 0)
         return rc;
     rc = jkb__cursor_prev(c, k, v);
     return rc == JKB_ENOTFOUND ? jkb__cursor_seek(c, from, len, k, v) : rc;
@@ -81,15 +92,6 @@ int jkb__terms_next(jkb__term_iter *it)
     return load(it, &k, &v);
 }
 
-/* The bytes a and b share at their start. */
-static size_t shared_prefix(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-    size_t n = alen < blen ? alen : blen, i = 0;
-    while (i < n && a[i] == b[i])
-        i++;
-    return i;
-}
-
 /*
  * Moves through the block's terms to the first >= target, comparing each only where it may
  * differ: a term that shares more with the one before than that one shares with the target
@@ -103,12 +105,7 @@ static int seek_in_block(jkb__term_iter *it, const uint8_t *target, size_t len)
         const uint8_t *p = it->p;
         size_t shared, rest, c;
         int smaller;
-        if (it->end - p < 2)
-            return JKB_ECORRUPT;
-        shared = p[0];
-        rest = p[1];
-        if (shared > cur || rest == 0 || shared + rest > JKB__TERM_MAX ||
-            (size_t)(it->end - p) - 2 < rest)
+        if (entry_counts(it, cur, &shared, &rest))
             return JKB_ECORRUPT;
         if (shared == match) {
             c = shared_prefix(p + 2, rest, target + match, len - match);
@@ -140,14 +137,14 @@ int jkb__terms_seek(jkb__term_iter *it, const void *from, size_t len)
     int rc;
     if ((rc = find_block(it->cur, from, len, &k, &v)) != 0 || (rc = load(it, &k, &v)) != 0)
         return rc;
-    if (cmp_bytes(it->term, it->len, from, len) >= 0)
+    if (jkb__bytes_cmp(it->term, it->len, from, len) >= 0)
         return 0;
     if ((rc = seek_in_block(it, from, len)) != JKB_ENOTFOUND)
         return rc;
     /* all smaller: the next block's terms are larger */
     if ((rc = jkb__cursor_next(it->cur, &k, &v)) != 0 || (rc = load(it, &k, &v)) != 0)
         return rc;
-    while (cmp_bytes(it->term, it->len, from, len) < 0)
+    while (jkb__bytes_cmp(it->term, it->len, from, len) < 0)
         if ((rc = jkb__terms_next(it)) != 0)
             return rc;
     return 0;
@@ -158,7 +155,7 @@ int jkb__terms_get(jkb__txn *t, const void *term, size_t len, uint32_t *id)
     jkb__term_iter it;
     int rc = jkb__terms_open(t, &it);
     if (rc == 0 && (rc = jkb__terms_seek(&it, term, len)) == 0) {
-        if (cmp_bytes(it.term, it.len, term, len) == 0)
+        if (jkb__bytes_cmp(it.term, it.len, term, len) == 0)
             *id = it.id;
         else
             rc = JKB_ENOTFOUND;
@@ -203,7 +200,7 @@ static int read_block(const jkb__val *k, const jkb__val *v, term_list *l)
     int rc = load(&it, k, v);
     while (rc == 0) {
         if (l->n > 0 &&
-            cmp_bytes(list_term(l, l->n - 1), l->e[l->n - 1].len, it.term, it.len) >= 0)
+            jkb__bytes_cmp(list_term(l, l->n - 1), l->e[l->n - 1].len, it.term, it.len) >= 0)
             return JKB_ECORRUPT;
         list_add(&rc, l, it.term, it.len, it.id);
         if (rc == 0)
@@ -223,10 +220,10 @@ static int write_blocks(jkb__txn *t, const term_list *l, jkb__buf *val)
         val->len = 0;
         jkb__buf_put_varint(&rc, val, l->e[i].id);
         for (i++; rc == 0 && i < l->n; i++) {
-            const uint8_t *prev = list_term(l, i - 1), *term = list_term(l, i);
-            size_t shared = 0, len = l->e[i].len;
-            while (shared < len - 1 && shared < l->e[i - 1].len && prev[shared] == term[shared])
-                shared++;
+            const uint8_t *term = list_term(l, i);
+            size_t len = l->e[i].len;
+            /* terms ascend: one shares less than all of itself with the one before */
+            size_t shared = shared_prefix(list_term(l, i - 1), l->e[i - 1].len, term, len);
             if (key_len + val->len + 2 + (len - shared) + jkb__varint_len(l->e[i].id) >
                 JKB__TERMS_BLOCK_MAX)
                 break;
@@ -284,12 +281,12 @@ static int merge_block(merge *m, const jkb__val *k, const jkb__val *v)
         rc = 0;
     }
     while (end < m->n &&
-           (hi_len == 0 || cmp_bytes(terms[end].term, terms[end].len, hi, hi_len) < 0))
+           (hi_len == 0 || jkb__bytes_cmp(terms[end].term, terms[end].len, hi, hi_len) < 0))
         end++;
     while (rc == 0 && (a < old->n || b < end)) {
         int order = a == old->n ? 1
                     : b == end  ? -1
-                                : cmp_bytes(list_term(old, a), old->e[a].len, terms[b].term,
+                                : jkb__bytes_cmp(list_term(old, a), old->e[a].len, terms[b].term,
                                             terms[b].len);
         if (order <= 0) {
             if (order == 0)
@@ -308,7 +305,7 @@ static int merge_block(merge *m, const jkb__val *k, const jkb__val *v)
         return JKB_ECORRUPT; /* no term fell in the block: the blocks are out of order */
     m->i = end;
     /* a term before the first block's first gives it a new key */
-    if (rc == 0 && k && cmp_bytes(list_term(out, 0), out->e[0].len, old_key, old_len) != 0)
+    if (rc == 0 && k && jkb__bytes_cmp(list_term(out, 0), out->e[0].len, old_key, old_len) != 0)
         rc = jkb__del(m->t, JKB__T_TERMS, old_key, old_len);
     return rc ? rc : write_blocks(m->t, out, &m->scratch);
 }

@@ -700,8 +700,7 @@ typedef struct sort_key {
 static int cmp_key(const void *a, const void *b)
 {
     const sort_key *x = a, *y = b;
-    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
+    return jkb__bytes_cmp(x->key, x->len, y->key, y->len);
 }
 
 /* Writes one added document's record, columns, id and case entry. */

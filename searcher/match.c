@@ -358,9 +358,7 @@ static int run_of(const jkb__qterm *t)
 
 static int term_before(const jkb__term_iter *ti, const char *to)
 {
-    size_t n = strlen(to), m = ti->len < n ? ti->len : n;
-    int c = memcmp(ti->term, to, m);
-    return c < 0 || (c == 0 && ti->len < n);
+    return jkb__bytes_cmp(ti->term, ti->len, to, strlen(to)) < 0;
 }
 
 static int expand_infixes(jkb__matcher *m)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "store.h"
 #include "termdict.h"
 
@@ -91,11 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (jkb__terms_open(t, &it) != 0)
         abort();
     for (rc = jkb__terms_seek(&it, NULL, 0); rc == 0; rc = jkb__terms_next(&it)) {
-        size_t n = prev_len < it.len ? prev_len : it.len;
-        int c = n ? memcmp(prev, it.term, n) : 0;
         if (it.len == 0 || it.len > JKB__TERM_MAX)
             abort();
-        if (prev_len && (c > 0 || (c == 0 && prev_len >= it.len)))
+        if (prev_len && jkb__bytes_cmp(prev, prev_len, it.term, it.len) >= 0)
             ordered = 0;
         memcpy(prev, it.term, prev_len = it.len);
     }
