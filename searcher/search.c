@@ -6,9 +6,10 @@
  *    bound their score below the page's floor (bm25.h); as a set otherwise.
  * 2. Each candidate gets its BM25F score from the frequency streams of the query's positive
  *    terms and its field lengths (cols). Positions are decoded only for the proximity boost,
- *    which is computed in descending BM25F order and only while a document could still reach
- *    the page: a candidate whose BM25F plus the largest possible boost is below the page's
- *    last score cannot enter it, so the page is exact.
+ *    and only for a document that could still reach the page: as the walk finds it, while
+ *    its BM25F plus the largest possible boost reaches the page's floor so far; for the rest
+ *    in descending BM25F order, until a candidate's BM25F plus that boost is below the
+ *    page's last score, so the page is exact.
  * 3. Grouped, a case is represented by its best-scoring release; every other release of the
  *    case is listed under it, matching or not.
  * 4. Only the page's documents are read from the docs table, for their fields and snippets.
@@ -118,6 +119,7 @@ typedef struct cand {
     int32_t day;
     double bm25;
     double score;  /* bm25 plus proximity, once computed */
+    int has_bonus; /* whether score holds the proximity boost yet */
 } cand;
 
 typedef struct exec {
@@ -205,6 +207,7 @@ static void score_doc(const exec *e, cand *cd, uint32_t doc, const jkb__cols *co
         if (present[t])
             cd->bm25 += term_score(e, t, cols, NULL);
     cd->score = cd->bm25;
+    cd->has_bonus = 0;
 }
 
 /* Scores the candidates (in doc order), reading their columns with one cursor. */
@@ -231,9 +234,9 @@ static int score_all(exec *e, const jkb__dset *docs, unsigned char *present)
 }
 
 /*
- * The best `need` BM25F scores found so far, one per group when grouped. Once there are
- * need of them, the page's last score will be at least the smallest (proximity only adds):
- * that is the floor a document must be able to reach.
+ * The best `need` whole scores (BM25F and proximity) found so far, one per group when
+ * grouped. Once there are need of them, the page's last score will be at least the
+ * smallest: that is the floor a document must be able to reach.
  */
 typedef struct page_floor {
     double *score; /* descending */
@@ -275,7 +278,10 @@ static void floor_add(page_floor *pf, double score, uint32_t key)
     pf->n++;
 }
 
-/* A walkable query is scored as its documents are found; runs of documents whose blocks
+static int add_bonus(exec *e, cand *c, unsigned char *present);
+
+/* A walkable query is scored as its documents are found, with its proximity boost when it
+   may reach the page, so that the floor holds whole scores; runs of documents whose blocks
    bound them below the floor are passed over. */
 typedef struct walk {
     exec *e;
@@ -356,6 +362,7 @@ static int score_found(void *payload, uint32_t doc)
     walk *w = payload;
     exec *e = w->e;
     jkb__cols cols;
+    cand *c;
     int rc = 0;
     JKB__RESERVE(rc, e->cands, w->cap, e->n_cands);
     if (rc || (rc = jkb__dset_push(w->docs, doc)) != 0)
@@ -363,9 +370,15 @@ static int score_found(void *payload, uint32_t doc)
     if ((rc = read_cols(&w->cols, doc, &cols)) != 0 ||
         (!w->conjunction && (rc = stand_on(e, doc, 0, w->present)) != 0))
         return rc;
-    score_doc(e, &e->cands[e->n_cands], doc, &cols, w->present);
-    floor_add(&w->floor, e->cands[e->n_cands].bm25, e->cands[e->n_cands].case_key);
-    e->n_cands++;
+    c = &e->cands[e->n_cands++];
+    score_doc(e, c, doc, &cols, w->present);
+    /* The boost can lift a page's scores well above BM25F alone: a floor of whole scores
+       passes over many more blocks than one of BM25F. */
+    if (w->floor.score && c->bm25 + e->max_bonus >= floor_of(&w->floor)) {
+        if ((rc = add_bonus(e, c, w->present)) != 0)
+            return rc;
+        floor_add(&w->floor, c->score, c->case_key);
+    }
     return 0;
 }
 
@@ -423,12 +436,14 @@ static uint32_t closest(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
     return (uint32_t)best;
 }
 
-/* The pairs of neighbouring query terms that proximity rewards, and their largest bonus. */
+/* The pairs of neighbouring query terms that proximity rewards, and their largest bonus.
+   A word's two readings (its parts, then the whole: 要注意 -> 要 + 注意 | 要注意) are
+   alternatives, not neighbours: the whole starts where the parts do. */
 static double pair_bonus(const exec *e, size_t t, int *same_word)
 {
     const jkb__qterm *a = &e->q->terms[t], *b = &e->q->terms[t + 1];
     if (a->negated || b->negated || a->uniq == b->uniq || a->match != JKB__MATCH_EXACT ||
-        b->match != JKB__MATCH_EXACT)
+        b->match != JKB__MATCH_EXACT || b->qpos <= a->qpos)
         return 0;
     *same_word = a->node == b->node;
     return (*same_word ? 1.0 : NEAR) * (e->idf[a->uniq] + e->idf[b->uniq]) / 2;
@@ -472,6 +487,20 @@ static int proximity(exec *e, const cand *c, unsigned char *present, double *out
         }
         *out += best;
     }
+    return 0;
+}
+
+/* Adds c's proximity boost to its score, once. */
+static int add_bonus(exec *e, cand *c, unsigned char *present)
+{
+    double bonus;
+    int rc;
+    if (c->has_bonus)
+        return 0;
+    if ((rc = proximity(e, c, present, &bonus)) != 0)
+        return rc;
+    c->score = c->bm25 + bonus;
+    c->has_bonus = 1;
     return 0;
 }
 
@@ -543,16 +572,14 @@ static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_
         return JKB_ENOMEM;
     while (n > 0) {
         cand c = e->cands[0];
-        double bonus;
         size_t j;
         if (n_top == need && c.bm25 + e->max_bonus < top[n_top - 1].score)
             break;
         /* pop: the scored ones gather at the end of the array */
         e->cands[0] = e->cands[--n];
         sift_down(e->cands, n, 0);
-        if ((rc = proximity(e, &c, present, &bonus)) != 0)
+        if ((rc = add_bonus(e, &c, present)) != 0)
             break;
-        c.score = c.bm25 + bonus;
         e->cands[n] = c;
         taken++;
         for (j = 0; grouped && c.case_key && j < n_top; j++)

@@ -1,4 +1,6 @@
 /* What an analyst types finds what the notices say: variants, compounds, partial words. */
+#include <math.h>
+
 #include "helpers.h"
 
 #define ix group_index()
@@ -16,6 +18,10 @@ static const jkb_doc docs[] = {
     {"locker", "", "アプリの紹介", "", "", "", "Dot Lockerというアプリです。", "", "", NULL, 0},
     {"unknown", "", "新製品の比較", "", "", "", "ザムテツクという新しいサービスとQuorblexを試しました。",
      "", "", NULL, 0},
+    /* MeCab keeps スマートフォン whole before 向け, splits it before を */
+    {"phone-whole", "", "アプリの公開", "", "", "", "新しいスマートフォン向けアプリを公開しました。", "",
+     "", NULL, 0},
+    {"phone-parts", "", "端末の紛失", "", "", "", "社員がスマートフォンを紛失しました。", "", "", NULL, 0},
 };
 
 static int setup(void **state)
@@ -87,6 +93,49 @@ static void test_findability(void **state)
     }
 }
 
+/* The ids and proximity boosts of query q's hits (at most cap); returns how many hits. */
+static size_t proximities(const char *q, char (*ids)[32], double *prox, size_t cap)
+{
+    jkb_search_options o = JKB_SEARCH_OPTIONS_INIT;
+    jkb_results *r;
+    size_t i, n;
+    o.no_group = 1;
+    o.explain = 1;
+    if (jkb_search(ix, q, &o, &r) != 0)
+        fail_msg("%s: %s", q, jkb_index_errmsg(ix));
+    n = jkb_results_count(r);
+    for (i = 0; i < n && i < cap; i++) {
+        snprintf(ids[i], sizeof ids[i], "%s", jkb_results_hit(r, i)->id);
+        prox[i] = jkb_results_hit(r, i)->proximity;
+    }
+    jkb_results_free(r);
+    return n;
+}
+
+/* A word MeCab splits alone matches as its parts or as the whole: the whole is the parts'
+   alternative, not their neighbour, so a release holding both earns the boost of the parts
+   standing together, as the phrase of the parts does, and no more. */
+static void test_split_word_boost(void **state)
+{
+    char ids[4][32], phrase_ids[4][32];
+    double prox[4], phrase_prox[4];
+    size_t n, i, j;
+    (void)state;
+    need_dictionary();
+    n = proximities("スマートフォン", ids, prox, 4);
+    assert_int_equal(n, 2);
+    assert_int_equal(proximities("\"スマート フォン\"", phrase_ids, phrase_prox, 4), 2);
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n && strcmp(ids[i], phrase_ids[j]) != 0; j++)
+            ;
+        assert_true(j < n);
+        assert_true(prox[i] > 0);
+        if (fabs(prox[i] - phrase_prox[j]) > 1e-9)
+            fail_msg("%s: proximity %.6f for the word, %.6f for the phrase", ids[i], prox[i],
+                     phrase_prox[j]);
+    }
+}
+
 static void test_suggest(void **state)
 {
     jkb_suggestion s[4];
@@ -112,6 +161,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_findability),
+        cmocka_unit_test(test_split_word_boost),
         cmocka_unit_test(test_suggest),
     };
     return cmocka_run_group_tests(tests, setup, teardown_index);

@@ -65,6 +65,63 @@ static void add_release(unsigned i, unsigned min, unsigned max, unsigned version
     assert_int_equal(jkb_index_add(ix, &d), 0);
 }
 
+/* Release i of the last commit, about 緊急対応: far apart, its parts many times (a high
+   BM25F, no proximity), or standing together once (a lower BM25F, the whole boost of a
+   word split in two). The second kind, after the first and in postings blocks of their
+   own, make the page: their blocks cannot reach a floor of BM25F plus the largest boost. */
+static void add_urgent(unsigned i, int together)
+{
+    char id[32], body[4096];
+    size_t len = 0;
+    unsigned k;
+    jkb_doc d;
+    memset(&d, 0, sizeof d);
+    snprintf(id, sizeof id, "u-%05u", i);
+    if (together) /* the last, shorter, make the page */
+        len += (size_t)snprintf(body, sizeof body, "緊急対応を行いました。%s%s", sentences[4],
+                                i < 450 ? sentences[6] : "");
+    for (k = 0; !together && k < 12; k++)
+        len += (size_t)snprintf(body + len, sizeof body - len, "緊急の点検です。%s対応します。",
+                                sentences[1 + next_rand(7)]);
+    d.id = id;
+    d.case_no = "";
+    d.title = "お知らせ";
+    d.org = "";
+    d.label = "";
+    d.date = "2025-05-01";
+    d.body = body;
+    d.url = "";
+    d.source_ref = "";
+    assert_int_equal(jkb_index_add(ix, &d), 0);
+}
+
+/* Release i of the last commit about 復旧作業: first a few with its parts standing together,
+   then many with them far apart (a lower BM25F, no boost). Only a floor that holds the
+   first ones' boost passes over the blocks of the others. */
+static void add_recovery(unsigned i)
+{
+    char id[32], body[4096];
+    jkb_doc d;
+    memset(&d, 0, sizeof d);
+    snprintf(id, sizeof id, "w-%05u", i);
+    if (i < 20)
+        snprintf(body, sizeof body, "復旧作業を終えました。");
+    else
+        snprintf(body, sizeof body, "復旧の見込みについて。%s%s%s作業を続けます。",
+                 sentences[1 + next_rand(7)], sentences[1 + next_rand(7)],
+                 sentences[1 + next_rand(7)]);
+    d.id = id;
+    d.case_no = "";
+    d.title = "お知らせ";
+    d.org = "";
+    d.label = "";
+    d.date = "2025-06-01";
+    d.body = body;
+    d.url = "";
+    d.source_ref = "";
+    assert_int_equal(jkb_index_add(ix, &d), 0);
+}
+
 static int setup(void **state)
 {
     jkb_options o = JKB_OPTIONS_INIT;
@@ -91,6 +148,12 @@ static int setup(void **state)
         if (jkb_index_delete(ix, id) != 0)
             return -1;
     }
+    if (jkb_index_commit(ix) != 0)
+        return -1;
+    for (i = 0; i < 600; i++)
+        add_urgent(i, i >= 300);
+    for (i = 0; i < 600; i++)
+        add_recovery(i);
     return jkb_index_commit(ix) == 0 && jkb_index_check(ix) == 0 ? 0 : -1;
 }
 
@@ -141,6 +204,7 @@ static void test_same_pages(void **state)
         "ランサムウェア OR 暗号化", "(ランサムウェア | マルウェア) 調査", "\"外部から侵入\" サーバ",
         "ランサムウェア -調査", "ランサムウェアによる暗号化",
         "速報 OR ランサムウェア", /* a word of the first releases only, or one of all */
+        "緊急対応",
     };
     static const double weights[][JKB_FIELDS] = {
         {0, 0, 0, 0}, {10, 1, 1, 1}, {0, 0, 1, 0}, {1, 1, 4, 1},
@@ -151,6 +215,7 @@ static void test_same_pages(void **state)
     need_dictionary();
     releases.no_group = 1;
     assert_true(same_page("ランサムウェア", &releases));
+    assert_true(same_page("復旧作業", &releases));
     for (q = 0; q < sizeof queries / sizeof queries[0]; q++) {
         for (w = 0; w < sizeof weights / sizeof weights[0]; w++) {
             jkb_search_options o = JKB_SEARCH_OPTIONS_INIT;
