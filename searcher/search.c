@@ -135,6 +135,8 @@ typedef struct exec {
     size_t n_cands;
     const jkb__dset *docs; /* the matching documents, in doc order */
     double max_bonus;
+    double floor;       /* the walk's last floor (-1: none): a candidate whose BM25F plus
+                           max_bonus is below it cannot reach the page */
     size_t need;        /* groups (or documents) the page needs: offset + limit */
     int grouped;
     double bound_scale; /* block bound -> tf' bound (bm25.h); INFINITY: no bounds */
@@ -410,6 +412,8 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
         rc = jkb__matcher_each(&e->m, score_found, w.floor.score ? skip_below_floor : NULL, &w);
         jkb__colreader_close(&w.cols);
     }
+    if (w.floor.score)
+        e->floor = floor_of(&w.floor);
     free(w.floor.score);
     free(w.floor.key);
     if (rc)
@@ -561,10 +565,19 @@ static void sift_down(cand *h, size_t n, size_t i)
  */
 static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_t *n_scored)
 {
-    size_t i, n = e->n_cands, n_top = 0, taken = 0;
+    size_t i, n = 0, m, n_top = 0, taken = 0;
     cand *top; /* the best score of each group seen, kept sorted, at most need */
     int rc = 0;
 
+    /* only the candidates that may reach the page go into the heap, at the front */
+    for (i = 0; i < e->n_cands; i++) {
+        if (e->cands[i].bm25 + e->max_bonus >= e->floor) {
+            cand c = e->cands[n];
+            e->cands[n++] = e->cands[i];
+            e->cands[i] = c;
+        }
+    }
+    m = n;
     for (i = n / 2; i-- > 0;)
         sift_down(e->cands, n, i);
     top = malloc(((need < n ? need : n) + 1) * sizeof *top); /* at most one per candidate */
@@ -600,7 +613,7 @@ static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_
     free(top);
     if (rc)
         return rc;
-    memmove(e->cands, e->cands + e->n_cands - taken, taken * sizeof *e->cands);
+    memmove(e->cands, e->cands + m - taken, taken * sizeof *e->cands);
     if (taken > 1)
         qsort(e->cands, taken, sizeof *e->cands, cmp_rank);
     *n_scored = taken;
@@ -845,6 +858,7 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         q->terms[t].df = e.m.df[q->terms[t].uniq];
     }
     e.max_bonus = max_bonus(&e);
+    e.floor = -1;
     e.need = o->offset > SIZE_MAX - o->limit ? SIZE_MAX : o->offset + o->limit;
     e.grouped = grouped;
     e.bound_scale = bound_scale(&e, &counts);
