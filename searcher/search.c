@@ -565,7 +565,7 @@ static void sift_down(cand *h, size_t n, size_t i)
  */
 static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_t *n_scored)
 {
-    size_t i, n = 0, m, n_top = 0, taken = 0;
+    size_t i, n = 0, heaped, n_top = 0, taken = 0;
     cand *top; /* the best score of each group seen, kept sorted, at most need */
     int rc = 0;
 
@@ -577,7 +577,7 @@ static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_
             e->cands[i] = c;
         }
     }
-    m = n;
+    heaped = n;
     for (i = n / 2; i-- > 0;)
         sift_down(e->cands, n, i);
     top = malloc(((need < n ? need : n) + 1) * sizeof *top); /* at most one per candidate */
@@ -613,7 +613,7 @@ static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_
     free(top);
     if (rc)
         return rc;
-    memmove(e->cands, e->cands + m - taken, taken * sizeof *e->cands);
+    memmove(e->cands, e->cands + heaped - taken, taken * sizeof *e->cands);
     if (taken > 1)
         qsort(e->cands, taken, sizeof *e->cands, cmp_rank);
     *n_scored = taken;
