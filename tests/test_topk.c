@@ -65,34 +65,41 @@ static void add_release(unsigned i, unsigned min, unsigned max, unsigned version
     assert_int_equal(jkb_index_add(ix, &d), 0);
 }
 
+/* A release of no case, titled お知らせ, with id prefix-i. */
+static void add_notice(const char *prefix, unsigned i, const char *date, const char *body)
+{
+    char id[32];
+    jkb_doc d;
+    memset(&d, 0, sizeof d);
+    snprintf(id, sizeof id, "%s-%05u", prefix, i);
+    d.id = id;
+    d.case_no = "";
+    d.title = "お知らせ";
+    d.org = "";
+    d.label = "";
+    d.date = date;
+    d.body = body;
+    d.url = "";
+    d.source_ref = "";
+    assert_int_equal(jkb_index_add(ix, &d), 0);
+}
+
 /* Release i of the last commit, about 緊急対応: far apart, its parts many times (a high
    BM25F, no proximity), or standing together once (a lower BM25F, the whole boost of a
    word split in two). The second kind, after the first and in postings blocks of their
    own, make the page: their blocks cannot reach a floor of BM25F plus the largest boost. */
 static void add_urgent(unsigned i, int together)
 {
-    char id[32], body[4096];
+    char body[4096];
     size_t len = 0;
     unsigned k;
-    jkb_doc d;
-    memset(&d, 0, sizeof d);
-    snprintf(id, sizeof id, "u-%05u", i);
     if (together) /* the last, shorter, make the page */
         len += (size_t)snprintf(body, sizeof body, "緊急対応を行いました。%s%s", sentences[4],
                                 i < 450 ? sentences[6] : "");
     for (k = 0; !together && k < 12; k++)
         len += (size_t)snprintf(body + len, sizeof body - len, "緊急の点検です。%s対応します。",
                                 sentences[1 + next_rand(7)]);
-    d.id = id;
-    d.case_no = "";
-    d.title = "お知らせ";
-    d.org = "";
-    d.label = "";
-    d.date = "2025-05-01";
-    d.body = body;
-    d.url = "";
-    d.source_ref = "";
-    assert_int_equal(jkb_index_add(ix, &d), 0);
+    add_notice("u", i, "2025-05-01", body);
 }
 
 /* Release i of the last commit about 復旧作業: first a few with its parts standing together,
@@ -100,26 +107,14 @@ static void add_urgent(unsigned i, int together)
    first ones' boost passes over the blocks of the others. */
 static void add_recovery(unsigned i)
 {
-    char id[32], body[4096];
-    jkb_doc d;
-    memset(&d, 0, sizeof d);
-    snprintf(id, sizeof id, "w-%05u", i);
+    char body[4096];
     if (i < 20)
         snprintf(body, sizeof body, "復旧作業を終えました。");
     else
         snprintf(body, sizeof body, "復旧の見込みについて。%s%s%s作業を続けます。",
                  sentences[1 + next_rand(7)], sentences[1 + next_rand(7)],
                  sentences[1 + next_rand(7)]);
-    d.id = id;
-    d.case_no = "";
-    d.title = "お知らせ";
-    d.org = "";
-    d.label = "";
-    d.date = "2025-06-01";
-    d.body = body;
-    d.url = "";
-    d.source_ref = "";
-    assert_int_equal(jkb_index_add(ix, &d), 0);
+    add_notice("w", i, "2025-06-01", body);
 }
 
 static int setup(void **state)
