@@ -352,12 +352,15 @@ static int date_period(const char *s, size_t n, int32_t *lo, int32_t *hi)
     }
     y = atoi(buf);
     m = n == 7 ? atoi(buf + 5) : 12;
-    /* the day before the next period starts */
-    if (m == 12)
-        snprintf(next, sizeof next, n == 4 ? "%04d" : "%04d-01", y + 1);
-    else
+    /* December's last day, or the day before the next month starts (not the next year's
+       first day, which 9999 has none of) */
+    if (m == 12) {
+        snprintf(next, sizeof next, "%04d-12-31", y);
+        *hi = jkb__date_to_day(next);
+    } else {
         snprintf(next, sizeof next, "%04d-%02d", y, m + 1);
-    *hi = jkb__date_to_day(next) - 1;
+        *hi = jkb__date_to_day(next) - 1;
+    }
     return 0;
 }
 

@@ -1,5 +1,7 @@
-/* The query parser's bookkeeping: a word written twice is searched once. */
+/* The query parser's bookkeeping: a word written twice is searched once; a date filter's
+   period is the days it names. */
 #include "helpers.h"
+#include "index.h"
 #include "query.h"
 
 typedef struct fixture {
@@ -87,11 +89,44 @@ static void test_long_query(void **state)
     check_united(&f->q);
 }
 
+/* The days of text's date filter, as dates. */
+static void date_range(fixture *f, const char *text, const char *lo, const char *hi)
+{
+    size_t i;
+    parse(f, text);
+    for (i = 0; i < f->q.n_nodes && f->q.nodes[i].kind != JKB__Q_DATE; i++)
+        ;
+    if (i == f->q.n_nodes)
+        fail_msg("%s: no date filter", text);
+    if (f->q.nodes[i].day_lo != (lo ? jkb__date_to_day(lo) : INT32_MIN + 1) ||
+        f->q.nodes[i].day_hi != (hi ? jkb__date_to_day(hi) : INT32_MAX))
+        fail_msg("%s: days %d..%d, expected %s..%s", text, f->q.nodes[i].day_lo,
+                 f->q.nodes[i].day_hi, lo ? lo : "", hi ? hi : "");
+}
+
+static void test_date_periods(void **state)
+{
+    fixture *f = *state;
+    need_dictionary();
+    date_range(f, "date:2024", "2024-01-01", "2024-12-31");
+    date_range(f, "date:2024-02", "2024-02-01", "2024-02-29");
+    date_range(f, "date:2024-12", "2024-12-01", "2024-12-31");
+    date_range(f, "date:2024-05-07", "2024-05-07", "2024-05-07");
+    date_range(f, "date:<2024-05", NULL, "2024-04-30");
+    date_range(f, "date:>2024", "2025-01-01", NULL);
+    date_range(f, "date:2023-11..2024", "2023-11-01", "2024-12-31");
+    /* the last year there is: no next year to end it */
+    date_range(f, "date:9999", "9999-01-01", "9999-12-31");
+    date_range(f, "date:<=9999-12", NULL, "9999-12-31");
+    date_range(f, "date:>9998", "9999-01-01", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_repeated_words),
         cmocka_unit_test(test_long_query),
+        cmocka_unit_test(test_date_periods),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
