@@ -55,15 +55,9 @@ static void encode(uint8_t *dst, const jkb__cols *c)
         put_le32(dst + 8 + 4 * f, c->len[f]);
 }
 
-/* Document bit's columns in a block's value v. */
-static int from_block(const jkb__val *v, unsigned bit, jkb__cols *out)
+/* Document bit's columns in a block's value v of documents mask (block_mask). */
+static int from_block(const jkb__val *v, uint32_t mask, unsigned bit, jkb__cols *out)
 {
-    uint32_t mask;
-    int rc;
-    if (v->len == 0)
-        return JKB_ENOTFOUND;
-    if ((rc = block_mask(v, &mask)) != 0)
-        return rc;
     if (!(mask >> bit & 1))
         return JKB_ENOTFOUND;
     decode(v->data + 4 + popcount(mask & ((1u << bit) - 1)) * JKB__COLS_BYTES, out);
@@ -73,12 +67,13 @@ static int from_block(const jkb__val *v, unsigned bit, jkb__cols *out)
 int jkb__cols_get(jkb__txn *t, uint32_t doc, jkb__cols *out)
 {
     uint8_t key[4];
+    uint32_t mask;
     jkb__val v;
     int rc;
     jkb__be32_put(key, doc / JKB__COLS_BLOCK);
-    if ((rc = jkb__get(t, JKB__T_COLS, key, 4, &v)) != 0)
+    if ((rc = jkb__get(t, JKB__T_COLS, key, 4, &v)) != 0 || (rc = block_mask(&v, &mask)) != 0)
         return rc;
-    return v.len == 0 ? JKB_ECORRUPT : from_block(&v, doc % JKB__COLS_BLOCK, out);
+    return from_block(&v, mask, doc % JKB__COLS_BLOCK, out);
 }
 
 /* Rewrites doc's block with doc's entry replaced (c) or removed (c NULL). */
@@ -135,6 +130,7 @@ int jkb__colreader_open(jkb__colreader *r, jkb__txn *t)
 {
     r->block = UINT32_MAX;
     r->val.len = 0;
+    r->mask = 0;
     return jkb__cursor_open(t, JKB__T_COLS, &r->cur);
 }
 
@@ -149,6 +145,7 @@ static int at_end(jkb__colreader *r)
 {
     r->block = UINT32_MAX;
     r->val.len = 0;
+    r->mask = 0;
     return 0;
 }
 
@@ -161,8 +158,10 @@ static int load_from(jkb__colreader *r, uint32_t b)
     jkb__be32_put(key, b);
     if ((rc = jkb__cursor_seek_near(r->cur, key, 4, &k, &r->val)) != 0)
         return rc == JKB_ENOTFOUND ? at_end(r) : rc;
-    if (k.len != 4)
+    if (k.len != 4 || (rc = block_mask(&r->val, &r->mask)) != 0) {
+        at_end(r);
         return JKB_ECORRUPT;
+    }
     r->block = jkb__be32_get(k.data);
     return 0;
 }
@@ -175,7 +174,7 @@ int jkb__colreader_get(jkb__colreader *r, uint32_t doc, jkb__cols *out)
         return rc;
     if (r->block != b) /* no such block: r holds the next one */
         return JKB_ENOTFOUND;
-    return from_block(&r->val, doc % JKB__COLS_BLOCK, out);
+    return from_block(&r->val, r->mask, doc % JKB__COLS_BLOCK, out);
 }
 
 int jkb__colreader_next(jkb__colreader *r, uint32_t *doc, jkb__cols *out)
@@ -192,13 +191,11 @@ int jkb__colreader_next(jkb__colreader *r, uint32_t *doc, jkb__cols *out)
             b = r->block;
             bit = 0;
         }
-        if ((rc = block_mask(&r->val, &mask)) != 0)
-            return rc;
-        mask &= ~0u << bit;
+        mask = r->mask & ~0u << bit;
         if (mask) {
             bit = (unsigned)__builtin_ctz(mask);
             *doc = b * JKB__COLS_BLOCK + bit;
-            return from_block(&r->val, bit, out);
+            return from_block(&r->val, r->mask, bit, out);
         }
         b++;
         bit = 0;

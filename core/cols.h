@@ -41,6 +41,7 @@ typedef struct jkb__colreader {
     jkb__cursor *cur;
     uint32_t block; /* the block in val, or UINT32_MAX */
     jkb__val val;   /* empty when the block does not exist */
+    uint32_t mask;  /* val's documents, checked against its length once */
 } jkb__colreader;
 
 int jkb__colreader_open(jkb__colreader *r, jkb__txn *t);
