@@ -75,6 +75,8 @@ static void test_corrupt(void **state)
 {
     scratch x;
     jkb__cols c = make(2);
+    jkb__colreader r;
+    uint32_t doc = 0;
     uint8_t key[4], bad[8] = {0x03, 0, 0, 0, 1, 2, 3, 4}; /* two documents, 4 bytes */
     (void)state;
     scratch_open(&x);
@@ -82,6 +84,12 @@ static void test_corrupt(void **state)
     assert_int_equal(jkb__put(x.t, JKB__T_COLS, key, 4, bad, sizeof bad), 0);
     assert_int_equal(jkb__cols_get(x.t, 1, &c), JKB_ECORRUPT);
     assert_int_equal(jkb__cols_put(x.t, 2, &c), JKB_ECORRUPT);
+    /* the reader too, for any document of the block and for the walk */
+    assert_int_equal(jkb__colreader_open(&r, x.t), 0);
+    assert_int_equal(jkb__colreader_get(&r, 0, &c), JKB_ECORRUPT);
+    assert_int_equal(jkb__colreader_get(&r, 1, &c), JKB_ECORRUPT);
+    assert_int_equal(jkb__colreader_next(&r, &doc, &c), JKB_ECORRUPT);
+    jkb__colreader_close(&r);
     scratch_close(&x);
 }
 
