@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
@@ -38,8 +39,14 @@ struct jkb__dict {
     variant *variants; /* sorted by from */
     size_t n_variants;
     uint64_t variant_heads; /* bit head_bit() of every from: most words skip the search */
-    char fingerprint[96];
+    uint64_t files_stat;    /* jkb__dict_files_stat() */
+    uint32_t user_crc;
+    uint32_t var_crc;
+    char fingerprint[96];   /* empty until jkb__dict_fingerprint() makes it */
 };
+
+/* The MeCab system dictionary's files: read whole for the fingerprint. */
+static const char *const sys_files[] = {"sys.dic", "matrix.bin", "char.bin", "unk.dic"};
 
 struct jkb__analyzer {
     jkb__dict *dict;
@@ -185,15 +192,13 @@ static int check_charset(jkb__dict *d, jkb__err *err)
     return 0;
 }
 
-static int dict_load(jkb__dict *d, jkb__err *err)
+/* The CRC of the system dictionary's files, each read whole (about 50 MB). */
+static int sys_crc_of(const jkb__dict *d, uint32_t *out, jkb__err *err)
 {
-    static const char *const sys_files[] = {"sys.dic", "matrix.bin", "char.bin", "unk.dic"};
-    char path[4096], userdic[4096];
-    uint32_t sys_crc = 0, user_crc, var_crc;
+    char path[4096];
     size_t i;
-    int ok, rc;
-    const char *argv[5];
-
+    int ok;
+    *out = 0;
     for (i = 0; i < sizeof sys_files / sizeof sys_files[0]; i++) {
         uint32_t c;
         snprintf(path, sizeof path, "%s/%s", d->dicdir, sys_files[i]);
@@ -201,21 +206,56 @@ static int dict_load(jkb__dict *d, jkb__err *err)
         if (!ok)
             return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read MeCab dictionary "
                                 "file %s (is mecab-ipadic-utf8 installed?)", path);
-        sys_crc = (uint32_t)crc32(sys_crc, (const Bytef *)&c, sizeof c);
+        *out = (uint32_t)crc32(*out, (const Bytef *)&c, sizeof c);
     }
+    return 0;
+}
+
+/* What stat says of the system dictionary's files (size, modification time, file), hashed. */
+static int sys_stat_of(const jkb__dict *d, uint64_t *out, jkb__err *err)
+{
+    char path[4096];
+    uLong lo = crc32(0, Z_NULL, 0), hi = adler32(0, Z_NULL, 0);
+    size_t i;
+    for (i = 0; i < sizeof sys_files / sizeof sys_files[0]; i++) {
+        struct stat st;
+        uint64_t v[6];
+        snprintf(path, sizeof path, "%s/%s", d->dicdir, sys_files[i]);
+        if (stat(path, &st) != 0)
+            return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read MeCab dictionary "
+                                "file %s (is mecab-ipadic-utf8 installed?)", path);
+        v[0] = (uint64_t)st.st_size;
+        v[1] = (uint64_t)st.st_mtim.tv_sec;
+        v[2] = (uint64_t)st.st_mtim.tv_nsec;
+        v[3] = (uint64_t)st.st_ino;
+        v[4] = (uint64_t)st.st_dev;
+        v[5] = (uint64_t)st.st_ctim.tv_sec << 30 ^ (uint64_t)st.st_ctim.tv_nsec;
+        lo = crc32(lo, (const Bytef *)v, sizeof v);
+        hi = adler32(hi, (const Bytef *)v, sizeof v);
+    }
+    *out = (uint64_t)hi << 32 | (uint32_t)lo;
+    return 0;
+}
+
+static int dict_load(jkb__dict *d, jkb__err *err)
+{
+    char path[4096], userdic[4096];
+    int ok, rc;
+    const char *argv[5];
+
+    if ((rc = sys_stat_of(d, &d->files_stat, err)) != 0)
+        return rc;
     snprintf(userdic, sizeof userdic, "%s/%s", d->datadir, USER_DIC_NAME);
-    user_crc = file_crc(userdic, &ok);
+    d->user_crc = file_crc(userdic, &ok);
     if (!ok)
         return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read user dictionary %s",
                             userdic);
     snprintf(path, sizeof path, "%s/%s", d->datadir, VARIANTS_NAME);
-    var_crc = file_crc(path, &ok);
+    d->var_crc = file_crc(path, &ok);
     if (!ok)
         return jkb__err_set(err, JKB_ETOKENIZE, "[analyzer] cannot read variant table %s", path);
     if ((rc = load_variants(d, path, err)) != 0)
         return rc;
-    snprintf(d->fingerprint, sizeof d->fingerprint, "mecab:%08x user:%08x variants:%08x rules:%d",
-             sys_crc, user_crc, var_crc, RULES_VERSION);
 
     /* The dictionary is named explicitly: the system default is a Debian alternative that
        other packages switch. */
@@ -288,9 +328,34 @@ void jkb__dict_close(jkb__dict *d)
     pthread_mutex_unlock(&dicts_lock);
 }
 
-const char *jkb__dict_fingerprint(const jkb__dict *d)
+uint64_t jkb__dict_files_stat(const jkb__dict *d)
 {
-    return d->fingerprint;
+    return d->files_stat;
+}
+
+int jkb__dict_fingerprint(jkb__dict *d, const char *seen, size_t seen_len, uint64_t seen_stat,
+                          const char **out, jkb__err *err)
+{
+    char head[16];
+    unsigned seen_crc;
+    uint32_t sys_crc;
+    int rc = 0;
+    pthread_mutex_lock(&dicts_lock);
+    if (d->fingerprint[0] == '\0') {
+        /* the system dictionary's CRC from a fingerprint made when its files were as now */
+        if (seen && seen_stat == d->files_stat && seen_len >= 14 &&
+            (memcpy(head, seen, 14), head[14] = '\0', sscanf(head, "mecab:%8x", &seen_crc) == 1))
+            sys_crc = seen_crc;
+        else
+            rc = sys_crc_of(d, &sys_crc, err);
+        if (rc == 0)
+            snprintf(d->fingerprint, sizeof d->fingerprint,
+                     "mecab:%08x user:%08x variants:%08x rules:%d", sys_crc, d->user_crc,
+                     d->var_crc, RULES_VERSION);
+    }
+    pthread_mutex_unlock(&dicts_lock);
+    *out = d->fingerprint;
+    return rc;
 }
 
 int jkb__analyzer_new(jkb__analyzer **out, jkb__dict *d, jkb__err *err)

@@ -53,8 +53,19 @@ typedef struct jkb__analyzer jkb__analyzer;
 int jkb__dict_open(jkb__dict **out, const char *dicdir, const char *datadir, jkb__err *err);
 void jkb__dict_close(jkb__dict *d);
 
-/* A fingerprint of the contents of the dictionaries and the variant table and the rules. */
-const char *jkb__dict_fingerprint(const jkb__dict *d);
+/*
+ * A fingerprint of the contents of the dictionaries and the variant table and the rules, into
+ * *out (kept by d). The MeCab system dictionary's files (about 50 MB) are read whole once per
+ * process, unless seen[0..seen_len), a fingerprint made when jkb__dict_files_stat() was
+ * seen_stat, was made of them as they are now: the same stat, so its CRC stands.
+ * JKB_ETOKENIZE when they cannot be read.
+ */
+int jkb__dict_fingerprint(jkb__dict *d, const char *seen, size_t seen_len, uint64_t seen_stat,
+                          const char **out, jkb__err *err);
+
+/* What stat says of the system dictionary's files (sizes, times, file numbers), hashed: the
+   same while nobody writes them. */
+uint64_t jkb__dict_files_stat(const jkb__dict *d);
 
 int jkb__analyzer_new(jkb__analyzer **out, jkb__dict *d, jkb__err *err);
 void jkb__analyzer_free(jkb__analyzer *a);

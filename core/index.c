@@ -229,31 +229,73 @@ int32_t jkb__date_to_day(const char *date)
     return days_from_civil(y, m, d);
 }
 
+/* The stat of the dictionary's files (jkb__dict_files_stat) when the index's fingerprint was
+   made or last found to hold: while it is the same, the files need not be read to check it. */
+#define META_DICSTAT "dicstat"
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    int i;
+    for (i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+typedef struct meta_entry {
+    const char *key;
+    const void *val;
+    size_t len;
+} meta_entry;
+
+/* Writes n meta entries in one transaction. */
+static int put_meta(jkb_index *ix, const meta_entry *e, size_t n)
+{
+    jkb__txn *t;
+    size_t i;
+    int rc;
+    if ((rc = jkb__txn_begin(ix->store, 1, &t, &ix->err)) != 0)
+        return rc;
+    for (i = 0; i < n && rc == 0; i++)
+        rc = jkb__put(t, JKB__T_META, e[i].key, strlen(e[i].key), e[i].val, e[i].len);
+    if (rc) {
+        jkb__txn_abort(t);
+        return jkb__err_set(&ix->err, rc, "[index][meta] %s", jkb_strerror(rc));
+    }
+    return jkb__txn_commit(t, &ix->err);
+}
+
 /* Checks (or, on a new writable index, writes) the format version and the analyzer. */
 static int check_meta(jkb_index *ix)
 {
     jkb__txn *t = NULL;
-    jkb__val v;
-    const char *fp = jkb__dict_fingerprint(ix->dict);
-    int rc;
+    jkb__val v, st;
+    const char *fp;
+    uint64_t seen_stat = 0, now_stat = jkb__dict_files_stat(ix->dict);
+    uint8_t stat_bytes[8];
+    int rc, same;
 
+    put_le64(stat_bytes, now_stat);
     if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
         return rc;
     rc = jkb__get(t, JKB__T_META, META_FORMAT, strlen(META_FORMAT), &v);
     if (rc == JKB_ENOTFOUND && !ix->opts.readonly) {
         uint8_t ver[JKB__VARINT_MAX];
-        size_t n = jkb__varint_put(ver, JKB__FORMAT_VERSION);
+        meta_entry e[3];
         jkb__txn_abort(t);
-        if ((rc = jkb__txn_begin(ix->store, 1, &t, &ix->err)) != 0)
+        if ((rc = jkb__dict_fingerprint(ix->dict, NULL, 0, 0, &fp, &ix->err)) != 0)
             return rc;
-        rc = jkb__put(t, JKB__T_META, META_FORMAT, strlen(META_FORMAT), ver, n);
-        if (rc == 0)
-            rc = jkb__put(t, JKB__T_META, META_ANALYZER, strlen(META_ANALYZER), fp, strlen(fp));
-        if (rc) {
-            jkb__txn_abort(t);
-            return jkb__err_set(&ix->err, rc, "[index][create] %s", jkb_strerror(rc));
-        }
-        return jkb__txn_commit(t, &ix->err);
+        e[0] = (meta_entry){META_FORMAT, ver, jkb__varint_put(ver, JKB__FORMAT_VERSION)};
+        e[1] = (meta_entry){META_ANALYZER, fp, strlen(fp)};
+        e[2] = (meta_entry){META_DICSTAT, stat_bytes, sizeof stat_bytes};
+        return put_meta(ix, e, 3);
     }
     if (rc == JKB_ENOTFOUND) {
         rc = jkb__err_set(&ix->err, JKB_ECORRUPT, "[index][open] not a jikenbo index (no "
@@ -281,11 +323,24 @@ static int check_meta(jkb_index *ix)
         rc = jkb__err_set(&ix->err, JKB_ECORRUPT, "[index][open] no analyzer fingerprint");
         goto out;
     }
-    if (!ix->opts.ignore_analyzer && (v.len != strlen(fp) || memcmp(v.data, fp, v.len) != 0)) {
+    if (jkb__get(t, JKB__T_META, META_DICSTAT, strlen(META_DICSTAT), &st) == 0 && st.len == 8)
+        seen_stat = get_le64(st.data);
+    if ((rc = jkb__dict_fingerprint(ix->dict, (const char *)v.data, v.len, seen_stat, &fp,
+                                    &ix->err)) != 0)
+        goto out;
+    same = v.len == strlen(fp) && memcmp(v.data, fp, v.len) == 0;
+    if (!ix->opts.ignore_analyzer && !same) {
         rc = jkb__err_set(&ix->err, JKB_EANALYZER, "[index][open] index built with analyzer "
                           "\"%.*s\", this program has \"%s\": rebuild the index",
                           (int)(v.len < 200 ? v.len : 200), (const char *)v.data, fp);
         goto out;
+    }
+    jkb__txn_abort(t);
+    t = NULL;
+    /* a writer notes the files' stat under the fingerprint they were found to hold */
+    if (same && seen_stat != now_stat && !ix->opts.readonly) {
+        meta_entry e = {META_DICSTAT, stat_bytes, sizeof stat_bytes};
+        rc = put_meta(ix, &e, 1);
     }
 out:
     jkb__txn_abort(t);
@@ -419,7 +474,7 @@ int jkb_index_stats(jkb_index *ix, jkb_stats *out)
     jkb__counts c;
     jkb__table_stat ts;
     int rc, i;
-    const char *fp = jkb__dict_fingerprint(ix->dict);
+    const char *fp = NULL;
 
     memset(out, 0, sizeof *out);
     if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
@@ -435,7 +490,7 @@ int jkb_index_stats(jkb_index *ix, jkb_stats *out)
         if (jkb__get(t, JKB__T_META, META_ANALYZER, strlen(META_ANALYZER), &v) == 0) {
             size_t n = v.len < sizeof out->analyzer - 1 ? v.len : sizeof out->analyzer - 1;
             memcpy(out->analyzer, v.data, n);
-        } else {
+        } else if (jkb__dict_fingerprint(ix->dict, NULL, 0, 0, &fp, &ix->err) == 0) {
             snprintf(out->analyzer, sizeof out->analyzer, "%s", fp);
         }
     }

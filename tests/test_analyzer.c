@@ -1,3 +1,6 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "analyzer.h"
 #include "helpers.h"
 
@@ -145,6 +148,21 @@ static void copy_file(const char *from, const char *to)
     assert_int_equal(system(cmd), 0);
 }
 
+/* d's fingerprint, told of a fingerprint seen when its files' stat was seen_stat. */
+static const char *fingerprint_seen(jkb__dict *d, const char *seen, uint64_t seen_stat)
+{
+    const char *fp;
+    jkb__err err;
+    if (jkb__dict_fingerprint(d, seen, seen ? strlen(seen) : 0, seen_stat, &fp, &err) != 0)
+        fail_msg("%s", err.msg);
+    return fp;
+}
+
+static const char *fingerprint(jkb__dict *d)
+{
+    return fingerprint_seen(d, NULL, 0);
+}
+
 /* The fingerprint follows the contents of the data files, not their paths. */
 static void test_fingerprint(void **state)
 {
@@ -160,7 +178,7 @@ static void test_fingerprint(void **state)
     snprintf(path, sizeof path, "%s/variants.tsv", dir);
     copy_file(JKB_DATA_DIR_FOR_TESTS "/variants.tsv", path);
     assert_int_equal(jkb__dict_open(&other, NULL, dir, &err), 0);
-    assert_string_equal(jkb__dict_fingerprint(other), jkb__dict_fingerprint(f->dict));
+    assert_string_equal(fingerprint(other), fingerprint(f->dict));
     jkb__dict_close(other);
 
     fp = fopen(path, "a");
@@ -170,8 +188,56 @@ static void test_fingerprint(void **state)
     /* another path, so the process-wide cache does not answer */
     snprintf(path, sizeof path, "%s/", dir);
     assert_int_equal(jkb__dict_open(&other, NULL, path, &err), 0);
-    assert_string_not_equal(jkb__dict_fingerprint(other), jkb__dict_fingerprint(f->dict));
+    assert_string_not_equal(fingerprint(other), fingerprint(f->dict));
     jkb__dict_close(other);
+    rm_tree(dir);
+}
+
+/*
+ * The system dictionary's files are read for the fingerprint unless a fingerprint seen with
+ * their stat as it is now says what they hold: a stat that differs (another size, time or
+ * file) has them read again.
+ */
+static void test_fingerprint_from_stat(void **state)
+{
+    char *dir = temp_dir(), cmd[1024], path[512];
+    const char *real;
+    jkb__dict *d;
+    jkb__err err;
+    struct timespec times[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+    uint64_t stat_now;
+    (void)state;
+    need_dictionary();
+    snprintf(cmd, sizeof cmd, "cp -p %s/* '%s'", JKB_DEFAULT_DICDIR, dir);
+    assert_int_equal(system(cmd), 0);
+    /* each open under another spelling of the path: the process-wide cache does not answer */
+    assert_int_equal(jkb__dict_open(&d, dir, NULL, &err), 0);
+    real = fingerprint(d);
+    stat_now = jkb__dict_files_stat(d);
+    assert_int_equal(strncmp(real, "mecab:", 6), 0);
+    jkb__dict_close(d);
+
+    snprintf(path, sizeof path, "%s/", dir);
+    assert_int_equal(jkb__dict_open(&d, path, NULL, &err), 0);
+    assert_true(jkb__dict_files_stat(d) == stat_now);
+    assert_int_equal(strncmp(fingerprint_seen(d, "mecab:0badf00d user:0", stat_now),
+                             "mecab:0badf00d ", 15), 0); /* taken, not read */
+    jkb__dict_close(d);
+
+    snprintf(path, sizeof path, "%s//", dir);
+    assert_int_equal(jkb__dict_open(&d, path, NULL, &err), 0);
+    assert_int_equal(strncmp(fingerprint_seen(d, "mecab:0badf00d user:0", stat_now + 1),
+                             real, 14), 0); /* another stat: read */
+    jkb__dict_close(d);
+
+    snprintf(path, sizeof path, "%s/unk.dic", dir);
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+    snprintf(path, sizeof path, "%s///", dir);
+    assert_int_equal(jkb__dict_open(&d, path, NULL, &err), 0);
+    assert_true(jkb__dict_files_stat(d) != stat_now); /* a file's time changed */
+    assert_int_equal(strncmp(fingerprint_seen(d, "mecab:0badf00d user:0", stat_now), real, 14),
+                     0);
+    jkb__dict_close(d);
     rm_tree(dir);
 }
 
@@ -192,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_prefix_not_split),
         cmocka_unit_test(test_long_text),
         cmocka_unit_test(test_fingerprint),
+        cmocka_unit_test(test_fingerprint_from_stat),
         cmocka_unit_test(test_bad_dictionary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

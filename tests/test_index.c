@@ -1,5 +1,8 @@
 /* Adding, replacing and deleting documents through the public API, with the index's
    invariants checked after each step. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "index.h"
 #include "termdict.h"
 #include "helpers.h"
@@ -514,6 +517,63 @@ static void test_version_and_analyzer(void **state)
     free(path);
 }
 
+/* Flips the last byte of file path, keeping its size and modification time. */
+static void flip_last_byte(const char *path)
+{
+    struct stat st;
+    struct timespec times[2];
+    FILE *f = fopen(path, "r+b");
+    int c;
+    assert_non_null(f);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(fseek(f, -1, SEEK_END), 0);
+    c = fgetc(f);
+    assert_int_equal(fseek(f, -1, SEEK_END), 0);
+    fputc(c ^ 1, f);
+    fclose(f);
+    times[0] = st.st_atim;
+    times[1] = st.st_mtim;
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+/* The index keeps the stat of MeCab's files with its fingerprint, so that opening it need
+   not read them; a file changed in place, size and time kept, is still noticed, and the
+   same contents under another stat still open. */
+static void test_dictionary_changed(void **state)
+{
+    char *path = fresh_path("dic.db"), *dic = fresh_path("dic"), cmd[1024], file[1024];
+    jkb_index *ix;
+    jkb_options o = JKB_OPTIONS_INIT;
+    jkb_doc d = make_doc("d", "", "題", "本文。");
+    (void)state;
+    need_dictionary();
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -p %s/* '%s'", dic, JKB_DEFAULT_DICDIR, dic);
+    assert_int_equal(system(cmd), 0);
+    o.dicdir = dic;
+    o.create = 1;
+    assert_int_equal(jkb_index_open(&ix, path, &o), 0);
+    assert_int_equal(jkb_index_add(ix, &d), 0);
+    assert_int_equal(jkb_index_commit(ix), 0);
+    jkb_index_close(ix);
+    o.create = 0;
+    o.readonly = 1;
+    assert_int_equal(jkb_index_open(&ix, path, &o), 0);
+    jkb_index_close(ix);
+
+    snprintf(file, sizeof file, "%s/matrix.bin", dic);
+    flip_last_byte(file); /* another connection cost: another analyzer */
+    assert_int_equal(jkb_index_open(&ix, path, &o), JKB_EANALYZER);
+    jkb_index_close(ix);
+    flip_last_byte(file); /* back as it was, under a new stat */
+    assert_int_equal(jkb_index_open(&ix, path, &o), 0);
+    jkb_index_close(ix);
+    o.readonly = 0;
+    assert_int_equal(jkb_index_open(&ix, path, &o), 0); /* a writer notes the new stat */
+    jkb_index_close(ix);
+    free(path);
+    free(dic);
+}
+
 /* Hits of query on ix: ids and scores, for comparing two indexes. */
 static void hits_of(jkb_index *ix, const char *query, char *out, size_t cap)
 {
@@ -616,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_compact),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_version_and_analyzer),
+        cmocka_unit_test(test_dictionary_changed),
     };
     return cmocka_run_group_tests(tests, setup_group_dir, teardown_group_dir);
 }
