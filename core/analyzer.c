@@ -211,7 +211,8 @@ static int sys_crc_of(const jkb__dict *d, uint32_t *out, jkb__err *err)
     return 0;
 }
 
-/* What stat says of the system dictionary's files (size, modification time, file), hashed. */
+/* What stat says of the system dictionary's files (size, modification and change times, file
+   number, device), hashed into 64 bits (a CRC-32 and an Adler-32). */
 static int sys_stat_of(const jkb__dict *d, uint64_t *out, jkb__err *err)
 {
     char path[4096];

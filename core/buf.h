@@ -100,4 +100,19 @@ static inline int jkb__bytes_cmp(const void *a, size_t alen, const void *b, size
 void jkb__be32_put(uint8_t *dst, uint32_t v);
 uint32_t jkb__be32_get(const uint8_t *src);
 
+/* Little-endian 64 bits at p. */
+static inline uint64_t jkb__le64_get(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+static inline void jkb__le64_put(uint8_t *p, uint64_t v)
+{
+    int i;
+    for (i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
 #endif

@@ -233,22 +233,6 @@ int32_t jkb__date_to_day(const char *date)
    made or last found to hold: while it is the same, the files need not be read to check it. */
 #define META_DICSTAT "dicstat"
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    int i;
-    for (i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    int i;
-    for (i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 typedef struct meta_entry {
     const char *key;
     const void *val;
@@ -282,7 +266,7 @@ static int check_meta(jkb_index *ix)
     uint8_t stat_bytes[8];
     int rc, same;
 
-    put_le64(stat_bytes, now_stat);
+    jkb__le64_put(stat_bytes, now_stat);
     if ((rc = jkb__txn_begin(ix->store, 0, &t, &ix->err)) != 0)
         return rc;
     rc = jkb__get(t, JKB__T_META, META_FORMAT, strlen(META_FORMAT), &v);
@@ -324,7 +308,7 @@ static int check_meta(jkb_index *ix)
         goto out;
     }
     if (jkb__get(t, JKB__T_META, META_DICSTAT, strlen(META_DICSTAT), &st) == 0 && st.len == 8)
-        seen_stat = get_le64(st.data);
+        seen_stat = jkb__le64_get(st.data);
     if ((rc = jkb__dict_fingerprint(ix->dict, (const char *)v.data, v.len, seen_stat, &fp,
                                     &ix->err)) != 0)
         goto out;

@@ -425,14 +425,6 @@ static inline uint64_t unary_get(bit_reader *r)
     return q + z;
 }
 
-/* Little-endian 64 bits at p. */
-static inline uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-           (uint64_t)p[7] << 56;
-}
-
 /* Whether a run of unary codes read to its last ends there: no byte left, and nothing but the
    last byte's padding, all zero, unread. */
 static int unary_done(const bit_reader *r)
@@ -455,9 +447,9 @@ static inline uint64_t word_at(const uint8_t *src, size_t off, size_t len)
 {
     uint8_t buf[8] = {0};
     if (len - off >= 8)
-        return le64(src + off);
+        return jkb__le64_get(src + off);
     memcpy(buf, src + off, len - off);
-    return le64(buf);
+    return jkb__le64_get(buf);
 }
 
 /* Whether [src, src + len) holds exactly count unary codes: as many one bits, the last in
@@ -719,7 +711,7 @@ static void unpack(const uint8_t *src, size_t count, unsigned width, uint32_t *o
     i = 0;
     if (width <= 8) /* the usual widths: eight values in the width's bytes, one load */
         for (; i + 8 <= count; i += 8) {
-            uint64_t x = le64(buf + i / 8 * width);
+            uint64_t x = jkb__le64_get(buf + i / 8 * width);
             out[i] = (uint32_t)(x & mask);
             out[i + 1] = (uint32_t)(x >> width & mask);
             out[i + 2] = (uint32_t)(x >> 2 * width & mask);
@@ -731,7 +723,7 @@ static void unpack(const uint8_t *src, size_t count, unsigned width, uint32_t *o
         }
     for (; i < count; i++) {
         size_t bit = i * width;
-        out[i] = (uint32_t)(le64(buf + bit / 8) >> (bit % 8) & mask);
+        out[i] = (uint32_t)(jkb__le64_get(buf + bit / 8) >> (bit % 8) & mask);
     }
 }
 
