@@ -888,6 +888,18 @@ static int packed_positions(jkb__postings *p, size_t i, bit_reader low[2], bit_r
     return 0;
 }
 
+/* Readers of the four parts of r from the at[0]-th first position and the at[1]-th gap on. */
+static void runs_readers(const jkb__pos_runs *r, const uint32_t at[2], bit_reader low[2],
+                         bit_reader high[2])
+{
+    low[0] = reader_at(r->low[0], r->low[1], (uint64_t)at[0] * r->k[0]);
+    low[1] = reader_at(r->low[1], r->high[0], (uint64_t)at[1] * r->k[1]);
+    high[0] = reader_at(r->high[0], r->high[1],
+                        unary_select(r->high[0], (size_t)(r->high[1] - r->high[0]), at[0]));
+    high[1] = reader_at(r->high[1], r->end,
+                        unary_select(r->high[1], (size_t)(r->end - r->high[1]), at[1]));
+}
+
 /* Where each document's positions start in the packed codec's stream [ps, end): the index of
    its first value in either run (its unary codes are found when read); checks that the unary
    parts hold exactly as many codes as the frequencies say. */
@@ -1005,6 +1017,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
     if (h.codec == JKB__CODEC_PACKED) {
         /* the parts checked against the bytes bound the allocation; then the documents one
            after another */
+        static const uint32_t start[2] = {0, 0};
         jkb__pos_runs r;
         bit_reader low[2], high[2];
         uint64_t count[2];
@@ -1012,10 +1025,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
         if ((rc = find_runs(count, ps, src + len, &r)) != 0 ||
             (rc = grow_pos(p, r.count)) != 0)
             return rc;
-        low[0] = (bit_reader){r.low[0], r.low[1], 0, 0};
-        low[1] = (bit_reader){r.low[1], r.high[0], 0, 0};
-        high[0] = (bit_reader){r.high[0], r.high[1], 0, 0};
-        high[1] = (bit_reader){r.high[1], r.end, 0, 0};
+        runs_readers(&r, start, low, high);
         for (i = 0; i < h.n; i++) {
             if ((rc = packed_positions(p, i, low, high, r.k)) != 0)
                 return rc;
@@ -1060,16 +1070,9 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
         return rc;
     p->pos_len = 0;
     if (src[0] == JKB__CODEC_PACKED) {
-        const jkb__pos_runs *r = &ix->runs;
         bit_reader low[2], high[2];
-        low[0] = reader_at(r->low[0], r->low[1], (uint64_t)ix->at[i][0] * r->k[0]);
-        low[1] = reader_at(r->low[1], r->high[0], (uint64_t)ix->at[i][1] * r->k[1]);
-        high[0] = reader_at(r->high[0], r->high[1],
-                            unary_select(r->high[0], (size_t)(r->high[1] - r->high[0]),
-                                         ix->at[i][0]));
-        high[1] = reader_at(r->high[1], r->end,
-                            unary_select(r->high[1], (size_t)(r->end - r->high[1]), ix->at[i][1]));
-        return packed_positions(p, i, low, high, r->k);
+        runs_readers(&ix->runs, ix->at[i], low, high);
+        return packed_positions(p, i, low, high, ix->runs.k);
     }
     ps = src + ix->at[i][0];
     if ((rc = varint_positions(p, i, &ps, src + ix->at[i + 1][0])) != 0)
