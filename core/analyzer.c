@@ -17,8 +17,11 @@
 /* Bump when a folding rule changes: indexes built before then must be rebuilt. */
 #define RULES_VERSION 2
 
-/* MeCab is fed chunks of at most this many bytes. */
-#define CHUNK_BYTES 8192
+/* MeCab is fed chunks of at most this many bytes, cut at sentence ends. The lattice MeCab
+   builds for a chunk (a few hundred bytes of nodes and paths per input byte) then stays in
+   the core's cache: with 8 KiB chunks two analysis threads slowed each other down by a
+   third, with 1 KiB by a fifth. */
+#define CHUNK_BYTES 1024
 
 #define USER_DIC_NAME "security.dic"
 #define VARIANTS_NAME "variants.tsv"
