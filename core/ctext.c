@@ -115,9 +115,9 @@ static const uint8_t *unpack_other(const uint8_t *p, const uint8_t *end, uint8_t
     return p + 1 + n;
 }
 
-int jkb__ctext_unpack(jkb__buf *out, const uint8_t *p, size_t len)
+int jkb__ctext_unpack_part(jkb__buf *out, const uint8_t *p, size_t len, size_t *used)
 {
-    const uint8_t *end = p + len;
+    const uint8_t *start = p, *end = p + len, *next;
     uint8_t *o;
     int rc = 0;
     jkb__buf_reserve(&rc, out, len + len / 2 + 1); /* a byte more for the last 4-byte store */
@@ -137,10 +137,23 @@ int jkb__ctext_unpack(jkb__buf *out, const uint8_t *p, size_t len)
         }
         while (p < end && p[0] < 0x80)
             *o++ = *p++;
-        if (p < end && !(end - p >= 2 && is_page3(p[0])) &&
-            (p = unpack_other(p, end, &o)) == NULL)
-            return JKB_ECORRUPT;
+        if (p == end || (end - p >= 2 && is_page3(p[0])))
+            continue;
+        if ((next = unpack_other(p, end, &o)) == NULL) {
+            if (end - p >= 5)
+                return JKB_ECORRUPT;
+            break; /* a character longer than what is left: cut, or not packed text */
+        }
+        p = next;
     }
     out->len = (size_t)(o - out->data);
+    *used = (size_t)(p - start);
     return 0;
+}
+
+int jkb__ctext_unpack(jkb__buf *out, const uint8_t *p, size_t len)
+{
+    size_t used;
+    int rc = jkb__ctext_unpack_part(out, p, len, &used);
+    return rc ? rc : used == len ? 0 : JKB_ECORRUPT;
 }

@@ -30,4 +30,9 @@ void jkb__ctext_pack(int *rc, jkb__buf *out, const uint8_t *s, size_t len);
    or JKB_ECORRUPT when p is not packed text. */
 int jkb__ctext_unpack(jkb__buf *out, const uint8_t *p, size_t len);
 
+/* Unpacks the start of packed text that arrives a piece at a time: the whole characters of
+   p[0..len) are appended to out, *used telling how many bytes they took; a character cut at
+   the end is left for the next piece. 0, JKB_ENOMEM or JKB_ECORRUPT. */
+int jkb__ctext_unpack_part(jkb__buf *out, const uint8_t *p, size_t len, size_t *used);
+
 #endif

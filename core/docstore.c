@@ -18,6 +18,10 @@
 
 void jkb__docbuf_fin(jkb__docbuf *db)
 {
+    if (db->zs) {
+        inflateEnd(db->zs);
+        free(db->zs);
+    }
     jkb__buf_fin(&db->rec);
     jkb__buf_fin(&db->raw);
     jkb__buf_fin(&db->packed);
@@ -142,29 +146,6 @@ void jkb__zdict_sample(int *rc, jkb__buf *out, const uint8_t *raw, size_t len, s
     jkb__buf_fin(&packed);
 }
 
-/* Inflates raw deflate src into raw (raw_len bytes), with the preset dictionary dict when
-   dict_len > 0. */
-static int inflate_record(uint8_t *raw, size_t raw_len, const uint8_t *src, size_t len,
-                          const uint8_t *dict, size_t dict_len)
-{
-    z_stream zs;
-    int zrc;
-    memset(&zs, 0, sizeof zs);
-    if (inflateInit2(&zs, -15) != Z_OK)
-        return JKB_ENOMEM;
-    if (dict_len && inflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK) {
-        inflateEnd(&zs);
-        return JKB_ECORRUPT;
-    }
-    zs.next_in = (Bytef *)(uintptr_t)src;
-    zs.avail_in = (uInt)len;
-    zs.next_out = raw;
-    zs.avail_out = (uInt)raw_len;
-    zrc = inflate(&zs, Z_FINISH);
-    inflateEnd(&zs);
-    return zrc == Z_STREAM_END && zs.total_out == raw_len && zs.avail_in == 0 ? 0 : JKB_ECORRUPT;
-}
-
 /* Takes the next NUL-terminated string at *p, or NULL when none ends before end. */
 static const char *take(const char **p, const char *end)
 {
@@ -231,32 +212,168 @@ int jkb__doc_parse(jkb__docbuf *db, const uint8_t *payload, size_t len, const jk
     return rc ? rc : parse(db, out);
 }
 
+int jkb__doc_begin(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
+                   size_t dict_len)
+{
+    const uint8_t *p = src + 1, *end = src + len;
+    uint64_t packed_len;
+    z_stream *zs = db->zs;
+    int rc = 0;
+
+    /* deflate makes at most 1032 bytes of one (a match of 258 in two bits): a length beyond
+       that is damage, refused before the room for it is taken */
+    if (len < 2 || src[0] > METHOD_ZDICT || jkb__varint_get(&p, end, &packed_len) ||
+        packed_len > RAW_MAX || packed_len > (uint64_t)(end - p) * 1032 || len > UINT_MAX)
+        return JKB_ECORRUPT;
+    db->packed_len = (size_t)packed_len;
+    db->packed_have = db->packed_used = 0;
+    db->inflated = 0;
+    db->body = db->body_len = 0;
+    db->body_done = 0;
+    db->raw.len = 0;
+    /* room for the whole payload at once: what is decoded stays where it is */
+    jkb__buf_reserve(&rc, &db->raw, db->packed_len + db->packed_len / 2 + 1);
+    if (rc)
+        return rc;
+    if (src[0] == METHOD_STORED) {
+        if ((uint64_t)(end - p) != packed_len)
+            return JKB_ECORRUPT;
+        db->in = p;
+        db->packed_have = db->packed_len;
+        return 0;
+    }
+    db->in = NULL;
+    jkb__buf_reserve(&rc, &db->packed, db->packed_len);
+    if (rc)
+        return rc;
+    if (zs == NULL) {
+        if ((zs = calloc(1, sizeof *zs)) == NULL)
+            return JKB_ENOMEM;
+        if (inflateInit2(zs, -15) != Z_OK) {
+            free(zs);
+            return JKB_ENOMEM;
+        }
+        db->zs = zs;
+    } else if (inflateReset(zs) != Z_OK) {
+        return JKB_ENOMEM;
+    }
+    if (src[0] == METHOD_ZDICT && dict_len &&
+        inflateSetDictionary(zs, dict, (uInt)dict_len) != Z_OK)
+        return JKB_ECORRUPT;
+    zs->next_in = (Bytef *)(uintptr_t)p;
+    zs->avail_in = 0; /* given a piece at a time */
+    db->z_left = (size_t)(end - p);
+    return 0;
+}
+
+/* Inflates what n more bytes of the deflate stream hold (the output has room for all the
+   payload, so zlib takes its fast path throughout); the stream must end where it does. */
+static int inflate_more(jkb__docbuf *db, size_t n)
+{
+    z_stream *zs = db->zs;
+    n = n ? n : 1;
+    for (;;) {
+        size_t give = db->z_left < n ? db->z_left : n, had = db->packed_have;
+        int zrc;
+        zs->avail_in += (uInt)give;
+        db->z_left -= give;
+        zs->next_out = db->packed.data + had;
+        zs->avail_out = (uInt)(db->packed_len - had);
+        zrc = inflate(zs, Z_NO_FLUSH);
+        db->packed_have = db->packed_len - zs->avail_out;
+        if (zrc == Z_STREAM_END) {
+            if (db->packed_have != db->packed_len || zs->avail_in || db->z_left)
+                return JKB_ECORRUPT;
+            db->inflated = 1;
+            return 0;
+        }
+        if ((zrc != Z_OK && zrc != Z_BUF_ERROR) || (db->packed_have == had && db->z_left == 0))
+            return JKB_ECORRUPT; /* bad data, or all of it given and still no end */
+        if (db->packed_have > had && db->packed_have < db->packed_len)
+            return 0; /* once the payload is whole, on to the stream's end */
+    }
+}
+
+/* Where the fields before the body end in raw[0..len) (the body's start), or 0. */
+static size_t head_end(const uint8_t *raw, size_t len)
+{
+    const uint8_t *p = raw, *end = raw + len, *nul;
+    uint64_t n_extra;
+    int i;
+    if (jkb__varint_get(&p, end, &n_extra))
+        return 0;
+    for (i = 0; i < 6; i++) {
+        if ((nul = memchr(p, 0, (size_t)(end - p))) == NULL)
+            return 0;
+        p = nul + 1;
+    }
+    return (size_t)(p - raw);
+}
+
+int jkb__doc_more(jkb__docbuf *db, size_t n)
+{
+    const uint8_t *packed = db->in ? db->in : db->packed.data, *nul;
+    size_t used;
+    int rc;
+    if (db->in == NULL && !db->inflated && (rc = inflate_more(db, n)) != 0)
+        return rc;
+    if ((rc = jkb__ctext_unpack_part(&db->raw, packed + db->packed_used,
+                                     db->packed_have - db->packed_used, &used)) != 0)
+        return rc;
+    db->packed_used += used;
+    if (db->packed_used < db->packed_len && db->packed_have == db->packed_len)
+        return JKB_ECORRUPT; /* a character cut at the end */
+    /* all of it in and the fields or the body not ended: damaged */
+    if (db->body == 0 && (db->body = head_end(db->raw.data, db->raw.len)) == 0)
+        return db->packed_used < db->packed_len ? 0 : JKB_ECORRUPT;
+    if (!db->body_done) {
+        nul = memchr(db->raw.data + db->body + db->body_len, 0,
+                     db->raw.len - db->body - db->body_len);
+        db->body_done = nul != NULL;
+        db->body_len = (size_t)((nul ? nul : db->raw.data + db->raw.len) - db->raw.data) - db->body;
+    }
+    return db->body_done || db->packed_used < db->packed_len ? 0 : JKB_ECORRUPT;
+}
+
+int jkb__doc_head(jkb__docbuf *db, const jkb_doc **out)
+{
+    const uint8_t *p;
+    const char *s;
+    const char **fixed[6];
+    jkb_doc *doc = &db->doc;
+    uint64_t n_extra;
+    size_t i;
+    int rc;
+    while (db->body == 0)
+        if ((rc = jkb__doc_more(db, 64)) != 0)
+            return rc;
+    memset(doc, 0, sizeof *doc);
+    fixed[0] = &doc->id;
+    fixed[1] = &doc->case_no;
+    fixed[2] = &doc->title;
+    fixed[3] = &doc->org;
+    fixed[4] = &doc->label;
+    fixed[5] = &doc->date;
+    p = db->raw.data;
+    jkb__varint_get(&p, p + db->body, &n_extra); /* read before: head_end */
+    s = (const char *)p;
+    for (i = 0; i < 6; i++) {
+        *fixed[i] = s;
+        s += strlen(s) + 1;
+    }
+    doc->body = s;
+    doc->url = doc->source_ref = "";
+    *out = doc;
+    return 0;
+}
+
 int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
                     size_t dict_len, const jkb_doc **out)
 {
-    const uint8_t *p = src + 1, *end = src + len, *packed;
-    uint64_t raw_len;
-    int rc = 0;
-
-    if (len < 2 || src[0] > METHOD_ZDICT || jkb__varint_get(&p, end, &raw_len) ||
-        raw_len > RAW_MAX || (len > UINT_MAX))
-        return JKB_ECORRUPT;
-    db->raw.len = 0;
-    if (src[0] == METHOD_STORED) {
-        if ((uint64_t)(end - p) != raw_len)
-            return JKB_ECORRUPT;
-        packed = p;
-    } else {
-        jkb__buf_reserve(&rc, &db->packed, (size_t)raw_len);
-        if (rc)
-            return rc;
-        if ((rc = inflate_record(db->packed.data, (size_t)raw_len, p, (size_t)(end - p),
-                                 src[0] == METHOD_ZDICT ? dict : NULL,
-                                 src[0] == METHOD_ZDICT ? dict_len : 0)) != 0)
-            return rc;
-        packed = db->packed.data;
-    }
-    if ((rc = jkb__ctext_unpack(&db->raw, packed, (size_t)raw_len)) != 0)
-        return rc;
-    return parse(db, out);
+    int rc = jkb__doc_begin(db, src, len, dict, dict_len);
+    if (rc == 0)
+        rc = jkb__doc_more(db, SIZE_MAX);
+    if (rc == 0 && db->packed_used != db->packed_len)
+        rc = JKB_ECORRUPT;
+    return rc ? rc : parse(db, out);
 }

@@ -34,6 +34,17 @@ typedef struct jkb__docbuf {
     jkb_field *fields;
     size_t fields_cap;
     jkb_doc doc;
+    /* the record being decoded (jkb__doc_begin) */
+    void *zs;             /* zlib's inflate state, kept from record to record */
+    const uint8_t *in;    /* the packed payload of a record stored as it is, else NULL */
+    size_t z_left;        /* deflated bytes not yet given to zlib */
+    size_t packed_len;    /* the packed payload's length */
+    size_t packed_have;   /* of it inflated */
+    size_t packed_used;   /* of it unpacked into raw */
+    int inflated;         /* the deflate stream has ended */
+    size_t body;          /* where the body starts in raw; 0 until the fields before it are in */
+    size_t body_len;      /* body bytes in raw so far */
+    int body_done;        /* the whole body is in */
 } jkb__docbuf;
 
 void jkb__docbuf_fin(jkb__docbuf *db);
@@ -56,6 +67,20 @@ int jkb__doc_encode(jkb__buf *out, const jkb_doc *doc);
  */
 int jkb__doc_decode(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
                     size_t dict_len, const jkb_doc **out);
+
+/*
+ * Decoding a record a piece at a time, for readers that need only the fields before the body
+ * or the start of the body (a snippet). jkb__doc_begin starts on a record (src must stay
+ * valid until the next record); jkb__doc_head decodes until the fields before the body are
+ * in and sets *out's id, case_no, title, org, label and date, and body to where the body
+ * starts; then each jkb__doc_more decodes what n more bytes of the record hold, making
+ * db->body_len grow until db->body_done. Decoded text stays where it is until the next
+ * record. 0, JKB_ENOMEM or JKB_ECORRUPT.
+ */
+int jkb__doc_begin(jkb__docbuf *db, const uint8_t *src, size_t len, const uint8_t *dict,
+                   size_t dict_len);
+int jkb__doc_head(jkb__docbuf *db, const jkb_doc **out);
+int jkb__doc_more(jkb__docbuf *db, size_t n);
 
 /* Parses a payload (jkb__doc_serialize) into db; *out points at db->doc, as decoding. 0,
    JKB_ENOMEM or JKB_ECORRUPT. */

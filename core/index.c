@@ -65,8 +65,8 @@ int jkb__docs_del(jkb__txn *t, uint32_t doc)
     return rc == JKB_ENOTFOUND && chunk > 1 ? 0 : rc;
 }
 
-int jkb__docs_read(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db,
-                   const jkb_doc **out)
+/* Document doc's record into *rec: in place, or gathered in db->rec from its pieces. */
+static int docs_record(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db, jkb__val *rec)
 {
     uint8_t key[6];
     jkb__val k, v, first = {NULL, 0};
@@ -101,7 +101,23 @@ int jkb__docs_read(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db,
         first = (jkb__val){db->rec.data, db->rec.len};
     if (first.len && first.data[0] == 2 && (rc = jkb__zdict_load(ix, t)) != 0)
         return rc; /* method 2: the dictionary */
-    return jkb__doc_decode(db, first.data, first.len, ix->zdict.data, ix->zdict.len, out);
+    *rec = first;
+    return 0;
+}
+
+int jkb__docs_read(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db,
+                   const jkb_doc **out)
+{
+    jkb__val rec;
+    int rc = docs_record(ix, t, doc, db, &rec);
+    return rc ? rc : jkb__doc_decode(db, rec.data, rec.len, ix->zdict.data, ix->zdict.len, out);
+}
+
+int jkb__docs_begin(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db)
+{
+    jkb__val rec;
+    int rc = docs_record(ix, t, doc, db, &rec);
+    return rc ? rc : jkb__doc_begin(db, rec.data, rec.len, ix->zdict.data, ix->zdict.len);
 }
 
 int jkb__zdict_load(jkb_index *ix, jkb__txn *t)

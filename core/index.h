@@ -60,6 +60,9 @@ int jkb__docs_del(jkb__txn *t, uint32_t doc);
 /* Reads and decodes stored document doc into db. JKB_ENOTFOUND when there is none. */
 int jkb__docs_read(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db,
                    const jkb_doc **out);
+/* Reads stored document doc and begins decoding it into db a piece at a time
+   (jkb__doc_begin), for as long as t lives. JKB_ENOTFOUND when there is none. */
+int jkb__docs_begin(jkb_index *ix, jkb__txn *t, uint32_t doc, jkb__docbuf *db);
 
 /* The preset dictionary from meta "zdict" into ix->zdict (once; it never changes). */
 int jkb__zdict_load(jkb_index *ix, jkb__txn *t);

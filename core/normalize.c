@@ -215,19 +215,34 @@ static size_t plain_run(const uint8_t *src, size_t i, size_t len, size_t *last, 
 
 int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len)
 {
+    n->text.len = 0;
+    n->n_seg = 0;
+    return jkb__normalize_more(n, src, 0, len);
+}
+
+size_t jkb__norm_cut(const uint8_t *src, size_t from, size_t avail)
+{
+    /* four bytes on, the character at the cut is whole, so whether it joins is known */
+    size_t c = avail >= 4 ? avail - 4 : 0;
+    for (; c > from; c--)
+        if ((src[c] & 0xC0) != 0x80 && !joins_previous(src, c, avail))
+            return c;
+    return from;
+}
+
+int jkb__normalize_more(jkb__norm *n, const uint8_t *src, size_t from, size_t len)
+{
     chunk ch;
-    size_t i = 0;
+    size_t i = from;
     int rc = 0;
 
     if (len >= UINT32_MAX)
         return JKB_EINVAL;
-    n->text.len = 0;
-    n->n_seg = 0;
     n->src_len = (uint32_t)len;
     ch.n = 0;
-    ch.src = 0;
+    ch.src = from;
     ch.composable = 0;
-    jkb__buf_reserve(&rc, &n->text, len + len / 8 + 16);
+    jkb__buf_reserve(&rc, &n->text, len - from + (len - from) / 8 + 16);
     if (rc)
         return JKB_ENOMEM;
 

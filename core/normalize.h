@@ -42,6 +42,18 @@ void jkb__norm_fin(jkb__norm *n);
  */
 int jkb__normalize(jkb__norm *n, const uint8_t *src, size_t len);
 
+/*
+ * Normalising a text that arrives a piece at a time: n holds the normalisation of
+ * src[0..from), and src[from..len) is appended to it. The result is that of normalising
+ * src[0..len) at once when from and len are cuts: 0, the end of the text, or a place that
+ * jkb__norm_cut returned.
+ */
+int jkb__normalize_more(jkb__norm *n, const uint8_t *src, size_t from, size_t len);
+
+/* The last cut in src[from..avail), the text known so far: a character boundary where no
+   combining mark joins what comes before. Returns from when there is none. */
+size_t jkb__norm_cut(const uint8_t *src, size_t from, size_t avail);
+
 /* Source offset where output byte i's character starts. */
 size_t jkb__norm_src_start(const jkb__norm *n, size_t i);
 

@@ -663,10 +663,24 @@ static char *dup_str(const char *s, int *rc)
     return d;
 }
 
-static int read_doc(exec *e, uint32_t doc, jkb__docbuf *db, const jkb_doc **out)
+/* Reads doc's fields before the body (*out), leaving the body to be decoded as it is read. */
+static int read_head(exec *e, uint32_t doc, jkb__docbuf *db, const jkb_doc **out)
 {
-    int rc = jkb__docs_read(e->ix, e->txn, doc, db, out);
+    int rc = jkb__docs_begin(e->ix, e->txn, doc, db);
+    if (rc == 0)
+        rc = jkb__doc_head(db, out);
     return rc == JKB_ENOTFOUND ? JKB_ECORRUPT : rc;
+}
+
+/* A snippet's text: the body of the record in the docbuf, decoded a few KiB at a time. */
+static int more_body(void *ctx, const char **text, size_t *len, int *complete)
+{
+    jkb__docbuf *db = ctx;
+    int rc = db->body_done ? 0 : jkb__doc_more(db, 256);
+    *text = (const char *)db->raw.data + db->body;
+    *len = db->body_len;
+    *complete = db->body_done;
+    return rc;
 }
 
 typedef struct rel_tmp {
@@ -723,7 +737,7 @@ static int add_related(exec *e, hit_store *h, uint32_t self, jkb__docbuf *db)
         if (doc == self)
             continue;
         JKB__RESERVE(rc, rel, cap, n);
-        if (rc || (rc = read_doc(e, doc, db, &d)) != 0)
+        if (rc || (rc = read_head(e, doc, db, &d)) != 0)
             break;
         rel[n].doc = doc;
         rel[n].id = dup_str(d->id, &rc);
@@ -770,7 +784,7 @@ static int make_hit(exec *e, hit_store *h, const cand *c, int grouped,
                     const jkb__surfaces *sf, jkb__docbuf *db, jkb__norm *norm)
 {
     const jkb_doc *d;
-    int rc = read_doc(e, c->doc, db, &d);
+    int rc = read_head(e, c->doc, db, &d);
     if (rc)
         return rc;
     h->hit.id = h->strings[0] = dup_str(d->id, &rc);
@@ -779,7 +793,7 @@ static int make_hit(exec *e, hit_store *h, const cand *c, int grouped,
     h->hit.org = h->strings[3] = dup_str(d->org, &rc);
     h->hit.date = h->strings[4] = dup_str(d->date, &rc);
     h->hit.score = c->score;
-    if (rc || (rc = jkb__snippet_make(&h->snippet, sf, d->body, strlen(d->body), norm)) != 0)
+    if (rc || (rc = jkb__snippet_read(&h->snippet, sf, more_body, db, norm)) != 0)
         return rc;
     h->hit.snippet = h->snippet.text;
     h->hit.highlights = h->snippet.highlights;

@@ -22,6 +22,10 @@ typedef struct finder {
     size_t n;
     size_t cap;
     int rc;
+    size_t scan;     /* folded offset: the matches starting before it are found */
+    size_t last_end; /* folded end of the last match kept */
+    size_t b, c;     /* the last match's start in the body, in bytes and code points */
+    size_t checked;  /* matches whose window is known not to hold the query */
 } finder;
 
 static int is_alnum(uint8_t c)
@@ -46,6 +50,7 @@ static void add_surface(const char *s, size_t len, void *payload)
 int jkb__surfaces_make(jkb__surfaces *sf, const jkb__dict *dict, const jkb__query *q)
 {
     size_t i, from;
+    sf->q = q;
     sf->text.len = 0;
     sf->n = 0;
     sf->rc = 0;
@@ -67,18 +72,18 @@ void jkb__surfaces_fin(jkb__surfaces *sf)
     memset(sf, 0, sizeof *sf);
 }
 
-/* Records every occurrence of surface s of term in the folded body. An ASCII word only
-   matches whole. */
-static void find_surface(finder *f, const char *s, size_t len, uint32_t term)
+/* Records the occurrences of surface s of term in the folded body that start in
+   [f->scan, limit). An ASCII word only matches whole. */
+static void find_surface(finder *f, const char *s, size_t len, uint32_t term, size_t limit)
 {
     const char *text = (const char *)f->norm->text.data;
     size_t n = f->norm->text.len, i;
     int ascii_word = len > 0 && is_alnum((uint8_t)s[0]) && is_alnum((uint8_t)s[len - 1]);
     if (len == 0 || len > n || f->rc)
         return;
-    for (i = 0; i + len <= n; i++) {
+    for (i = f->scan; i < limit && i + len <= n; i++) {
         const char *hit = memmem(text + i, n - i, s, len);
-        if (hit == NULL)
+        if (hit == NULL || (size_t)(hit - text) >= limit)
             break;
         i = (size_t)(hit - text);
         if (ascii_word && ((i > 0 && is_alnum((uint8_t)text[i - 1])) ||
@@ -135,40 +140,36 @@ static size_t byte_at(const char *s, size_t len, size_t b, size_t cb, size_t c)
     return b;
 }
 
-/* Finds every match of the query's terms in body, in body order, with byte and code point
-   offsets into the original body; overlapping matches keep the one that starts first. */
-static int find_matches(finder *f, const jkb__surfaces *sf, const char *body, size_t len,
-                        jkb__norm *norm)
+/* Finds the matches of the query's terms that start in [f->scan, limit) of the folded body
+   (the matches before are found), in body order, with byte and code point offsets into the
+   original body; overlapping matches keep the one that starts first. */
+static void find_matches(finder *f, const jkb__surfaces *sf, const char *body, size_t limit)
 {
-    size_t i, j, b = 0, c = 0;
-    int rc;
-    memset(f, 0, sizeof *f);
-    if ((rc = jkb__normalize(norm, (const uint8_t *)body, len)) != 0)
-        return rc;
-    f->norm = norm;
+    size_t i, j, first = f->n;
     for (i = 0; i < sf->n; i++)
         find_surface(f, (const char *)sf->text.data + sf->item[3 * i], sf->item[3 * i + 1],
-                     sf->item[3 * i + 2]);
+                     sf->item[3 * i + 2], limit);
+    f->scan = limit;
     if (f->rc)
-        return f->rc;
-    if (f->n > 1)
-        qsort(f->m, f->n, sizeof *f->m, cmp_match);
-    for (i = 0, j = 0; i < f->n; i++) {
-        if (j > 0 && f->m[i].start < f->m[j - 1].end)
+        return;
+    if (f->n - first > 1)
+        qsort(f->m + first, f->n - first, sizeof *f->m, cmp_match);
+    for (i = j = first; i < f->n; i++) {
+        if (f->m[i].start < f->last_end)
             continue;
+        f->last_end = f->m[i].end;
         f->m[j++] = f->m[i];
     }
     f->n = j;
-    for (i = 0; i < f->n; i++) {
-        f->m[i].start = jkb__norm_src_start(norm, f->m[i].start);
-        f->m[i].end = jkb__norm_src_end(norm, f->m[i].end);
-        c += jkb__utf8_count((const uint8_t *)body + b, f->m[i].start - b);
-        b = f->m[i].start;
-        f->m[i].cstart = c;
-        f->m[i].cend = c + jkb__utf8_count((const uint8_t *)body + f->m[i].start,
-                                           f->m[i].end - f->m[i].start);
+    for (i = first; i < f->n; i++) {
+        f->m[i].start = jkb__norm_src_start(f->norm, f->m[i].start);
+        f->m[i].end = jkb__norm_src_end(f->norm, f->m[i].end);
+        f->c += jkb__utf8_count((const uint8_t *)body + f->b, f->m[i].start - f->b);
+        f->b = f->m[i].start;
+        f->m[i].cstart = f->c;
+        f->m[i].cend = f->c + jkb__utf8_count((const uint8_t *)body + f->m[i].start,
+                                              f->m[i].end - f->m[i].start);
     }
-    return 0;
 }
 
 static uint64_t term_bit(const match *m)
@@ -176,23 +177,75 @@ static uint64_t term_bit(const match *m)
     return (uint64_t)1 << (m->term % 64);
 }
 
-/*
- * The match that best starts a window of budget characters: the most distinct terms not in
- * covered, then the most matches. Returns the number of new terms (0: none left to show).
- */
-static int best_window(const finder *f, size_t budget, uint64_t covered, size_t *best)
+/* The terms the window of budget characters from match i shows, and how many matches. */
+static uint64_t window_terms(const finder *f, size_t i, size_t budget, int *count)
 {
-    size_t i, k;
+    uint64_t seen = 0;
+    size_t k;
+    for (k = i; k < f->n && f->m[k].cend - f->m[i].cstart <= budget; k++)
+        seen |= term_bit(&f->m[k]);
+    *count = (int)(k - i);
+    return seen;
+}
+
+static int popcount64(uint64_t x)
+{
+    int n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+/* Whether a passage showing the terms in seen (term_bit) holds the whole query at node: every
+   word of an AND, one side of an OR (a split word's parts, or the word whole). */
+static int holds(const jkb__query *q, uint32_t node, uint64_t seen)
+{
+    const jkb__qnode *n = &q->nodes[node];
+    uint32_t i;
+    switch (n->kind) {
+    case JKB__Q_ALL:
+        for (i = 0; i < n->n; i++)
+            if (!holds(q, q->kids[n->first + i], seen))
+                return 0;
+        return 1;
+    case JKB__Q_ANY:
+        for (i = 0; i < n->n; i++)
+            if (holds(q, q->kids[n->first + i], seen))
+                return 1;
+        return 0;
+    case JKB__Q_WORD:
+    case JKB__Q_PHRASE:
+        for (i = 0; i < n->n; i++) {
+            const jkb__qterm *t = &q->terms[n->first + i];
+            if (!t->negated && !(seen >> (t->uniq % 64) & 1))
+                return 0;
+        }
+        return 1;
+    default: /* what must not match, case numbers and dates: nothing to show */
+        return 1;
+    }
+}
+
+/*
+ * The match that best starts a window of budget characters: the first that holds the whole
+ * query when no term is covered yet, else the one that shows the most terms not in covered,
+ * then the most matches. Returns the number of terms it adds to covered (0: none left).
+ */
+static int best_window(const finder *f, const jkb__query *q, size_t budget, uint64_t covered,
+                       size_t *best)
+{
+    size_t i;
     int best_new = 0, best_count = 0;
     for (i = 0; i < f->n; i++) {
-        uint64_t seen = covered;
-        int fresh = 0, count = 0;
+        int count, fresh;
+        uint64_t seen;
         if (covered & term_bit(&f->m[i]))
             continue; /* start at a term still to show */
-        for (k = i; k < f->n && f->m[k].cend - f->m[i].cstart <= budget; k++) {
-            fresh += !(seen & term_bit(&f->m[k]));
-            seen |= term_bit(&f->m[k]);
-            count++;
+        seen = window_terms(f, i, budget, &count) & ~covered;
+        fresh = popcount64(seen);
+        if (covered == 0 && q && holds(q, q->root, seen)) {
+            *best = i;
+            return fresh;
         }
         if (fresh > best_new || (fresh == best_new && count > best_count)) {
             *best = i;
@@ -329,29 +382,103 @@ static int emit_window(jkb__snippet *out, jkb__buf *text, size_t *cp, const char
     return rc;
 }
 
+/* Whether the window from a match holds the whole query, as the window of the same match
+   in the whole body would: its matches all start before known, the code point from which
+   they may still be unknown. */
+static int whole_window(finder *f, const jkb__query *q, size_t budget, size_t known)
+{
+    int count;
+    if (q == NULL)
+        return 0;
+    for (; f->checked < f->n && f->m[f->checked].cstart + budget < known; f->checked++)
+        if (holds(q, q->root, window_terms(f, f->checked, budget, &count)))
+            return 1;
+    return 0;
+}
+
+/* The text of a snippet made whole: the body at once. */
+typedef struct whole_text {
+    const char *body;
+    size_t len;
+} whole_text;
+
+static int whole_more(void *ctx, const char **text, size_t *len, int *complete)
+{
+    const whole_text *w = ctx;
+    *text = w->body;
+    *len = w->len;
+    *complete = 1;
+    return 0;
+}
+
 int jkb__snippet_make(jkb__snippet *out, const jkb__surfaces *sf, const char *body, size_t len,
+                      jkb__norm *norm)
+{
+    whole_text w;
+    w.body = body;
+    w.len = len;
+    return jkb__snippet_read(out, sf, whole_more, &w, norm);
+}
+
+int jkb__snippet_read(jkb__snippet *out, const jkb__surfaces *sf, jkb__more_fn more, void *ctx,
                       jkb__norm *norm)
 {
     finder f;
     window w[JKB__SNIPPET_FRAGMENTS];
     size_t starts[JKB__SNIPPET_FRAGMENTS], n_frag = 0, i, n_chars, cp = 0, budget;
+    size_t len = 0, normed = 0, longest = 0, known_b = 0, known = 0;
     uint64_t covered = 0;
+    const char *body = "";
+    int complete = 0;
     jkb__buf text = JKB__BUF_INIT;
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = find_matches(&f, sf, body, len, norm)) != 0)
+    memset(&f, 0, sizeof f);
+    f.norm = norm;
+    for (i = 0; i < sf->n; i++)
+        longest = sf->item[3 * i + 1] > longest ? sf->item[3 * i + 1] : longest;
+    if ((rc = jkb__normalize(norm, (const uint8_t *)body, 0)) != 0)
         goto out;
+    /* Read on until the body ends or the first window that holds the query is known:
+       matches are searched for in the folded text but for its last longest bytes, which may
+       hold the start of one that goes on; they are all known up to code point known. */
+    while (!complete) {
+        size_t cut, limit, b;
+        if ((rc = more(ctx, &body, &len, &complete)) != 0)
+            goto out;
+        cut = complete ? len : jkb__norm_cut((const uint8_t *)body, normed, len);
+        if (cut > normed &&
+            (rc = jkb__normalize_more(norm, (const uint8_t *)body, normed, cut)) != 0)
+            goto out;
+        normed = cut > normed ? cut : normed;
+        limit = norm->text.len;
+        if (!complete)
+            limit = limit > longest ? limit - longest : 0;
+        if (limit > f.scan)
+            find_matches(&f, sf, body, limit);
+        if ((rc = f.rc) != 0)
+            goto out;
+        if ((b = jkb__norm_src_start(norm, limit)) > known_b) {
+            known += jkb__utf8_count((const uint8_t *)body + known_b, b - known_b);
+            known_b = b;
+        }
+        if (!complete && whole_window(&f, sf->q, JKB__SNIPPET_CHARS, known))
+            break;
+    }
     n_chars = jkb__utf8_count((const uint8_t *)body, len);
-    /* The first fragment shows the most distinct terms; while terms that the body holds are
-       left out and far away, another fragment shows them, the fragments sharing the room. */
+    /* The first fragment holds the query, or shows the most terms; while terms that the body
+       holds are left out of that and far away, another fragment shows them, the fragments
+       sharing the room. */
     while (n_frag < JKB__SNIPPET_FRAGMENTS &&
-           best_window(&f, JKB__SNIPPET_CHARS / (n_frag + 1), covered, &starts[n_frag]) > 0) {
+           best_window(&f, sf->q, JKB__SNIPPET_CHARS / (n_frag + 1), covered,
+                       &starts[n_frag]) > 0) {
         size_t k;
         for (k = starts[n_frag]; k < f.n &&
              f.m[k].cend - f.m[starts[n_frag]].cstart <= JKB__SNIPPET_CHARS / (n_frag + 1); k++)
             covered |= term_bit(&f.m[k]);
-        n_frag++;
+        if (n_frag++ == 0 && sf->q && holds(sf->q, sf->q->root, covered))
+            break; /* it holds the query: nothing is left out */
     }
     budget = JKB__SNIPPET_CHARS / (n_frag ? n_frag : 1);
     for (i = 0; i < n_frag || i == 0; i++)

@@ -189,6 +189,112 @@ static void test_preset_dictionary(void **state)
     jkb__docbuf_fin(&db);
 }
 
+/* Reads a record's body n bytes of the record at a time, as a snippet does: the fields
+   before the body, then the body growing in place to the whole of it. */
+static void read_in_pieces(const jkb__buf *rec, const uint8_t *dict, size_t dict_len, size_t n,
+                           const jkb_doc *whole)
+{
+    jkb__docbuf db;
+    const jkb_doc *head;
+    const char *body;
+    size_t last = 0;
+    memset(&db, 0, sizeof db);
+    assert_int_equal(jkb__doc_begin(&db, rec->data, rec->len, dict, dict_len), 0);
+    assert_int_equal(jkb__doc_head(&db, &head), 0);
+    assert_string_equal(head->id, whole->id);
+    assert_string_equal(head->case_no, whole->case_no);
+    assert_string_equal(head->title, whole->title);
+    assert_string_equal(head->org, whole->org);
+    assert_string_equal(head->label, whole->label);
+    assert_string_equal(head->date, whole->date);
+    body = head->body;
+    while (!db.body_done) {
+        assert_int_equal(jkb__doc_more(&db, n), 0);
+        assert_true(db.body_len >= last);
+        assert_ptr_equal((const char *)db.raw.data + db.body, body); /* it stays put */
+        assert_memory_equal(body, whole->body, db.body_len);
+        last = db.body_len;
+    }
+    assert_int_equal(db.body_len, strlen(whole->body));
+    assert_string_equal(body, whole->body);
+    jkb__docbuf_fin(&db);
+}
+
+/* A record read a piece at a time gives what reading it whole gives, for pieces of any size,
+   deflated with a preset dictionary or without, or stored as it is; a damaged one is an
+   error or text, never a crash. */
+static void test_pieces(void **state)
+{
+    jkb_doc doc = {"2031-101-abc", "2031-101", "架空印刷株式会社 ランサムウェア被害", "架空印刷株式会社",
+                   "架空印刷", "2031-04-02", NULL, "https://example.invalid/", "", NULL, 0};
+    jkb__buf raw = JKB__BUF_INIT, rec = JKB__BUF_INIT, dict = JKB__BUF_INIT;
+    jkb__docbuf whole;
+    const jkb_doc *back;
+    char *body = malloc(20001);
+    uint32_t x = 11;
+    size_t i, n;
+    int rc = 0;
+    (void)state;
+    memset(&whole, 0, sizeof whole);
+    for (i = 0; i + 3 <= 20000; i += 3) { /* kana and kanji, with some ASCII, not repetitive */
+        x = x * 1103515245u + 12345u;
+        if ((x >> 16) % 7 == 0)
+            body[i] = 'a' + (char)((x >> 8) % 26), body[i + 1] = '\n', body[i + 2] = ' ';
+        else
+            memcpy(body + i, "漏えい個人情報不正アクセス被害調査委託" + 3 * ((x >> 16) % 19), 3);
+    }
+    body[i] = '\0';
+    doc.body = body;
+    jkb__doc_serialize(&rc, &raw, &doc);
+    jkb__zdict_sample(&rc, &dict, raw.data, raw.len, 4096);
+    assert_int_equal(rc, 0);
+    assert_int_equal(jkb__doc_compress(&rec, raw.data, raw.len, dict.data, dict.len), 0);
+    assert_int_equal(rec.data[0], 2);
+    assert_int_equal(jkb__doc_decode(&whole, rec.data, rec.len, dict.data, dict.len, &back), 0);
+    for (n = 1; n < 5000; n = n * 3 + 1)
+        read_in_pieces(&rec, dict.data, dict.len, n, back);
+    rec.len = 0;
+    assert_int_equal(jkb__doc_compress(&rec, raw.data, raw.len, NULL, 0), 0);
+    read_in_pieces(&rec, NULL, 0, 100, back);
+    {
+        jkb_doc tiny = {"q7", "Z", "k", "w", "j", "9", "x", "v", "%", NULL, 0};
+        rec.len = 0;
+        assert_int_equal(jkb__doc_encode(&rec, &tiny), 0);
+        assert_int_equal(rec.data[0], 0); /* stored */
+        read_in_pieces(&rec, NULL, 0, 1, &tiny);
+    }
+    /* cut short or with a byte changed: read to its end, an error or text; cut short it
+       never reads as whole */
+    rec.len = 0;
+    assert_int_equal(jkb__doc_compress(&rec, raw.data, raw.len, dict.data, dict.len), 0);
+    for (i = 0; i < rec.len; i += 1 + i / 8) {
+        jkb__docbuf db;
+        uint8_t *bad = malloc(rec.len);
+        int cut;
+        for (cut = 0; cut < 2; cut++) {
+            memcpy(bad, rec.data, rec.len);
+            if (!cut)
+                bad[i] ^= 0x21;
+            memset(&db, 0, sizeof db);
+            rc = jkb__doc_begin(&db, bad, cut ? i : rec.len, dict.data, dict.len);
+            if (rc == 0)
+                rc = jkb__doc_head(&db, &back);
+            while (rc == 0 && !db.body_done)
+                rc = jkb__doc_more(&db, 64);
+            assert_true(rc == 0 || rc == JKB_ECORRUPT);
+            if (cut)
+                assert_true(rc == JKB_ECORRUPT || db.body_len < strlen(body));
+            jkb__docbuf_fin(&db);
+        }
+        free(bad);
+    }
+    free(body);
+    jkb__buf_fin(&raw);
+    jkb__buf_fin(&rec);
+    jkb__buf_fin(&dict);
+    jkb__docbuf_fin(&whole);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_compresses),
         cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_preset_dictionary),
+        cmocka_unit_test(test_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
