@@ -52,8 +52,11 @@ int jkb__prepared_token(const jkb__prepared *p, size_t *at, jkb__ptoken *out);
 
 typedef struct jkb__pool jkb__pool;
 
-/* Starts threads workers, each with its own MeCab tagger over dict. */
-int jkb__pool_new(jkb__pool **out, jkb__dict *dict, unsigned threads, jkb__err *err);
+/* Starts threads workers, each with its own MeCab tagger over dict, and a queue of documents
+   handed to them that takes about queue_bytes: the deeper it is, the longer the workers go on
+   while the writer commits. */
+int jkb__pool_new(jkb__pool **out, jkb__dict *dict, unsigned threads, size_t queue_bytes,
+                  jkb__err *err);
 void jkb__pool_free(jkb__pool *p);
 
 /* Hands doc (copied) to the workers; waits while they are all busy and the queue is full.
