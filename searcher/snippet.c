@@ -33,18 +33,42 @@ static int is_alnum(uint8_t c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+enum { LONG_VOWEL = 1, LONG_VOWEL_FORM = 2 }; /* surface flags */
+#define CHOON "ー"
+
 static void add_surface(const char *s, size_t len, void *payload)
 {
     jkb__surfaces *sf = payload;
     if (sf->rc)
         return;
-    JKB__RESERVE(sf->rc, sf->item, sf->cap, 3 * sf->n + 2);
+    JKB__RESERVE(sf->rc, sf->item, sf->cap, 4 * sf->n + 3);
     if (sf->rc)
         return;
-    sf->item[3 * sf->n] = (uint32_t)sf->text.len;
-    sf->item[3 * sf->n + 1] = (uint32_t)len;
+    sf->item[4 * sf->n] = (uint32_t)sf->text.len;
+    sf->item[4 * sf->n + 1] = (uint32_t)len;
+    sf->item[4 * sf->n + 3] = 0;
     jkb__buf_put(&sf->rc, &sf->text, s, len);
     sf->n++;
+}
+
+/* A form that is another of its term's with a trailing ー is not searched for: a match of
+   the other is made longer where ー follows (カメラ, カメラー). */
+static void mark_long_vowels(jkb__surfaces *sf, size_t from)
+{
+    size_t i, j;
+    for (i = from; i < sf->n; i++) {
+        const char *t = (const char *)sf->text.data + sf->item[4 * i];
+        size_t tlen = sf->item[4 * i + 1];
+        if (tlen <= 3 || memcmp(t + tlen - 3, CHOON, 3) != 0)
+            continue;
+        for (j = from; j < sf->n; j++)
+            if (sf->item[4 * j + 1] == tlen - 3 && !(sf->item[4 * j + 3] & LONG_VOWEL_FORM) &&
+                memcmp(sf->text.data + sf->item[4 * j], t, tlen - 3) == 0) {
+                sf->item[4 * j + 3] |= LONG_VOWEL;
+                sf->item[4 * i + 3] |= LONG_VOWEL_FORM;
+                break;
+            }
+    }
 }
 
 int jkb__surfaces_make(jkb__surfaces *sf, const jkb__dict *dict, const jkb__query *q)
@@ -55,12 +79,15 @@ int jkb__surfaces_make(jkb__surfaces *sf, const jkb__dict *dict, const jkb__quer
     sf->n = 0;
     sf->rc = 0;
     for (i = 0; i < q->n_terms && sf->rc == 0; i++) {
+        size_t k;
         if (q->terms[i].uniq != i || q->terms[i].negated)
             continue;
         from = sf->n;
         jkb__term_surfaces(dict, q->terms[i].term, q->terms[i].len, add_surface, sf);
-        for (; from < sf->n; from++)
-            sf->item[3 * from + 2] = (uint32_t)i;
+        for (k = from; k < sf->n; k++)
+            sf->item[4 * k + 2] = (uint32_t)i;
+        if (sf->rc == 0)
+            mark_long_vowels(sf, from);
     }
     return sf->rc;
 }
@@ -73,8 +100,10 @@ void jkb__surfaces_fin(jkb__surfaces *sf)
 }
 
 /* Records the occurrences of surface s of term in the folded body that start in
-   [f->scan, limit). An ASCII word only matches whole. */
-static void find_surface(finder *f, const char *s, size_t len, uint32_t term, size_t limit)
+   [f->scan, limit), with a ー that follows when long_vowel. An ASCII word only matches
+   whole. */
+static void find_surface(finder *f, const char *s, size_t len, uint32_t term, int long_vowel,
+                         size_t limit)
 {
     const char *text = (const char *)f->norm->text.data;
     size_t n = f->norm->text.len, i;
@@ -94,6 +123,8 @@ static void find_surface(finder *f, const char *s, size_t len, uint32_t term, si
             return;
         f->m[f->n].start = i; /* folded offsets for now */
         f->m[f->n].end = i + len;
+        if (long_vowel && i + len + 3 <= n && memcmp(text + i + len, CHOON, 3) == 0)
+            f->m[f->n].end += 3;
         f->m[f->n].term = term;
         f->n++;
     }
@@ -147,8 +178,9 @@ static void find_matches(finder *f, const jkb__surfaces *sf, const char *body, s
 {
     size_t i, j, first = f->n;
     for (i = 0; i < sf->n; i++)
-        find_surface(f, (const char *)sf->text.data + sf->item[3 * i], sf->item[3 * i + 1],
-                     sf->item[3 * i + 2], limit);
+        if (!(sf->item[4 * i + 3] & LONG_VOWEL_FORM))
+            find_surface(f, (const char *)sf->text.data + sf->item[4 * i], sf->item[4 * i + 1],
+                         sf->item[4 * i + 2], sf->item[4 * i + 3] & LONG_VOWEL, limit);
     f->scan = limit;
     if (f->rc)
         return;
@@ -437,7 +469,7 @@ int jkb__snippet_read(jkb__snippet *out, const jkb__surfaces *sf, jkb__more_fn m
     memset(&f, 0, sizeof f);
     f.norm = norm;
     for (i = 0; i < sf->n; i++)
-        longest = sf->item[3 * i + 1] > longest ? sf->item[3 * i + 1] : longest;
+        longest = sf->item[4 * i + 1] > longest ? sf->item[4 * i + 1] : longest;
     if ((rc = jkb__normalize(norm, (const uint8_t *)body, 0)) != 0)
         goto out;
     /* Read on until the body ends or the first window that holds the query is known:
@@ -466,7 +498,7 @@ int jkb__snippet_read(jkb__snippet *out, const jkb__surfaces *sf, jkb__more_fn m
         if (!complete && whole_window(&f, sf->q, JKB__SNIPPET_CHARS, known))
             break;
     }
-    n_chars = jkb__utf8_count((const uint8_t *)body, len);
+    n_chars = known + jkb__utf8_count((const uint8_t *)body + known_b, len - known_b);
     /* The first fragment holds the query, or shows the most terms; while terms that the body
        holds are left out of that and far away, another fragment shows them, the fragments
        sharing the room. */

@@ -36,7 +36,7 @@ typedef struct jkb__snippet {
 typedef struct jkb__surfaces {
     const jkb__query *q; /* the query, which outlives them */
     jkb__buf text;  /* the forms, one after another */
-    uint32_t *item; /* per form: offset in text, length, term index */
+    uint32_t *item; /* per form: offset in text, length, term index, flags */
     size_t n;
     size_t cap;
     int rc;

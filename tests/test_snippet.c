@@ -175,16 +175,33 @@ static void test_no_whole_passage(void **state)
     free(body);
 }
 
+/* A katakana word is highlighted with the long vowel the text writes after it, or without. */
+static void test_long_vowel(void **state)
+{
+    fixture *f = *state;
+    const char *body = "新しいコンピューターとコンピュータ、コンピューターウイルス。";
+    char word[64];
+    jkb__snippet s;
+    need_dictionary();
+    prepare(f, "コンピュータ");
+    assert_int_equal(jkb__snippet_make(&s, &f->sf, body, strlen(body), &f->norm), 0);
+    assert_int_equal(s.n_highlights, 3);
+    assert_string_equal(highlight(&s, 0, word, sizeof word), "コンピューター");
+    assert_string_equal(highlight(&s, 1, word, sizeof word), "コンピュータ");
+    assert_string_equal(highlight(&s, 2, word, sizeof word), "コンピューター");
+    jkb__snippet_fin(&s);
+}
+
 /* Read in pieces of any size, cut inside characters, combining marks and folded forms, every
    body makes the snippet the whole body makes. */
 static void test_pieces_make_the_whole(void **state)
 {
-    static const char *queries[] = {"ランサムウェア 委託先", "ガイドライン", "abc OR 委託",
+    static const char *queries[] = {"ランサムウェア 委託先", "ガイドライン", "abc OR 委託", "サーバ",
                                     "\"情報 漏えい\"", "セキュリティ対策 -感染"};
     static const char *parts[] = {
         "委託先", "ランサムウェア", "ﾗﾝｻﾑｳｪｱ", "ｶﾞｲﾄﾞﾗｲﾝ", "ガイドライン", "ＡＢＣ", "abc", "ABC", "e\xcc\x81",
         "情報漏えい", "情報の漏えい", "。", "\n", "　", "セキュリティ対策", "感染", "、", "本日は晴天なり",
-        "１２３", "ｶﾞ", "\xe3\x82\x99", "xyz", " "};
+        "１２３", "ｶﾞ", "\xe3\x82\x99", "xyz", " ", "サーバー", "ｻｰﾊﾞｰ", "ー"};
     unsigned seed = 7;
     size_t qi, round;
     fixture *f = *state;
@@ -228,6 +245,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_whole_passage),
         cmocka_unit_test(test_no_whole_passage),
+        cmocka_unit_test(test_long_vowel),
         cmocka_unit_test(test_pieces_make_the_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
