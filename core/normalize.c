@@ -176,6 +176,21 @@ static void lower_ascii(uint8_t *p, size_t n)
         p[k] = (uint8_t)ascii_lower(p[k]);
 }
 
+/* Which characters of three UTF-8 bytes are is_plain_cjk(): by lead byte a row, by second
+   byte a bitmap of third bytes. Kana and CJK punctuation U+3000-U+30FF are E3 80-83; kanji
+   U+4E00-U+9FFF are E4 B8-BF and E5-E9 (the test over every code point checks the table). */
+#define ALL1 (~(uint64_t)0)
+#define ALL8 ALL1, ALL1, ALL1, ALL1, ALL1, ALL1, ALL1, ALL1
+static const uint64_t plain3[4][64] = {
+    {0},
+    {0xf8bf03ffeffffffeu, 0xfffffffffffffffeu, 0xfffffffe007fffffu, 0x1fffffffffffffffu},
+    {[0x38] = ALL8},
+    {ALL8, ALL8, ALL8, ALL8, ALL8, ALL8, ALL8, ALL8},
+};
+static const uint8_t plain3_row[16] = {0, 0, 0, 1, 2, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0};
+#undef ALL8
+#undef ALL1
+
 /*
  * End of the run of characters from src[i] that fold byte for byte (to themselves, or
  * ASCII capitals to small letters; *caps is set when the run holds a capital); *last is
@@ -186,7 +201,7 @@ static size_t plain_run(const uint8_t *src, size_t i, size_t len, size_t *last, 
 {
     size_t at = i;
     while (i < len) {
-        uint8_t b = src[i], b1;
+        uint8_t b = src[i], b1, b2;
         if (b < 0x80) {
             if (!ascii_plain(b))
                 break;
@@ -194,18 +209,14 @@ static size_t plain_run(const uint8_t *src, size_t i, size_t len, size_t *last, 
             at = i++;
             continue;
         }
-        if (len - i < 3 || (src[i + 1] & 0xC0) != 0x80 || (src[i + 2] & 0xC0) != 0x80)
+        if (len - i < 3 || (b & 0xF0) != 0xE0)
             break;
         b1 = src[i + 1];
-        /* kanji U+4E00-U+9FFF: E5-E9, and E4 B8-BF; kana and CJK punctuation U+3000-U+30FF:
-           E3 80-83, looked up in a bitmap of is_plain_cjk() (the test over every code point
-           checks it) */
-        if ((uint8_t)(b - 0xE5) > 0xE9 - 0xE5 && !(b == 0xE4 && b1 >= 0xB8)) {
-            static const uint64_t kana[4] = {0xf8bf03ffeffffffeu, 0xfffffffffffffffeu,
-                                             0xfffffffe007fffffu, 0x1fffffffffffffffu};
-            if (b != 0xE3 || b1 > 0x83 || !(kana[b1 - 0x80] >> (src[i + 2] & 0x3F) & 1))
-                break;
-        }
+        b2 = src[i + 2];
+        /* continuation bytes, and a plain character: no branch on which kind */
+        if (((b1 ^ 0x80) | (b2 ^ 0x80)) >= 0x40 ||
+            !(plain3[plain3_row[b & 0x0F]][b1 & 0x3F] >> (b2 & 0x3F) & 1))
+            break;
         at = i;
         i += 3;
     }
