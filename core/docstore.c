@@ -156,6 +156,21 @@ static const char *take(const char **p, const char *end)
     return s;
 }
 
+/* Where the fixed fields of doc go, in the payload's order: the body is the seventh. */
+#define N_HEAD 6
+static void fixed_fields(jkb_doc *doc, const char **fixed[N_FIXED])
+{
+    fixed[0] = &doc->id;
+    fixed[1] = &doc->case_no;
+    fixed[2] = &doc->title;
+    fixed[3] = &doc->org;
+    fixed[4] = &doc->label;
+    fixed[5] = &doc->date;
+    fixed[6] = &doc->body;
+    fixed[7] = &doc->url;
+    fixed[8] = &doc->source_ref;
+}
+
 /* Parses the payload in db->raw into db->doc. */
 static int parse(jkb__docbuf *db, const jkb_doc **out)
 {
@@ -172,15 +187,7 @@ static int parse(jkb__docbuf *db, const jkb_doc **out)
     if (jkb__varint_get(&p, (const uint8_t *)send, &n_extra) || n_extra > db->raw.len / 2)
         return JKB_ECORRUPT;
     s = (const char *)p;
-    fixed[0] = &doc->id;
-    fixed[1] = &doc->case_no;
-    fixed[2] = &doc->title;
-    fixed[3] = &doc->org;
-    fixed[4] = &doc->label;
-    fixed[5] = &doc->date;
-    fixed[6] = &doc->body;
-    fixed[7] = &doc->url;
-    fixed[8] = &doc->source_ref;
+    fixed_fields(doc, fixed);
     for (i = 0; i < N_FIXED; i++)
         if ((*fixed[i] = take(&s, send)) == NULL)
             return JKB_ECORRUPT;
@@ -302,7 +309,7 @@ static size_t head_end(const uint8_t *raw, size_t len)
     int i;
     if (jkb__varint_get(&p, end, &n_extra))
         return 0;
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < N_HEAD; i++) {
         if ((nul = memchr(p, 0, (size_t)(end - p))) == NULL)
             return 0;
         p = nul + 1;
@@ -338,8 +345,8 @@ int jkb__doc_more(jkb__docbuf *db, size_t n)
 int jkb__doc_head(jkb__docbuf *db, const jkb_doc **out)
 {
     const uint8_t *p;
-    const char *s;
-    const char **fixed[6];
+    const char *s, *send;
+    const char **fixed[N_FIXED];
     jkb_doc *doc = &db->doc;
     uint64_t n_extra;
     size_t i;
@@ -348,19 +355,13 @@ int jkb__doc_head(jkb__docbuf *db, const jkb_doc **out)
         if ((rc = jkb__doc_more(db, 64)) != 0)
             return rc;
     memset(doc, 0, sizeof *doc);
-    fixed[0] = &doc->id;
-    fixed[1] = &doc->case_no;
-    fixed[2] = &doc->title;
-    fixed[3] = &doc->org;
-    fixed[4] = &doc->label;
-    fixed[5] = &doc->date;
+    fixed_fields(doc, fixed);
     p = db->raw.data;
-    jkb__varint_get(&p, p + db->body, &n_extra); /* read before: head_end */
+    send = (const char *)p + db->body;
+    jkb__varint_get(&p, (const uint8_t *)send, &n_extra); /* as head_end read them */
     s = (const char *)p;
-    for (i = 0; i < 6; i++) {
-        *fixed[i] = s;
-        s += strlen(s) + 1;
-    }
+    for (i = 0; i < N_HEAD; i++)
+        *fixed[i] = take(&s, send);
     doc->body = s;
     doc->url = doc->source_ref = "";
     *out = doc;
