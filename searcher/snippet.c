@@ -497,6 +497,8 @@ int jkb__snippet_read(jkb__snippet *out, const jkb__surfaces *sf, jkb__more_fn m
         }
         if (!complete && whole_window(&f, sf->q, JKB__SNIPPET_CHARS, known))
             break;
+        if (!complete && sf->n == 0 && known > JKB__SNIPPET_CHARS)
+            break; /* nothing to match (a case number, dates): the body's start */
     }
     n_chars = known + jkb__utf8_count((const uint8_t *)body + known_b, len - known_b);
     /* The first fragment holds the query, or shows the most terms; while terms that the body

@@ -175,6 +175,27 @@ static void test_no_whole_passage(void **state)
     free(body);
 }
 
+/* A query with no words to match (a case number) shows the body's start, read no further. */
+static void test_nothing_to_match(void **state)
+{
+    fixture *f = *state;
+    char *body = repeat("本日は晴天なり。", 400);
+    jkb__snippet whole, part;
+    size_t read;
+    need_dictionary();
+    prepare(f, "#2031-101");
+    assert_int_equal(f->sf.n, 0);
+    assert_int_equal(jkb__snippet_make(&whole, &f->sf, body, strlen(body), &f->norm), 0);
+    assert_int_equal(whole.n_highlights, 0);
+    assert_true(strncmp(whole.text, "本日は晴天なり。", strlen("本日は晴天なり。")) == 0);
+    snippet_in_pieces(f, body, 100, &part, &read);
+    assert_same(&whole, &part);
+    assert_true(read < 1000);
+    jkb__snippet_fin(&whole);
+    jkb__snippet_fin(&part);
+    free(body);
+}
+
 /* A katakana word is highlighted with the long vowel the text writes after it, or without. */
 static void test_long_vowel(void **state)
 {
@@ -196,7 +217,7 @@ static void test_long_vowel(void **state)
    body makes the snippet the whole body makes. */
 static void test_pieces_make_the_whole(void **state)
 {
-    static const char *queries[] = {"ランサムウェア 委託先", "ガイドライン", "abc OR 委託", "サーバ",
+    static const char *queries[] = {"ランサムウェア 委託先", "ガイドライン", "abc OR 委託", "サーバ", "#2031-101",
                                     "\"情報 漏えい\"", "セキュリティ対策 -感染"};
     static const char *parts[] = {
         "委託先", "ランサムウェア", "ﾗﾝｻﾑｳｪｱ", "ｶﾞｲﾄﾞﾗｲﾝ", "ガイドライン", "ＡＢＣ", "abc", "ABC", "e\xcc\x81",
@@ -245,6 +266,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_whole_passage),
         cmocka_unit_test(test_no_whole_passage),
+        cmocka_unit_test(test_nothing_to_match),
         cmocka_unit_test(test_long_vowel),
         cmocka_unit_test(test_pieces_make_the_whole),
     };
