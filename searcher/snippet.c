@@ -258,6 +258,12 @@ static int holds(const jkb__query *q, uint32_t node, uint64_t seen)
     }
 }
 
+/* Whether a passage showing the terms in seen holds the query (none without one). */
+static int holds_query(const jkb__query *q, uint64_t seen)
+{
+    return q != NULL && holds(q, q->root, seen);
+}
+
 /*
  * The match that best starts a window of budget characters: the first that holds the whole
  * query when no term is covered yet, else the one that shows the most terms not in covered,
@@ -275,7 +281,7 @@ static int best_window(const finder *f, const jkb__query *q, size_t budget, uint
             continue; /* start at a term still to show */
         seen = window_terms(f, i, budget, &count) & ~covered;
         fresh = popcount64(seen);
-        if (covered == 0 && q && holds(q, q->root, seen)) {
+        if (covered == 0 && holds_query(q, seen)) {
             *best = i;
             return fresh;
         }
@@ -420,10 +426,8 @@ static int emit_window(jkb__snippet *out, jkb__buf *text, size_t *cp, const char
 static int whole_window(finder *f, const jkb__query *q, size_t budget, size_t known)
 {
     int count;
-    if (q == NULL)
-        return 0;
     for (; f->checked < f->n && f->m[f->checked].cstart + budget < known; f->checked++)
-        if (holds(q, q->root, window_terms(f, f->checked, budget, &count)))
+        if (holds_query(q, window_terms(f, f->checked, budget, &count)))
             return 1;
     return 0;
 }
@@ -480,10 +484,11 @@ int jkb__snippet_read(jkb__snippet *out, const jkb__surfaces *sf, jkb__more_fn m
         if ((rc = more(ctx, &body, &len, &complete)) != 0)
             goto out;
         cut = complete ? len : jkb__norm_cut((const uint8_t *)body, normed, len);
-        if (cut > normed &&
-            (rc = jkb__normalize_more(norm, (const uint8_t *)body, normed, cut)) != 0)
-            goto out;
-        normed = cut > normed ? cut : normed;
+        if (cut > normed) {
+            if ((rc = jkb__normalize_more(norm, (const uint8_t *)body, normed, cut)) != 0)
+                goto out;
+            normed = cut;
+        }
         limit = norm->text.len;
         if (!complete)
             limit = limit > longest ? limit - longest : 0;
@@ -507,11 +512,9 @@ int jkb__snippet_read(jkb__snippet *out, const jkb__surfaces *sf, jkb__more_fn m
     while (n_frag < JKB__SNIPPET_FRAGMENTS &&
            best_window(&f, sf->q, JKB__SNIPPET_CHARS / (n_frag + 1), covered,
                        &starts[n_frag]) > 0) {
-        size_t k;
-        for (k = starts[n_frag]; k < f.n &&
-             f.m[k].cend - f.m[starts[n_frag]].cstart <= JKB__SNIPPET_CHARS / (n_frag + 1); k++)
-            covered |= term_bit(&f.m[k]);
-        if (n_frag++ == 0 && sf->q && holds(sf->q, sf->q->root, covered))
+        int count;
+        covered |= window_terms(&f, starts[n_frag], JKB__SNIPPET_CHARS / (n_frag + 1), &count);
+        if (n_frag++ == 0 && holds_query(sf->q, covered))
             break; /* it holds the query: nothing is left out */
     }
     budget = JKB__SNIPPET_CHARS / (n_frag ? n_frag : 1);
