@@ -12,6 +12,8 @@
 #define EXPAND_PREFIX 512
 #define EXPAND_INFIX 256
 
+#define ALL_FIELDS ((1u << JKB__NFIELDS) - 1)
+
 /* ---- postings iterators ---- */
 
 /* Positions it->cur at the first postings key >= (it->tid, doc): 1 when it is one of the
@@ -520,6 +522,10 @@ static int holds(jkb__matcher *m, uint32_t t, uint32_t doc, int *yes, uint32_t *
         return rc;
     }
     *next = at;
+    if ((qt->fields & ALL_FIELDS) == ALL_FIELDS) { /* a posting has some field */
+        *yes = 1;
+        return 0;
+    }
     for (f = 0; f < JKB__NFIELDS && !*yes; f++)
         *yes = (qt->fields >> f & 1) && jkb__piter_tf(it, f) != 0;
     return 0;

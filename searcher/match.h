@@ -115,6 +115,13 @@ int jkb__piter_seek_from(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *a
  */
 static inline int jkb__piter_seek(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *at)
 {
+    if (!want_pos && it->loaded && it->i < it->block.n && it->block.docs[it->i] <= doc &&
+        doc <= it->last) { /* a step or a few forward in the block (the walk) */
+        while (it->block.docs[it->i] < doc)
+            it->i++;
+        *at = it->block.docs[it->i];
+        return 1;
+    }
     if (it->loaded && it->i < it->block.n && it->block.docs[it->i] == doc &&
         (!want_pos || it->mem || it->pos_doc == it->i)) {
         *at = doc;

@@ -293,11 +293,13 @@ typedef struct walk {
     int conjunction;        /* then every scoring term holds every document */
     size_t cap;
     page_floor floor;
-    /* The documents [from, last] lie in one block of each term: their score is at most ub. */
+    /* The documents [from, last] lie in one block of each term: their score is at most ub,
+       and without term t at most ub - part[t] (its bound and the proximity pairs it is in). */
     int region;
     uint32_t from;
     uint32_t last;
     double ub;
+    double *part; /* per term */
 } walk;
 
 /* The largest tf' (bm25.h) a block bound allows, for the query's weights and averages. */
@@ -316,46 +318,95 @@ static double bound_scale(const exec *e, const jkb__counts *c)
     return w * a / JKB__BOUND_SCALE;
 }
 
-/* jkb__skip_fn: passes over the documents from doc whose blocks cannot reach the floor. */
+static double pair_bonus(const exec *e, size_t t, int *same_word);
+
+/* The bounds of the region of blocks that starts at doc (walk): 1, 0 when no term holds a
+   document from doc on, or an error. */
+static int region_at(walk *w, uint32_t doc)
+{
+    exec *e = w->e;
+    const jkb__query *q = e->q;
+    size_t t;
+    int any = 0, same_word;
+    w->ub = e->max_bonus;
+    w->last = UINT32_MAX;
+    for (t = 0; t < q->n_terms; t++) {
+        uint32_t bound, last;
+        double x;
+        int rc;
+        w->part[t] = 0;
+        if (!scoring(q, t) || e->m.df[t] == 0)
+            continue;
+        if ((rc = jkb__piter_bound(&e->m.it[t], doc, &bound, &last)) < 0)
+            return rc;
+        if (rc == 0)
+            continue; /* the term holds nothing more: it adds nothing */
+        any = 1;
+        x = bound == UINT32_MAX ? INFINITY : bound * e->bound_scale;
+        w->part[t] = isinf(x) ? INFINITY : e->idf[t] * x / (JKB__K1 + x);
+        w->ub += w->part[t];
+        if (last < w->last)
+            w->last = last;
+    }
+    /* a pair's proximity needs both its terms */
+    for (t = 0; t + 1 < q->n_terms; t++) {
+        double pair = pair_bonus(e, t, &same_word);
+        w->part[q->terms[t].uniq] += pair;
+        w->part[q->terms[t + 1].uniq] += pair;
+    }
+    w->region = 1;
+    w->from = doc;
+    return any;
+}
+
+/*
+ * jkb__skip_fn: passes over the documents from doc that cannot reach the floor: every one in
+ * a region whose bound is below it, and those that lack a term the floor needs there (MaxScore
+ * over the blocks: the walk goes on from a document that holds all of them).
+ */
 static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
 {
     walk *w = payload;
     exec *e = w->e;
     double floor = floor_of(&w->floor);
+    uint32_t at, from = doc;
     size_t t;
+    int rc, moved = 1;
     if (floor < 0)
         return 0;
     if (!w->region || doc < w->from || doc > w->last) {
-        int any = 0;
-        w->ub = e->max_bonus;
-        w->last = UINT32_MAX;
-        for (t = 0; t < e->q->n_terms; t++) {
-            uint32_t bound, last;
-            double x;
-            int rc;
-            if (!scoring(e->q, t) || e->m.df[t] == 0)
-                continue;
-            if ((rc = jkb__piter_bound(&e->m.it[t], doc, &bound, &last)) < 0)
-                return rc;
-            if (rc == 0)
-                continue; /* the term holds nothing more: it adds nothing */
-            any = 1;
-            x = bound == UINT32_MAX ? INFINITY : bound * e->bound_scale;
-            w->ub += isinf(x) ? INFINITY : e->idf[t] * x / (JKB__K1 + x);
-            if (last < w->last)
-                w->last = last;
+        if ((rc = region_at(w, doc)) <= 0) {
+            *to = UINT32_MAX; /* no term holds anything more: no document is left to find */
+            return rc < 0 ? rc : 1;
         }
-        if (!any) { /* no term holds anything more: no document is left to find */
-            *to = UINT32_MAX;
-            return 1;
-        }
-        w->region = 1;
-        w->from = doc;
     }
-    if (w->ub >= floor)
+    if (w->ub < floor) {
+        e->pruned = 1;
+        *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
+        return 1;
+    }
+    if (isinf(w->ub))
+        return 0;
+    while (moved) {
+        moved = 0;
+        for (t = 0; t < e->q->n_terms; t++) {
+            if (!scoring(e->q, t) || e->m.df[t] == 0 || w->ub - w->part[t] >= floor)
+                continue;
+            if ((rc = jkb__piter_seek(&e->m.it[t], doc, 0, &at)) < 0)
+                return rc;
+            if (rc == 0 || at > w->last) { /* none in the region holds it */
+                e->pruned = 1;
+                *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
+                return 1;
+            }
+            moved |= at > doc;
+            doc = at;
+        }
+    }
+    if (doc == from)
         return 0;
     e->pruned = 1;
-    *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
+    *to = doc;
     return 1;
 }
 
@@ -388,7 +439,7 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
 {
     walk w;
     size_t t;
-    int rc;
+    int rc = 0;
     memset(&w, 0, sizeof w);
     w.e = e;
     w.docs = docs;
@@ -402,13 +453,10 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
     if (e->need <= e->n_docs && !isinf(e->bound_scale)) {
         w.floor.score = malloc(e->need * sizeof *w.floor.score);
         w.floor.key = malloc(e->need * sizeof *w.floor.key);
-        if (w.floor.score == NULL || w.floor.key == NULL) {
-            free(w.floor.score);
-            free(w.floor.key);
-            return JKB_ENOMEM;
-        }
+        w.part = malloc((e->q->n_terms + 1) * sizeof *w.part);
+        rc = w.floor.score && w.floor.key && w.part ? 0 : JKB_ENOMEM;
     }
-    if ((rc = jkb__colreader_open(&w.cols, e->txn)) == 0) {
+    if (rc == 0 && (rc = jkb__colreader_open(&w.cols, e->txn)) == 0) {
         rc = jkb__matcher_each(&e->m, score_found, w.floor.score ? skip_below_floor : NULL, &w);
         jkb__colreader_close(&w.cols);
     }
@@ -416,6 +464,7 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
         e->floor = floor_of(&w.floor);
     free(w.floor.score);
     free(w.floor.key);
+    free(w.part);
     if (rc)
         e->n_cands = 0;
     return rc;

@@ -232,10 +232,31 @@ static void test_same_pages(void **state)
         fail_msg("none of %zu searches passed over a block", runs);
 }
 
+/* A term the page needs: once the floor is above what a release without ランサムウェア can
+   score (痕跡 alone, in blocks that also hold releases about ランサムウェア), only releases
+   holding it are scored, fewer than hold it. */
+static void test_needed_term(void **state)
+{
+    jkb_search_options o = JKB_SEARCH_OPTIONS_INIT;
+    jkb_results *needed, *either;
+    (void)state;
+    need_dictionary();
+    o.no_group = 1;
+    assert_true(same_page("ランサムウェア OR 痕跡", &o));
+    assert_true(same_page("ランサムウェア OR 痕跡 OR 委託先", &o));
+    needed = search("ランサムウェア", &o, 0);
+    either = search("ランサムウェア OR 痕跡", &o, 1);
+    assert_true(jkb_results_total_exact(needed));
+    assert_true(jkb_results_total(either) < jkb_results_total(needed));
+    jkb_results_free(needed);
+    jkb_results_free(either);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_pages),
+        cmocka_unit_test(test_needed_term),
     };
     return cmocka_run_group_tests(tests, setup, teardown_index);
 }
