@@ -466,7 +466,8 @@ static int unary_holds(const uint8_t *src, size_t len, uint64_t count)
 /* Adds to each of v[0..count) the next unary code of [src, src + len) shifted left by k: the
    one bits' positions, a word at a time. The part must hold exactly count codes, and each
    sum fit 32 bits. */
-static int unary_add(const uint8_t *src, size_t len, uint32_t *v, size_t count, unsigned k)
+static inline int unary_add_as(const uint8_t *src, size_t len, uint32_t *v, size_t count,
+                               unsigned k, int check)
 {
     uint64_t start = 0; /* where the current code starts, in bits */
     size_t off, i = 0;
@@ -474,7 +475,7 @@ static int unary_add(const uint8_t *src, size_t len, uint32_t *v, size_t count, 
         uint64_t w = word_at(src, off, len);
         for (; w && i < count; w &= w - 1, i++) {
             uint64_t one = 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w);
-            if (one - start > (UINT32_MAX - v[i]) >> k)
+            if (check && one - start > (UINT32_MAX - v[i]) >> k)
                 return JKB_ECORRUPT;
             v[i] += (uint32_t)((one - start) << k);
             start = one + 1;
@@ -483,6 +484,15 @@ static int unary_add(const uint8_t *src, size_t len, uint32_t *v, size_t count, 
             return JKB_ECORRUPT; /* more codes than values */
     }
     return i == count && (start + 7) / 8 == len ? 0 : JKB_ECORRUPT;
+}
+
+static int unary_add(const uint8_t *src, size_t len, uint32_t *v, size_t count, unsigned k)
+{
+    /* a code is shorter than the part: when the part's bits shifted by k fit 32 bits with
+       the low bits (< 2^k), no sum can overflow, and none is checked */
+    if (k < 32 && 8 * (uint64_t)len < (uint64_t)1 << (32 - k))
+        return unary_add_as(src, len, v, count, k, 0);
+    return unary_add_as(src, len, v, count, k, 1);
 }
 
 /* Where code k starts in a unary part [src, src + len) that holds k codes or more (checked):
@@ -759,10 +769,10 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             return JKB_ECORRUPT;
         for (i = 1, doc = p->docs[0]; i < n; i++) {
             doc += (uint64_t)v[i - 1] + 1;
-            if (doc > UINT32_MAX)
-                return JKB_ECORRUPT;
             p->docs[i] = (uint32_t)doc;
         }
+        if (doc > UINT32_MAX) /* ascending: the last is the largest */
+            return JKB_ECORRUPT;
     } else if (s != end) {
         return JKB_ECORRUPT;
     }

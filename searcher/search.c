@@ -299,7 +299,10 @@ typedef struct walk {
     uint32_t from;
     uint32_t last;
     double ub;
-    double *part; /* per term */
+    double *part;      /* per term */
+    size_t *needs;     /* the terms whose part the floor needs, for needs_floor */
+    size_t n_needs;
+    double needs_floor;
 } walk;
 
 /* The largest tf' (bm25.h) a block bound allows, for the query's weights and averages. */
@@ -370,11 +373,12 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
     exec *e = w->e;
     double floor = floor_of(&w->floor);
     uint32_t at, from = doc;
-    size_t t;
+    size_t t, i;
     int rc, moved = 1;
     if (floor < 0)
         return 0;
     if (!w->region || doc < w->from || doc > w->last) {
+        w->needs_floor = -1;
         if ((rc = region_at(w, doc)) <= 0) {
             *to = UINT32_MAX; /* no term holds anything more: no document is left to find */
             return rc < 0 ? rc : 1;
@@ -387,12 +391,17 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
     }
     if (isinf(w->ub))
         return 0;
+    if (w->needs_floor != floor) {
+        w->n_needs = 0;
+        for (t = 0; t < e->q->n_terms; t++)
+            if (scoring(e->q, t) && e->m.df[t] > 0 && w->ub - w->part[t] < floor)
+                w->needs[w->n_needs++] = t;
+        w->needs_floor = floor;
+    }
     while (moved) {
         moved = 0;
-        for (t = 0; t < e->q->n_terms; t++) {
-            if (!scoring(e->q, t) || e->m.df[t] == 0 || w->ub - w->part[t] >= floor)
-                continue;
-            if ((rc = jkb__piter_seek(&e->m.it[t], doc, 0, &at)) < 0)
+        for (i = 0; i < w->n_needs; i++) {
+            if ((rc = jkb__piter_seek(&e->m.it[w->needs[i]], doc, 0, &at)) < 0)
                 return rc;
             if (rc == 0 || at > w->last) { /* none in the region holds it */
                 e->pruned = 1;
@@ -454,7 +463,8 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
         w.floor.score = malloc(e->need * sizeof *w.floor.score);
         w.floor.key = malloc(e->need * sizeof *w.floor.key);
         w.part = malloc((e->q->n_terms + 1) * sizeof *w.part);
-        rc = w.floor.score && w.floor.key && w.part ? 0 : JKB_ENOMEM;
+        w.needs = malloc((e->q->n_terms + 1) * sizeof *w.needs);
+        rc = w.floor.score && w.floor.key && w.part && w.needs ? 0 : JKB_ENOMEM;
     }
     if (rc == 0 && (rc = jkb__colreader_open(&w.cols, e->txn)) == 0) {
         rc = jkb__matcher_each(&e->m, score_found, w.floor.score ? skip_below_floor : NULL, &w);
@@ -465,6 +475,7 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
     free(w.floor.score);
     free(w.floor.key);
     free(w.part);
+    free(w.needs);
     if (rc)
         e->n_cands = 0;
     return rc;
