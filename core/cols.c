@@ -1,11 +1,9 @@
-/* Per-document columns in blocks (cols.h). */
+/* Per-document columns in chunks (cols.h). */
 #include "cols.h"
 
 #include <string.h>
 
 #include "buf.h"
-
-#define BLOCK_MAX (4 + JKB__COLS_BLOCK * JKB__COLS_BYTES)
 
 static uint32_t get_le32(const uint8_t *p)
 {
@@ -18,23 +16,6 @@ static void put_le32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
-}
-
-/* Bits set in v, without the call __builtin_popcount becomes on CPUs without POPCNT. */
-static unsigned popcount(uint32_t v)
-{
-    v = v - ((v >> 1) & 0x55555555u);
-    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
-    return (((v + (v >> 4)) & 0x0F0F0F0Fu) * 0x01010101u) >> 24;
-}
-
-/* A block's mask, after checking that the value holds an entry per bit. */
-static int block_mask(const jkb__val *v, uint32_t *mask)
-{
-    if (v->len < 4)
-        return JKB_ECORRUPT;
-    *mask = get_le32(v->data);
-    return v->len == 4 + (size_t)popcount(*mask) * JKB__COLS_BYTES ? 0 : JKB_ECORRUPT;
 }
 
 static void decode(const uint8_t *src, jkb__cols *out)
@@ -55,82 +36,147 @@ static void encode(uint8_t *dst, const jkb__cols *c)
         put_le32(dst + 8 + 4 * f, c->len[f]);
 }
 
-/* Document bit's columns in a block's value v of documents mask (block_mask). */
-static int from_block(const jkb__val *v, uint32_t mask, unsigned bit, jkb__cols *out)
+static int has(const uint8_t *map, size_t i)
 {
-    if (!(mask >> bit & 1))
+    return map[i / 8] >> (i % 8) & 1;
+}
+
+/* How many documents a chunk's value has room for, after checking that its length is the
+   bitmap and whole entries, and that no document beyond them exists. */
+static int chunk_size(const jkb__val *v, size_t *n)
+{
+    size_t i;
+    if (v->len < JKB__COLS_MAP || (v->len - JKB__COLS_MAP) % JKB__COLS_BYTES != 0 ||
+        (*n = (v->len - JKB__COLS_MAP) / JKB__COLS_BYTES) > JKB__COLS_CHUNK)
+        return JKB_ECORRUPT;
+    for (i = *n; i < JKB__COLS_CHUNK; i++)
+        if (has(v->data, i))
+            return JKB_ECORRUPT;
+    return 0;
+}
+
+/* Document i's columns in a chunk's value v with room for n. */
+static int from_chunk(const jkb__val *v, size_t n, size_t i, jkb__cols *out)
+{
+    if (i >= n || !has(v->data, i))
         return JKB_ENOTFOUND;
-    decode(v->data + 4 + popcount(mask & ((1u << bit) - 1)) * JKB__COLS_BYTES, out);
+    decode((const uint8_t *)v->data + JKB__COLS_MAP + i * JKB__COLS_BYTES, out);
     return 0;
 }
 
 int jkb__cols_get(jkb__txn *t, uint32_t doc, jkb__cols *out)
 {
     uint8_t key[4];
-    uint32_t mask;
+    size_t n;
     jkb__val v;
     int rc;
-    jkb__be32_put(key, doc / JKB__COLS_BLOCK);
-    if ((rc = jkb__get(t, JKB__T_COLS, key, 4, &v)) != 0 || (rc = block_mask(&v, &mask)) != 0)
+    jkb__be32_put(key, doc / JKB__COLS_CHUNK);
+    if ((rc = jkb__get(t, JKB__T_COLS, key, 4, &v)) != 0 || (rc = chunk_size(&v, &n)) != 0)
         return rc;
-    return from_block(&v, mask, doc % JKB__COLS_BLOCK, out);
+    return from_chunk(&v, n, doc % JKB__COLS_CHUNK, out);
 }
 
-/* Rewrites doc's block with doc's entry replaced (c) or removed (c NULL). */
-static int update(jkb__txn *t, uint32_t doc, const jkb__cols *c)
+/* ---- writing ---- */
+
+void jkb__colwriter_init(jkb__colwriter *w)
 {
-    uint8_t key[4], out[BLOCK_MAX];
-    const uint8_t *in = NULL;
-    unsigned bit = doc % JKB__COLS_BLOCK, i;
-    uint32_t mask = 0, new_mask;
-    size_t len = 4;
+    w->chunk = UINT32_MAX;
+    w->n = 0;
+}
+
+/* Puts chunk c in w: its stored value, or an empty one. */
+static int load_chunk(jkb__colwriter *w, jkb__txn *t, uint32_t c)
+{
+    uint8_t key[4];
     jkb__val v;
     int rc;
-
-    jkb__be32_put(key, doc / JKB__COLS_BLOCK);
+    jkb__be32_put(key, c);
     rc = jkb__get(t, JKB__T_COLS, key, 4, &v);
-    if (rc == 0) {
-        if ((rc = block_mask(&v, &mask)) != 0)
-            return rc;
-        in = v.data + 4;
-    } else if (rc != JKB_ENOTFOUND) {
+    if (rc == JKB_ENOTFOUND) {
+        memset(w->buf, 0, sizeof w->buf);
+        w->n = 0;
+    } else if (rc || (rc = chunk_size(&v, &w->n)) != 0) {
         return rc;
+    } else { /* copy: a write invalidates v */
+        memcpy(w->buf, v.data, v.len);
+        memset(w->buf + v.len, 0, sizeof w->buf - v.len);
     }
-    if (c == NULL && !(mask >> bit & 1))
-        return JKB_ENOTFOUND;
-    new_mask = c ? mask | 1u << bit : mask & ~(1u << bit);
-    /* Copy before writing: a write invalidates v. */
-    for (i = 0; i < JKB__COLS_BLOCK; i++) {
-        if (i == bit && c) {
-            encode(out + len, c);
-            len += JKB__COLS_BYTES;
-        } else if (new_mask >> i & 1) {
-            memcpy(out + len, in + popcount(mask & ((1u << i) - 1)) * JKB__COLS_BYTES,
-                   JKB__COLS_BYTES);
-            len += JKB__COLS_BYTES;
-        }
+    w->chunk = c;
+    return 0;
+}
+
+int jkb__colwriter_finish(jkb__colwriter *w, jkb__txn *t)
+{
+    uint8_t key[4];
+    uint32_t c = w->chunk;
+    w->chunk = UINT32_MAX;
+    if (c == UINT32_MAX)
+        return 0;
+    while (w->n > 0 && !has(w->buf, w->n - 1))
+        w->n--; /* room up to the last document that exists */
+    jkb__be32_put(key, c);
+    if (w->n == 0) {
+        int rc = jkb__del(t, JKB__T_COLS, key, 4);
+        return rc == JKB_ENOTFOUND ? 0 : rc;
     }
-    put_le32(out, new_mask);
-    if (new_mask == 0)
-        return jkb__del(t, JKB__T_COLS, key, 4);
-    return jkb__put(t, JKB__T_COLS, key, 4, out, len);
+    return jkb__put(t, JKB__T_COLS, key, 4, w->buf, JKB__COLS_MAP + w->n * JKB__COLS_BYTES);
+}
+
+/* Moves w to doc's chunk, writing the one it held. */
+static int writer_at(jkb__colwriter *w, jkb__txn *t, uint32_t doc)
+{
+    int rc;
+    if (doc / JKB__COLS_CHUNK == w->chunk)
+        return 0;
+    if ((rc = jkb__colwriter_finish(w, t)) != 0)
+        return rc;
+    return load_chunk(w, t, doc / JKB__COLS_CHUNK);
+}
+
+int jkb__colwriter_put(jkb__colwriter *w, jkb__txn *t, uint32_t doc, const jkb__cols *c)
+{
+    size_t i = doc % JKB__COLS_CHUNK;
+    int rc;
+    if ((rc = writer_at(w, t, doc)) != 0)
+        return rc;
+    w->buf[i / 8] |= (uint8_t)(1u << (i % 8));
+    encode(w->buf + JKB__COLS_MAP + i * JKB__COLS_BYTES, c);
+    if (i >= w->n)
+        w->n = i + 1;
+    return 0;
 }
 
 int jkb__cols_put(jkb__txn *t, uint32_t doc, const jkb__cols *c)
 {
-    return update(t, doc, c);
+    jkb__colwriter w;
+    int rc;
+    jkb__colwriter_init(&w);
+    rc = jkb__colwriter_put(&w, t, doc, c);
+    return rc ? rc : jkb__colwriter_finish(&w, t);
 }
 
 int jkb__cols_del(jkb__txn *t, uint32_t doc)
 {
-    return update(t, doc, NULL);
+    jkb__colwriter w;
+    size_t i = doc % JKB__COLS_CHUNK;
+    int rc;
+    jkb__colwriter_init(&w);
+    if ((rc = writer_at(&w, t, doc)) != 0)
+        return rc;
+    if (!has(w.buf, i))
+        return JKB_ENOTFOUND;
+    w.buf[i / 8] &= (uint8_t)~(1u << (i % 8));
+    memset(w.buf + JKB__COLS_MAP + i * JKB__COLS_BYTES, 0, JKB__COLS_BYTES);
+    return jkb__colwriter_finish(&w, t);
 }
+
+/* ---- reading ---- */
 
 int jkb__colreader_open(jkb__colreader *r, jkb__txn *t)
 {
-    r->block = UINT32_MAX;
+    r->chunk = UINT32_MAX;
     r->val.len = 0;
-    r->mask = 0;
+    r->n = 0;
     return jkb__cursor_open(t, JKB__T_COLS, &r->cur);
 }
 
@@ -140,64 +186,63 @@ void jkb__colreader_close(jkb__colreader *r)
     r->cur = NULL;
 }
 
-/* Leaves r past the last block. */
+/* Leaves r past the last chunk. */
 static int at_end(jkb__colreader *r)
 {
-    r->block = UINT32_MAX;
+    r->chunk = UINT32_MAX;
     r->val.len = 0;
-    r->mask = 0;
+    r->n = 0;
     return 0;
 }
 
-/* Puts the first block numbered >= b in r (r->block UINT32_MAX when there is none). */
-static int load_from(jkb__colreader *r, uint32_t b)
+/* Puts the first chunk numbered >= c in r (r->chunk UINT32_MAX when there is none). */
+static int load_from(jkb__colreader *r, uint32_t c)
 {
     uint8_t key[4];
     jkb__val k;
     int rc;
-    jkb__be32_put(key, b);
+    jkb__be32_put(key, c);
     if ((rc = jkb__cursor_seek_near(r->cur, key, 4, &k, &r->val)) != 0)
         return rc == JKB_ENOTFOUND ? at_end(r) : rc;
-    if (k.len != 4 || (rc = block_mask(&r->val, &r->mask)) != 0) {
+    if (k.len != 4 || (rc = chunk_size(&r->val, &r->n)) != 0) {
         at_end(r);
         return JKB_ECORRUPT;
     }
-    r->block = jkb__be32_get(k.data);
+    r->chunk = jkb__be32_get(k.data);
     return 0;
 }
 
 int jkb__colreader_get(jkb__colreader *r, uint32_t doc, jkb__cols *out)
 {
-    uint32_t b = doc / JKB__COLS_BLOCK;
+    uint32_t c = doc / JKB__COLS_CHUNK;
     int rc;
-    if (b != r->block && (rc = load_from(r, b)) != 0)
+    if (c != r->chunk && (rc = load_from(r, c)) != 0)
         return rc;
-    if (r->block != b) /* no such block: r holds the next one */
+    if (r->chunk != c) /* no such chunk: r holds the next one */
         return JKB_ENOTFOUND;
-    return from_block(&r->val, r->mask, doc % JKB__COLS_BLOCK, out);
+    return from_chunk(&r->val, r->n, doc % JKB__COLS_CHUNK, out);
 }
 
 int jkb__colreader_next(jkb__colreader *r, uint32_t *doc, jkb__cols *out)
 {
-    uint32_t b = *doc / JKB__COLS_BLOCK, mask;
-    unsigned bit = *doc % JKB__COLS_BLOCK;
+    uint32_t c = *doc / JKB__COLS_CHUNK;
+    size_t i = *doc % JKB__COLS_CHUNK;
     int rc;
     for (;;) {
-        if (b != r->block && (rc = load_from(r, b)) != 0)
+        if (c != r->chunk && (rc = load_from(r, c)) != 0)
             return rc;
-        if (r->block == UINT32_MAX)
+        if (r->chunk == UINT32_MAX)
             return JKB_ENOTFOUND;
-        if (r->block != b) { /* the next block that exists */
-            b = r->block;
-            bit = 0;
+        if (r->chunk != c) { /* the next chunk that exists */
+            c = r->chunk;
+            i = 0;
         }
-        mask = r->mask & ~0u << bit;
-        if (mask) {
-            bit = (unsigned)__builtin_ctz(mask);
-            *doc = b * JKB__COLS_BLOCK + bit;
-            return from_block(&r->val, r->mask, bit, out);
-        }
-        b++;
-        bit = 0;
+        for (; i < r->n; i++)
+            if (has(r->val.data, i)) {
+                *doc = c * JKB__COLS_CHUNK + (uint32_t)i;
+                return from_chunk(&r->val, r->n, i, out);
+            }
+        c++;
+        i = 0;
     }
 }

@@ -1,24 +1,28 @@
 /*
  * Per-document columns: the fixed facts that ranking, grouping and date filters read for
- * every candidate. They are kept in blocks of JKB__COLS_BLOCK documents, so that a query
- * walking its candidates in doc order reads each block once instead of one entry each:
+ * every candidate. They are kept in chunks of JKB__COLS_CHUNK documents laid out as arrays,
+ * so that a query finds a candidate's columns at a fixed offset of the chunk it read once:
  *
- *   cols  block number (doc id / JKB__COLS_BLOCK, 4 bytes big-endian) -> uint32 LE mask of
- *         the block's documents that exist (bit i: doc id block * JKB__COLS_BLOCK + i), then
- *         for each of them in order JKB__COLS_BYTES: int32 day, uint32 case key, then uint32
- *         token count per field, little-endian.
+ *   cols  chunk number (doc id / JKB__COLS_CHUNK, 4 bytes big-endian) -> a bitmap of the
+ *         chunk's documents that exist (JKB__COLS_MAP bytes; bit i % 8 of byte i / 8: doc id
+ *         chunk * JKB__COLS_CHUNK + i), then JKB__COLS_BYTES per document up to the last that
+ *         exists: int32 day, uint32 case key, then uint32 token count per field,
+ *         little-endian (zeros for a document that does not exist).
  *
- * 32 documents take at most 772 bytes: five blocks fill a 4 KiB page.
+ * A chunk takes 24.7 KB at most: LMDB keeps it in overflow pages of its own, in one piece,
+ * 28 bytes a document. A chunk without documents is removed.
  */
 #ifndef JKB_CORE_COLS_H
 #define JKB_CORE_COLS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "postings.h"
 #include "store.h"
 
-#define JKB__COLS_BLOCK 32
+#define JKB__COLS_CHUNK 1024
+#define JKB__COLS_MAP (JKB__COLS_CHUNK / 8)
 #define JKB__COLS_BYTES (8 + 4 * JKB__NFIELDS)
 #define JKB__NO_DATE INT32_MIN
 
@@ -35,13 +39,26 @@ int jkb__cols_put(jkb__txn *t, uint32_t doc, const jkb__cols *c);
 /* Removes document doc's columns: JKB_ENOTFOUND when there are none. */
 int jkb__cols_del(jkb__txn *t, uint32_t doc);
 
-/* Reads columns through one cursor, keeping the current block: documents asked for in
-   ascending order cost one block read per block. */
+/* Writes the columns of many documents, each chunk read and written once when they come in
+   ascending order. What it holds is written by jkb__colwriter_finish, not before. */
+typedef struct jkb__colwriter {
+    uint32_t chunk; /* the chunk in buf, or UINT32_MAX */
+    size_t n;       /* documents buf holds room for: up to the last that exists */
+    uint8_t buf[JKB__COLS_MAP + JKB__COLS_CHUNK * JKB__COLS_BYTES];
+} jkb__colwriter;
+
+void jkb__colwriter_init(jkb__colwriter *w);
+int jkb__colwriter_put(jkb__colwriter *w, jkb__txn *t, uint32_t doc, const jkb__cols *c);
+/* Writes the chunk it holds (on error, leaves it unwritten). */
+int jkb__colwriter_finish(jkb__colwriter *w, jkb__txn *t);
+
+/* Reads columns through one cursor, keeping the current chunk: documents asked for in
+   ascending order cost one chunk read per chunk. */
 typedef struct jkb__colreader {
     jkb__cursor *cur;
-    uint32_t block; /* the block in val, or UINT32_MAX */
-    jkb__val val;   /* empty when the block does not exist */
-    uint32_t mask;  /* val's documents, checked against its length once */
+    uint32_t chunk; /* the chunk in val, or UINT32_MAX */
+    jkb__val val;   /* empty when the chunk does not exist */
+    size_t n;       /* documents val has room for, checked against its bitmap once */
 } jkb__colreader;
 
 int jkb__colreader_open(jkb__colreader *r, jkb__txn *t);

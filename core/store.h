@@ -21,9 +21,9 @@
  *           zlib-compressed (docstore.h), cut so that the pieces fill LMDB's leaf pages
  *           (index.h), where whole records of 1-4 KiB would leave them, or overflow pages,
  *           half empty
- *   cols    doc id / 32 (4) -> the fixed columns of those documents, in a block (cols.h):
- *           date as days since 1970-01-01, case key (index.h: jkb__case_key), token count per
- *           field
+ *   cols    doc id / 1024 (4) -> the fixed columns of those documents as arrays, in one
+ *           chunk (cols.h): date as days since 1970-01-01, case key (index.h: jkb__case_key),
+ *           token count per field
  *   ids     external id -> doc id (4)
  *   cases   case number + 0x00 + doc id (4) -> empty
  *
@@ -40,7 +40,7 @@
 
 #include "error.h"
 
-#define JKB__FORMAT_VERSION 7
+#define JKB__FORMAT_VERSION 8
 
 typedef enum jkb__table {
     JKB__T_META,

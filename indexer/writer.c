@@ -716,16 +716,16 @@ static int cmp_key(const void *a, const void *b)
     return jkb__bytes_cmp(x->key, x->len, y->key, y->len);
 }
 
-/* Writes one added document's record, columns, id and case entry. */
+/* Writes one added document's record, columns (into cw), id and case entry. */
 static int write_doc(jkb_index *ix, jkb__txn *t, const jkb__batch *b, const pending *p,
-                     uint32_t doc, uint32_t *docs_room)
+                     uint32_t doc, uint32_t *docs_room, jkb__colwriter *cw)
 {
     uint8_t k[4];
     jkb__buf buf = JKB__BUF_INIT;
     int rc;
 
     jkb__be32_put(k, doc);
-    rc = jkb__cols_put(t, doc, &p->cols);
+    rc = jkb__colwriter_put(cw, t, doc, &p->cols);
     if (rc == 0 && p->compressed) {
         rc = jkb__docs_put(t, doc, p->record.data, p->record.len, docs_room);
     } else if (rc == 0) { /* prepared before the preset dictionary existed */
@@ -765,6 +765,7 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
     df_changes dfc = {NULL, 0, 0};
     sort_key *order = NULL;
     jkb__term_ref *refs = NULL;
+    jkb__colwriter *cw = NULL;
     uint32_t *gone = NULL, base;
     size_t i, n_gone = 0, n_refs = 0;
     int rc, f;
@@ -839,16 +840,24 @@ static int write_batch(jkb_index *ix, jkb__txn *t, jkb__batch *b)
 
     if ((rc = save_zdict(ix, t)) != 0)
         goto out;
+    /* the added documents' ids ascend: each chunk of columns is written once */
+    if ((cw = malloc(sizeof *cw)) == NULL) {
+        rc = JKB_ENOMEM;
+        goto out;
+    }
+    jkb__colwriter_init(cw);
     for (i = 0; i < b->n_docs; i++) {
         const pending *p = &b->docs[i];
         if (p->is_delete || p->dropped)
             continue;
-        if ((rc = write_doc(ix, t, b, p, base + p->local, &counts.docs_room)) != 0)
+        if ((rc = write_doc(ix, t, b, p, base + p->local, &counts.docs_room, cw)) != 0)
             goto out;
         counts.docs++;
         for (f = 0; f < JKB__NFIELDS; f++)
             counts.field_tokens[f] += p->cols.len[f];
     }
+    if ((rc = jkb__colwriter_finish(cw, t)) != 0)
+        goto out;
     counts.next_doc = base + b->n_local;
     if ((rc = jkb__df_apply(t, dfc.d, dfc.n)) == 0)
         rc = jkb__counts_write(t, &counts);
@@ -858,6 +867,7 @@ out:
     free(refs);
     free(bd.added);
     free(gone);
+    free(cw);
     jkb__postings_fin(&merged);
     return rc;
 }

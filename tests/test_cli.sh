@@ -16,7 +16,7 @@ check "index demo" 0 $? "indexed 6 documents" "$tmp/out"
 
 "$jikenbo" -d "$db" stats --json >"$tmp/out" 2>&1
 check "stats json" 0 $? '"documents":6' "$tmp/out"
-grep -q '"format_version":7' "$tmp/out" && grep -q '"analyzer":"mecab:' "$tmp/out" &&
+grep -q '"format_version":8' "$tmp/out" && grep -q '"analyzer":"mecab:' "$tmp/out" &&
     grep -q '"post":{"entries":' "$tmp/out"
 check "stats json fields" 0 $?
 
