@@ -845,19 +845,37 @@ int jkb__matcher_is_conjunction(const jkb__matcher *m)
     return 1;
 }
 
+int jkb__matcher_any_holding_all(const jkb__matcher *m)
+{
+    const jkb__query *q = m->q;
+    size_t i;
+    if (!jkb__matcher_walkable(m))
+        return 0;
+    for (i = 0; i < q->n_nodes; i++)
+        if (q->nodes[i].kind == JKB__Q_PHRASE)
+            return 0;
+    for (i = 0; i < q->n_terms; i++)
+        if ((q->terms[i].fields & ALL_FIELDS) != ALL_FIELDS || q->terms[i].negated)
+            return 0;
+    return 1;
+}
+
 int jkb__matcher_each(jkb__matcher *m, jkb__doc_fn fn, jkb__skip_fn skip, void *payload)
 {
     /* a conjunction walks all its terms at once, the rarest leading */
     uint32_t n = (uint32_t)m->q->n_terms, lead = rarest(m, 0, n), doc = 0, d;
     int rc, flat = jkb__matcher_is_conjunction(m);
     for (;;) {
-        if (skip && (rc = skip(payload, doc, &d)) != 0) {
-            if (rc < 0 || d == UINT32_MAX)
-                return rc < 0 ? rc : 0;
+        int say = skip ? skip(payload, doc, &d) : JKB__SKIP_NONE;
+        if (say < 0)
+            return say;
+        if (say == JKB__SKIP_TO && d != UINT32_MAX) {
             doc = d;
             continue;
         }
-        rc = flat ? word_next(m, 0, n, lead, doc, &d) : node_next(m, m->q->root, doc, &d);
+        rc = say != JKB__SKIP_NONE ? 0
+             : flat                ? word_next(m, 0, n, lead, doc, &d)
+                                   : node_next(m, m->q->root, doc, &d);
         if (rc || d == UINT32_MAX || (rc = fn(payload, d)) != 0)
             return rc;
         doc = d + 1;

@@ -85,9 +85,16 @@ int jkb__matcher_is_conjunction(const jkb__matcher *m);
 /* Called for each document found, in doc order; a non-zero return stops the walk. */
 typedef int (*jkb__doc_fn)(void *payload, uint32_t doc);
 
-/* Asked before the walk looks for a document >= doc: a positive return passes over every
-   document before *to (UINT32_MAX: all of them), 0 goes on, a negative one is an error. */
+/* Asked before the walk looks for a document >= doc: JKB__SKIP_NONE goes on, JKB__SKIP_TO
+   passes over every document before *to (UINT32_MAX: all of them), JKB__SKIP_FOUND says
+   that *to is the next document the query matches (every term holds it, and
+   jkb__matcher_any_holding_all said that is enough), a negative return is an error. */
 typedef int (*jkb__skip_fn)(void *payload, uint32_t doc, uint32_t *to);
+enum { JKB__SKIP_NONE, JKB__SKIP_TO, JKB__SKIP_FOUND };
+
+/* Whether a walkable query matches any document that holds every one of its terms: words
+   of every field, AND and OR, no phrase. */
+int jkb__matcher_any_holding_all(const jkb__matcher *m);
 
 /* For a walkable query: calls fn for every document it matches, in doc order, but for those
    skip (when not NULL) passes over. */

@@ -303,6 +303,8 @@ typedef struct walk {
     size_t *needs;     /* the terms whose part the floor needs, for needs_floor */
     size_t n_needs;
     double needs_floor;
+    size_t n_distinct; /* terms, the same counted once: when every one is needed and */
+    int any_holding_all; /* a document holding them all matches, the walk need not check */
 } walk;
 
 /* The largest tf' (bm25.h) a block bound allows, for the query's weights and averages. */
@@ -365,7 +367,8 @@ static int region_at(walk *w, uint32_t doc)
 /*
  * jkb__skip_fn: passes over the documents from doc that cannot reach the floor: every one in
  * a region whose bound is below it, and those that lack a term the floor needs there (MaxScore
- * over the blocks: the walk goes on from a document that holds all of them).
+ * over the blocks: the walk goes on from a document that holds all of them, which is the next
+ * match when the floor needs every term of a query of words).
  */
 static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
 {
@@ -376,21 +379,21 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
     size_t t, i;
     int rc, moved = 1;
     if (floor < 0)
-        return 0;
+        return JKB__SKIP_NONE;
     if (!w->region || doc < w->from || doc > w->last) {
         w->needs_floor = -1;
         if ((rc = region_at(w, doc)) <= 0) {
             *to = UINT32_MAX; /* no term holds anything more: no document is left to find */
-            return rc < 0 ? rc : 1;
+            return rc < 0 ? rc : JKB__SKIP_TO;
         }
     }
     if (w->ub < floor) {
         e->pruned = 1;
         *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
-        return 1;
+        return JKB__SKIP_TO;
     }
     if (isinf(w->ub))
-        return 0;
+        return JKB__SKIP_NONE;
     if (w->needs_floor != floor) {
         w->n_needs = 0;
         for (t = 0; t < e->q->n_terms; t++)
@@ -406,17 +409,22 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
             if (rc == 0 || at > w->last) { /* none in the region holds it */
                 e->pruned = 1;
                 *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
-                return 1;
+                return JKB__SKIP_TO;
             }
             moved |= at > doc;
             doc = at;
         }
     }
+    if (w->any_holding_all && w->n_needs == w->n_distinct) {
+        e->pruned |= doc > from;
+        *to = doc;
+        return JKB__SKIP_FOUND;
+    }
     if (doc == from)
-        return 0;
+        return JKB__SKIP_NONE;
     e->pruned = 1;
     *to = doc;
-    return 1;
+    return JKB__SKIP_TO;
 }
 
 static int score_found(void *payload, uint32_t doc)
@@ -456,6 +464,9 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
     if ((w.conjunction = jkb__matcher_is_conjunction(&e->m)) != 0)
         for (t = 0; t < e->q->n_terms; t++)
             present[t] = scoring(e->q, t) && e->m.df[t] > 0;
+    for (t = 0; t < e->q->n_terms; t++)
+        w.n_distinct += e->q->terms[t].uniq == t;
+    w.any_holding_all = jkb__matcher_any_holding_all(&e->m);
     w.floor.need = e->need;
     w.floor.grouped = e->grouped;
     /* a page beyond any index is not worth a floor */

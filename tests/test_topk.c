@@ -200,6 +200,7 @@ static void test_same_pages(void **state)
         "ランサムウェア -調査", "ランサムウェアによる暗号化",
         "速報 OR ランサムウェア", /* a word of the first releases only, or one of all */
         "緊急対応",
+        "title:ランサムウェア", "title:ランサムウェア 調査", /* held in the body too */
     };
     static const double weights[][JKB_FIELDS] = {
         {0, 0, 0, 0}, {10, 1, 1, 1}, {0, 0, 1, 0}, {1, 1, 4, 1},
@@ -211,6 +212,7 @@ static void test_same_pages(void **state)
     releases.no_group = 1;
     assert_true(same_page("ランサムウェア", &releases));
     assert_true(same_page("復旧作業", &releases));
+    same_page("\"復旧作業\"", &releases); /* its parts far apart hold both terms */
     for (q = 0; q < sizeof queries / sizeof queries[0]; q++) {
         for (w = 0; w < sizeof weights / sizeof weights[0]; w++) {
             jkb_search_options o = JKB_SEARCH_OPTIONS_INIT;
