@@ -411,6 +411,8 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
                 *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
                 return JKB__SKIP_TO;
             }
+            if (i == 0 && at > doc)
+                jkb__colreader_prefetch(&w->cols, at);
             moved |= at > doc;
             doc = at;
         }
