@@ -36,8 +36,15 @@ static int piter_load(jkb__piter *it, uint32_t doc)
 {
     jkb__val v;
     uint32_t last;
-    /* the block holding doc: the first whose key (tid, last doc) is >= (tid, doc) */
-    int rc = seek_block(it, doc, &v, &last);
+    int rc = 1;
+    /* the block holding doc: the first whose key (tid, last doc) is >= (tid, doc); the one
+       jkb__piter_bound read the header of, most often */
+    if (it->peeked && doc >= it->peek_from && doc <= it->peek_last) {
+        v = it->peek_val;
+        last = it->peek_last;
+    } else {
+        rc = seek_block(it, doc, &v, &last);
+    }
     if (rc <= 0) {
         it->loaded = 0;
         return rc;
@@ -76,6 +83,7 @@ int jkb__piter_bound(jkb__piter *it, uint32_t doc, uint32_t *bound, uint32_t *la
         it->peek_from = doc;
         it->peek_last = block_last;
         it->peek_bound = h.bound;
+        it->peek_val = v;
     }
     *bound = it->peek_bound;
     *last = it->peek_last;

@@ -40,6 +40,7 @@ typedef struct jkb__piter {
     uint32_t peek_from;
     uint32_t peek_last;
     uint32_t peek_bound;
+    jkb__val peek_val;   /* its bytes, borrowed from the read transaction */
 } jkb__piter;
 
 /* A sorted set of document ids. */
