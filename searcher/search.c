@@ -364,6 +364,14 @@ static int region_at(walk *w, uint32_t doc)
     return any;
 }
 
+/* Passes over the rest of the region: none of its documents can reach the floor. */
+static int pass_region(walk *w, uint32_t *to)
+{
+    w->e->pruned = 1;
+    *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
+    return JKB__SKIP_TO;
+}
+
 /*
  * jkb__skip_fn: passes over the documents from doc that cannot reach the floor: every one in
  * a region whose bound is below it, and those that lack a term the floor needs there (MaxScore
@@ -387,11 +395,8 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
             return rc < 0 ? rc : JKB__SKIP_TO;
         }
     }
-    if (w->ub < floor) {
-        e->pruned = 1;
-        *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
-        return JKB__SKIP_TO;
-    }
+    if (w->ub < floor)
+        return pass_region(w, to);
     if (isinf(w->ub))
         return JKB__SKIP_NONE;
     if (w->needs_floor != floor) {
@@ -406,11 +411,8 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
         for (i = 0; i < w->n_needs; i++) {
             if ((rc = jkb__piter_seek(&e->m.it[w->needs[i]], doc, 0, &at)) < 0)
                 return rc;
-            if (rc == 0 || at > w->last) { /* none in the region holds it */
-                e->pruned = 1;
-                *to = w->last == UINT32_MAX ? UINT32_MAX : w->last + 1;
-                return JKB__SKIP_TO;
-            }
+            if (rc == 0 || at > w->last) /* none in the region holds it */
+                return pass_region(w, to);
             if (i == 0 && at > doc)
                 jkb__colreader_prefetch(&w->cols, at);
             moved |= at > doc;
