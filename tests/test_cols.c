@@ -23,28 +23,26 @@ static void test_chunks(void **state)
     scratch x;
     jkb__colreader r;
     jkb__cols c, want;
+    jkb__colwriter w;
     unsigned char present[N] = {0};
-    uint32_t doc, seen;
-    (void)state;
     uint8_t key[4];
+    uint32_t doc, seen;
     jkb__val v;
-    jkb__colwriter *w = malloc(sizeof *w);
-    assert_non_null(w);
+    (void)state;
     scratch_open(&x);
     /* holes: every 5th, and all of 64..95; most through one writer, ascending, the last
        chunk's one at a time */
-    jkb__colwriter_init(w);
+    jkb__colwriter_init(&w);
     for (doc = 0; doc < N; doc++)
         if (doc % 5 != 3 && (doc < 64 || doc >= 96)) {
             want = make(doc);
             if (doc < 2 * JKB__COLS_CHUNK)
-                assert_int_equal(jkb__colwriter_put(w, x.t, doc, &want), 0);
+                assert_int_equal(jkb__colwriter_put(&w, x.t, doc, &want), 0);
             else
                 assert_int_equal(jkb__cols_put(x.t, doc, &want), 0);
             present[doc] = 1;
         }
-    assert_int_equal(jkb__colwriter_finish(w, x.t), 0);
-    free(w);
+    assert_int_equal(jkb__colwriter_finish(&w, x.t), 0);
     for (doc = 0; doc < N; doc += 11) /* deletes, and a delete of what is not there */
         if (present[doc]) {
             assert_int_equal(jkb__cols_del(x.t, doc), 0);
