@@ -432,16 +432,6 @@ static int unary_done(const bit_reader *r)
     return r->p == r->end && r->acc == 0 && r->n < 8;
 }
 
-/* The one bits of x in a few operations (__builtin_popcountll calls into libgcc where the
-   target has no population count instruction). */
-static inline unsigned ones64(uint64_t x)
-{
-    x -= x >> 1 & 0x5555555555555555u;
-    x = (x & 0x3333333333333333u) + (x >> 2 & 0x3333333333333333u);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
-    return (unsigned)(x * 0x0101010101010101u >> 56);
-}
-
 /* Eight bytes of src[off..len), zeros past len. */
 static inline uint64_t word_at(const uint8_t *src, size_t off, size_t len)
 {
@@ -459,7 +449,7 @@ static int unary_holds(const uint8_t *src, size_t len, uint64_t count)
     uint64_t ones = 0;
     size_t off;
     for (off = 0; off < len; off += 8)
-        ones += ones64(word_at(src, off, len));
+        ones += jkb__ones64(word_at(src, off, len));
     return ones == count && (count == 0 ? len == 0 : src[len - 1] != 0);
 }
 
@@ -504,7 +494,7 @@ static uint64_t unary_select(const uint8_t *src, size_t len, uint64_t k)
         return 0;
     for (off = 0; off < len; off += 8) {
         uint64_t w = word_at(src, off, len);
-        unsigned ones = ones64(w);
+        unsigned ones = jkb__ones64(w);
         if (ones >= k) {
             while (--k > 0)
                 w &= w - 1;
@@ -796,7 +786,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             bitmap = fs;
             fs += bytes_of(n);
             for (i = 0, count = 0; i < bytes_of(n); i += 8)
-                count += ones64(word_at(bitmap, i, (size_t)bytes_of(n)));
+                count += jkb__ones64(word_at(bitmap, i, (size_t)bytes_of(n)));
             if (count == 0)
                 return JKB_ECORRUPT; /* a field of no document */
         }

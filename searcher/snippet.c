@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "jikenbo.h"
 #include "utf8.h"
 
@@ -220,14 +221,6 @@ static uint64_t window_terms(const finder *f, size_t i, size_t budget, int *coun
     return seen;
 }
 
-static int popcount64(uint64_t x)
-{
-    int n = 0;
-    for (; x; x &= x - 1)
-        n++;
-    return n;
-}
-
 /* Whether a passage showing the terms in seen (term_bit) holds the whole query at node: every
    word of an AND, one side of an OR (a split word's parts, or the word whole). */
 static int holds(const jkb__query *q, uint32_t node, uint64_t seen)
@@ -280,7 +273,7 @@ static int best_window(const finder *f, const jkb__query *q, size_t budget, uint
         if (covered & term_bit(&f->m[i]))
             continue; /* start at a term still to show */
         seen = window_terms(f, i, budget, &count) & ~covered;
-        fresh = popcount64(seen);
+        fresh = (int)jkb__ones64(seen);
         if (covered == 0 && holds_query(q, seen)) {
             *best = i;
             return fresh;

@@ -16,6 +16,7 @@
 
 #include "analyzer.h"
 #include "jikenbo.h"
+#include "query.h"
 #include "store.h"
 
 /*
@@ -180,6 +181,24 @@ static inline void analyzer_close(analyzer_fixture *a)
 {
     jkb__analyzer_free(a->an);
     jkb__dict_close(a->dict);
+}
+
+/* A group fixture of size bytes whose first member is an analyzer_fixture: zeroed, and the
+   analyzer opened. */
+static inline int analyzer_fixture_new(void **state, size_t size)
+{
+    analyzer_fixture *a = calloc(1, size);
+    *state = a;
+    return a ? analyzer_open(a) : -1;
+}
+
+/* Parses text into q with a's analyzer; a malformed query fails the test. */
+static inline void parse_query(const analyzer_fixture *a, jkb__query *q, const char *text)
+{
+    jkb__err err;
+    long at;
+    if (jkb__query_parse(q, a->an, text, &err, &at) != 0)
+        fail_msg("%s: %s", text, err.msg);
 }
 
 /* ---- reading a whole input into memory ---- */

@@ -5,15 +5,13 @@
 #include "query.h"
 
 typedef struct fixture {
-    analyzer_fixture a;
+    analyzer_fixture a; /* first: analyzer_fixture_new */
     jkb__query q;
 } fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    *state = f;
-    return f ? analyzer_open(&f->a) : -1;
+    return analyzer_fixture_new(state, sizeof(fixture));
 }
 
 static int teardown(void **state)
@@ -23,15 +21,6 @@ static int teardown(void **state)
     analyzer_close(&f->a);
     free(f);
     return 0;
-}
-
-static void parse(fixture *f, const char *text)
-{
-    jkb__err err;
-    long at;
-    int rc = jkb__query_parse(&f->q, f->a.an, text, &err, &at);
-    if (rc != 0)
-        fail_msg("%s: %s", text, err.msg);
 }
 
 static int same_key(const jkb__qterm *a, const jkb__qterm *b)
@@ -55,13 +44,13 @@ static void test_repeated_words(void **state)
 {
     fixture *f = *state;
     need_dictionary();
-    parse(f, "ランサムウェア 漏えい ランサムウエア");
+    parse_query(&f->a, &f->q, "ランサムウェア 漏えい ランサムウエア");
     assert_int_equal(f->q.n_terms, 3);
     assert_int_equal(f->q.terms[2].uniq, 0); /* the variant folds to the same term */
     assert_int_equal(f->q.terms[1].uniq, 1);
     check_united(&f->q);
 
-    parse(f, "title:ランサムウェア ランサムウェア");
+    parse_query(&f->a, &f->q, "title:ランサムウェア ランサムウェア");
     assert_int_equal(f->q.n_terms, 2);
     assert_int_equal(f->q.terms[1].uniq, 1); /* other fields: another term */
 
@@ -81,7 +70,7 @@ static void test_long_query(void **state)
     need_dictionary();
     for (i = 0; i < 3000; i++)
         p += sprintf(p, "%s%s ", i % 7 == 0 ? "title:" : "", words[(i * 7919) % 5]);
-    parse(f, text);
+    parse_query(&f->a, &f->q, text);
     free(text);
     assert_true(f->q.n_terms >= 3000);
     check_united(&f->q);
@@ -93,7 +82,7 @@ static void test_long_query(void **state)
 static void date_range(fixture *f, const char *text, const char *lo, const char *hi)
 {
     size_t i;
-    parse(f, text);
+    parse_query(&f->a, &f->q, text);
     for (i = 0; i < f->q.n_nodes && f->q.nodes[i].kind != JKB__Q_DATE; i++)
         ;
     if (i == f->q.n_nodes)

@@ -6,7 +6,7 @@
 #include "utf8.h"
 
 typedef struct fixture {
-    analyzer_fixture a;
+    analyzer_fixture a; /* first: analyzer_fixture_new */
     jkb__query q;
     jkb__surfaces sf;
     jkb__norm norm;
@@ -14,9 +14,7 @@ typedef struct fixture {
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    *state = f;
-    return f ? analyzer_open(&f->a) : -1;
+    return analyzer_fixture_new(state, sizeof(fixture));
 }
 
 static int teardown(void **state)
@@ -32,10 +30,7 @@ static int teardown(void **state)
 
 static void prepare(fixture *f, const char *query)
 {
-    jkb__err err;
-    long at;
-    if (jkb__query_parse(&f->q, f->a.an, query, &err, &at) != 0)
-        fail_msg("%s: %s", query, err.msg);
+    parse_query(&f->a, &f->q, query);
     assert_int_equal(jkb__surfaces_make(&f->sf, f->a.dict, &f->q), 0);
 }
 
