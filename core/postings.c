@@ -288,7 +288,7 @@ static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_
     size_t k;
     for (k = 0; k < p->n; k++) {
         uint64_t left = doc_total(p, k);
-        ix->at[k][0] = (uint32_t)(ps - src);
+        ix->at[k] = (uint32_t)(ps - src);
         for (; left > 0 && ps < end; ps++)
             left -= *ps < 0x80;
         if (left > 0)
@@ -296,7 +296,7 @@ static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_
     }
     if (ps != end)
         return JKB_ECORRUPT;
-    ix->at[p->n][0] = (uint32_t)(end - src);
+    ix->at[p->n] = (uint32_t)(end - src);
     return 0;
 }
 
@@ -453,36 +453,37 @@ static int unary_holds(const uint8_t *src, size_t len, uint64_t count)
     return ones == count && (count == 0 ? len == 0 : src[len - 1] != 0);
 }
 
-/* Adds to each of v[0..count) the next unary code of [src, src + len) shifted left by k: the
-   one bits' positions, a word at a time. The part must hold exactly count codes, and each
-   sum fit 32 bits. */
-static inline int unary_add_as(const uint8_t *src, size_t len, uint32_t *v, size_t count,
-                               unsigned k, int check)
+/*
+ * The ids of a packed block after its first (docs[0]), from the gaps' low k bits v[0..count)
+ * and the unary part [src, src + len) of their high bits. The m-th one bit of the part, at bit
+ * one, has one - m zeros before it: the high bits of gaps 0..m summed. So
+ *     docs[m + 1] = docs[0] + sum over j <= m of (v[j] + 1) + ((one - m) << k)
+ * a word of the part at a time, without a pass per gap. The part must hold exactly count codes
+ * and end in its last byte, and the ids fit 32 bits.
+ */
+static int unary_docs(const uint8_t *src, size_t len, const uint32_t *v, size_t count,
+                      unsigned k, uint32_t *docs)
 {
-    uint64_t start = 0; /* where the current code starts, in bits */
-    size_t off, i = 0;
-    for (off = 0; off < len && i < count; off += 8) {
+    uint64_t low = docs[0], last = docs[0], one = 0;
+    size_t off, m = 0;
+    /* a part longer than the varint codec's would never have been written; shorter, the
+       sums below stay far within 64 bits */
+    if (len > (size_t)1 << 24 || k > 31)
+        return JKB_ECORRUPT;
+    for (off = 0; off < len; off += 8) {
         uint64_t w = word_at(src, off, len);
-        for (; w && i < count; w &= w - 1, i++) {
-            uint64_t one = 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w);
-            if (check && one - start > (UINT32_MAX - v[i]) >> k)
-                return JKB_ECORRUPT;
-            v[i] += (uint32_t)((one - start) << k);
-            start = one + 1;
+        for (; w && m < count; w &= w - 1, m++) {
+            one = 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w);
+            low += (uint64_t)v[m] + 1;
+            last = low + ((one - m) << k);
+            docs[m + 1] = (uint32_t)last;
         }
         if (w)
-            return JKB_ECORRUPT; /* more codes than values */
+            return JKB_ECORRUPT; /* more codes than gaps */
     }
-    return i == count && (start + 7) / 8 == len ? 0 : JKB_ECORRUPT;
-}
-
-static int unary_add(const uint8_t *src, size_t len, uint32_t *v, size_t count, unsigned k)
-{
-    /* a code is shorter than the part: when the part's bits shifted by k fit 32 bits with
-       the low bits (< 2^k), no sum can overflow, and none is checked */
-    if (k < 32 && 8 * (uint64_t)len < (uint64_t)1 << (32 - k))
-        return unary_add_as(src, len, v, count, k, 0);
-    return unary_add_as(src, len, v, count, k, 1);
+    /* ascending: the last is the largest */
+    return m == count && count > 0 && one / 8 + 1 == len && last <= UINT32_MAX ? 0
+                                                                                : JKB_ECORRUPT;
 }
 
 /* Where code k starts in a unary part [src, src + len) that holds k codes or more (checked):
@@ -744,7 +745,6 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     const uint8_t *end = s + h->ids_len, *fend = fs + h->freqs_len;
     uint32_t v[JKB__BLOCK_DOCS];
     uint8_t seen[JKB__BLOCK_DOCS / 8]; /* bits: the documents some field holds */
-    uint64_t doc;
     unsigned width, some, every, f;
     size_t i, k, n = h->n;
 
@@ -754,14 +754,8 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
         if (get_small(&s, end, 31, &width) || (uint64_t)(end - s) < bytes_of((n - 1) * width))
             return JKB_ECORRUPT;
         unpack(s, n - 1, width, v);
-        if (unary_add(s + bytes_of((n - 1) * width), (size_t)(end - s) - bytes_of((n - 1) * width),
-                      v, n - 1, width))
-            return JKB_ECORRUPT;
-        for (i = 1, doc = p->docs[0]; i < n; i++) {
-            doc += (uint64_t)v[i - 1] + 1;
-            p->docs[i] = (uint32_t)doc;
-        }
-        if (doc > UINT32_MAX) /* ascending: the last is the largest */
+        if (unary_docs(s + bytes_of((n - 1) * width), (size_t)(end - s) - bytes_of((n - 1) * width),
+                       v, n - 1, width, p->docs))
             return JKB_ECORRUPT;
     } else if (s != end) {
         return JKB_ECORRUPT;
@@ -775,6 +769,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
         return JKB_ECORRUPT;
     memset(p->tf, 0, n * JKB__NFIELDS * sizeof *p->tf);
     memset(seen, 0, sizeof seen);
+    p->pos_count[0] = p->pos_count[1] = 0;
     for (f = 0; f < JKB__NFIELDS; f++) {
         const uint8_t *bitmap = NULL;
         size_t count = n;
@@ -794,6 +789,9 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             return JKB_ECORRUPT;
         unpack(fs, count, width, v);
         fs += bytes_of(count * width);
+        p->pos_count[0] += count; /* a frequency is its first position and v[k] gaps */
+        for (k = 0; k < count; k++)
+            p->pos_count[1] += v[k];
         for (k = 0; width == 32 && k < count; k++)
             if (v[k] == UINT32_MAX)
                 return JKB_ECORRUPT; /* a frequency of 2^32 */
@@ -818,27 +816,19 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     return fs == fend ? 0 : JKB_ECORRUPT;
 }
 
-/* Counts a block's first positions and gaps (count[0], count[1]), and where each document's
-   start among them (at, when not NULL). */
-static void count_positions(const jkb__postings *p, uint32_t (*at)[2], uint64_t count[2])
+/* Where document i's positions start among a packed block's first positions (at[0]) and
+   gaps (at[1]): a flat count over the frequencies before it, which the compiler turns into
+   vector adds. The block's counts, checked against its bytes, bound the sums. */
+static void positions_before(const jkb__postings *p, size_t i, uint32_t at[2])
 {
-    size_t i;
-    count[0] = count[1] = 0;
-    for (i = 0; i < p->n; i++) {
-        const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-        uint64_t firsts = 0, total = 0;
-        unsigned f;
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            firsts += tf[f] != 0;
-            total += tf[f];
-        }
-        if (at) {
-            at[i][0] = (uint32_t)count[0];
-            at[i][1] = (uint32_t)count[1];
-        }
-        count[0] += firsts;
-        count[1] += total - firsts;
+    uint32_t firsts = 0, total = 0;
+    size_t j;
+    for (j = 0; j < i * JKB__NFIELDS; j++) {
+        firsts += p->tf[j] != 0;
+        total += p->tf[j];
     }
+    at[0] = firsts;
+    at[1] = total - firsts;
 }
 
 /* Finds the four parts of a packed positions stream [ps, end) holding count[0] first
@@ -900,18 +890,17 @@ static void runs_readers(const jkb__pos_runs *r, const uint32_t at[2], bit_reade
                         unary_select(r->high[1], (size_t)(r->end - r->high[1]), at[1]));
 }
 
-/* Where each document's positions start in the packed codec's stream [ps, end): the index of
-   its first value in either run (its unary codes are found when read); checks that the unary
-   parts hold exactly as many codes as the frequencies say. */
+/* The parts of the packed codec's stream [ps, end) of a block p holds decoded; checks that
+   the unary parts hold exactly as many codes as its frequencies say. Where a document's
+   positions start is counted when they are read (positions_before). */
 static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
                         jkb__pos_index *ix)
 {
     const jkb__pos_runs *r = &ix->runs;
-    uint64_t count[2];
+    const uint64_t *count = p->pos_count;
     int rc;
     if ((size_t)(end - ps) > UINT32_MAX / 8)
         return JKB_ECORRUPT;
-    count_positions(p, ix->at, count);
     if ((rc = find_runs(count, ps, end, &ix->runs)) != 0)
         return rc;
     if (!unary_holds(r->high[0], (size_t)(r->high[1] - r->high[0]), count[0]) ||
@@ -1020,9 +1009,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
         static const uint32_t start[2] = {0, 0};
         jkb__pos_runs r;
         bit_reader low[2], high[2];
-        uint64_t count[2];
-        count_positions(p, NULL, count);
-        if ((rc = find_runs(count, ps, src + len, &r)) != 0 ||
+        if ((rc = find_runs(p->pos_count, ps, src + len, &r)) != 0 ||
             (rc = grow_pos(p, r.count)) != 0)
             return rc;
         runs_readers(&r, start, low, high);
@@ -1071,11 +1058,13 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
     p->pos_len = 0;
     if (src[0] == JKB__CODEC_PACKED) {
         bit_reader low[2], high[2];
-        runs_readers(&ix->runs, ix->at[i], low, high);
+        uint32_t at[2];
+        positions_before(p, i, at);
+        runs_readers(&ix->runs, at, low, high);
         return packed_positions(p, i, low, high, ix->runs.k);
     }
-    ps = src + ix->at[i][0];
-    if ((rc = varint_positions(p, i, &ps, src + ix->at[i + 1][0])) != 0)
+    ps = src + ix->at[i];
+    if ((rc = varint_positions(p, i, &ps, src + ix->at[i + 1])) != 0)
         return rc;
-    return ps == src + ix->at[i + 1][0] ? 0 : JKB_ECORRUPT;
+    return ps == src + ix->at[i + 1] ? 0 : JKB_ECORRUPT;
 }

@@ -69,6 +69,8 @@ typedef struct jkb__postings {
     size_t pos_len;
     size_t pos_cap;
     uint32_t bound;    /* the score bound of the block decoded last (bm25.h) */
+    uint64_t pos_count[2]; /* its first positions (one per field a document has) and gaps,
+                              counted as the packed codec decodes its frequencies */
 } jkb__postings;
 
 typedef struct jkb__block_header {
@@ -153,15 +155,13 @@ typedef struct jkb__pos_runs {
 typedef struct jkb__pos_index {
     int ready;
     jkb__pos_runs runs;
-    /* varint codec: the byte offset in the block; packed: the index of the document's first
-       value in either run */
-    uint32_t at[JKB__BLOCK_DOCS + 1][2];
+    uint32_t at[JKB__BLOCK_DOCS + 1]; /* varint codec: each document's byte offset */
 } jkb__pos_index;
 
 /*
  * The positions of document i alone, from a block p holds decoded without them (src, len: its
  * bytes), into p->pos (field by field, p->pos_len of them): a query needs the positions of a
- * few documents of a block, not of all 128. ix caches where each document's begin.
+ * few documents of a block, not of all 128. ix keeps what the block's first such read found.
  * JKB_ECORRUPT for a malformed stream, JKB_ENOMEM.
  */
 int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, size_t i,
