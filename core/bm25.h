@@ -39,6 +39,14 @@ static inline double jkb__bm25_norm(uint32_t len, double avglen)
     return 1 - JKB__B + JKB__B * (avglen > 0 ? len / avglen : 1);
 }
 
+/* B / avglen: a query scores many documents against the same averages, and
+   1 - B + len * jkb__bm25_per_len(avglen) is their norm with a multiplication (a field no
+   document has holds no term: its norm is never taken). */
+static inline double jkb__bm25_per_len(double avglen)
+{
+    return avglen > 0 ? JKB__B / avglen : 0;
+}
+
 /* tf' of one document with the default weights, scaled and rounded up for a block bound. */
 static inline uint32_t jkb__bound_of(const uint32_t *tf, const uint32_t *len,
                                      const double *ref)

@@ -130,6 +130,7 @@ typedef struct exec {
     double *idf;        /* per term (used at uniq) */
     double weights[JKB__NFIELDS];
     double avglen[JKB__NFIELDS];
+    double per_len[JKB__NFIELDS]; /* jkb__bm25_per_len of avglen: a norm without a division */
     uint64_t n_docs;
     cand *cands;
     size_t n_cands;
@@ -161,7 +162,7 @@ static double term_score(const exec *e, size_t t, const jkb__cols *cols, double 
     unsigned f;
     for (f = 0; f < JKB__NFIELDS; f++) {
         uint32_t tf = (qt->fields >> f & 1) ? jkb__piter_tf(it, f) : 0;
-        parts[f] = tf ? e->weights[f] * tf / jkb__bm25_norm(cols->len[f], e->avglen[f]) : 0;
+        parts[f] = tf ? e->weights[f] * tf / (1 - JKB__B + e->per_len[f] * cols->len[f]) : 0;
         tfw += parts[f];
     }
     score = tfw > 0 ? e->idf[t] * tfw / (JKB__K1 + tfw) : 0;
@@ -942,8 +943,10 @@ static int execute(jkb_index *ix, jkb__query *q, const jkb_search_options *o,
         (rc = jkb__matcher_open(&e.m, e.txn, q)) != 0)
         goto out;
     e.n_docs = res->n_docs = counts.docs;
-    for (t = 0; t < JKB__NFIELDS; t++)
+    for (t = 0; t < JKB__NFIELDS; t++) {
         e.avglen[t] = counts.docs ? (double)counts.field_tokens[t] / (double)counts.docs : 0;
+        e.per_len[t] = jkb__bm25_per_len(e.avglen[t]);
+    }
     for (t = 0; t < q->n_terms; t++) {
         double df = (double)e.m.df[q->terms[t].uniq];
         e.idf[t] = log(1 + ((double)e.n_docs - df + 0.5) / (df + 0.5));
