@@ -744,7 +744,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
 {
     const uint8_t *end = s + h->ids_len, *fend = fs + h->freqs_len;
     uint32_t v[JKB__BLOCK_DOCS];
-    uint8_t seen[JKB__BLOCK_DOCS / 8]; /* bits: the documents some field holds */
+    uint64_t seen[JKB__BLOCK_DOCS / 64]; /* bits: the documents some field holds */
     unsigned width, some, every, f;
     size_t i, k, n = h->n;
 
@@ -801,18 +801,19 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             memset(seen, 0xFF, sizeof seen);
             continue;
         }
-        for (i = 0, k = 0; i < bytes_of(n); i++) {
-            unsigned b = bitmap[i];
-            seen[i] |= (uint8_t)b;
-            for (; b; b &= b - 1)
-                p->tf[(8 * i + (size_t)__builtin_ctz(b)) * JKB__NFIELDS + f] = v[k++] + 1;
+        for (i = 0, k = 0; i < bytes_of(n); i += 8) { /* 64 documents at a time */
+            uint64_t b = word_at(bitmap, i, (size_t)bytes_of(n));
+            uint32_t *tf = p->tf + 8 * i * JKB__NFIELDS + f;
+            seen[i / 8] |= b;
+            for (; b; b &= b - 1) /* as many bits as values: count is their number */
+                tf[(size_t)__builtin_ctzll(b) * JKB__NFIELDS] = v[k++] + 1;
         }
     }
-    for (i = 0; i < n / 8; i++)
-        if (seen[i] != 0xFF)
+    for (i = 0; 64 * i < n; i++) {
+        uint64_t all = n - 64 * i >= 64 ? UINT64_MAX : ((uint64_t)1 << (n - 64 * i)) - 1;
+        if ((seen[i] & all) != all)
             return JKB_ECORRUPT; /* a document that holds the term nowhere */
-    if (n % 8 && (seen[n / 8] & ((1u << (n % 8)) - 1)) != (1u << (n % 8)) - 1)
-        return JKB_ECORRUPT;
+    }
     return fs == fend ? 0 : JKB_ECORRUPT;
 }
 
