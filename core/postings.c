@@ -746,6 +746,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     uint32_t v[JKB__BLOCK_DOCS];
     uint64_t seen[JKB__BLOCK_DOCS / 64]; /* bits: the documents some field holds */
     unsigned width, some, every, f;
+    uint64_t gaps = 0;
     size_t i, k, n = h->n;
 
     if (get32(&s, end, &p->docs[0]))
@@ -769,7 +770,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
         return JKB_ECORRUPT;
     memset(p->tf, 0, n * JKB__NFIELDS * sizeof *p->tf);
     memset(seen, 0, sizeof seen);
-    p->pos_count[0] = p->pos_count[1] = 0;
+    p->pos_count[0] = 0;
     for (f = 0; f < JKB__NFIELDS; f++) {
         const uint8_t *bitmap = NULL;
         size_t count = n;
@@ -789,15 +790,16 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             return JKB_ECORRUPT;
         unpack(fs, count, width, v);
         fs += bytes_of(count * width);
-        p->pos_count[0] += count; /* a frequency is its first position and v[k] gaps */
-        for (k = 0; k < count; k++)
-            p->pos_count[1] += v[k];
         for (k = 0; width == 32 && k < count; k++)
             if (v[k] == UINT32_MAX)
                 return JKB_ECORRUPT; /* a frequency of 2^32 */
+        /* a frequency is a first position and v[k] gaps */
+        p->pos_count[0] += count;
         if (bitmap == NULL) {
-            for (i = 0; i < n; i++)
+            for (i = 0; i < n; i++) {
                 p->tf[i * JKB__NFIELDS + f] = v[i] + 1;
+                gaps += v[i];
+            }
             memset(seen, 0xFF, sizeof seen);
             continue;
         }
@@ -805,10 +807,13 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             uint64_t b = word_at(bitmap, i, (size_t)bytes_of(n));
             uint32_t *tf = p->tf + 8 * i * JKB__NFIELDS + f;
             seen[i / 8] |= b;
-            for (; b; b &= b - 1) /* as many bits as values: count is their number */
-                tf[(size_t)__builtin_ctzll(b) * JKB__NFIELDS] = v[k++] + 1;
+            for (; b; b &= b - 1, k++) { /* as many bits as values: count is their number */
+                tf[(size_t)__builtin_ctzll(b) * JKB__NFIELDS] = v[k] + 1;
+                gaps += v[k];
+            }
         }
     }
+    p->pos_count[1] = gaps;
     for (i = 0; 64 * i < n; i++) {
         uint64_t all = n - 64 * i >= 64 ? UINT64_MAX : ((uint64_t)1 << (n - 64 * i)) - 1;
         if ((seen[i] & all) != all)
