@@ -385,8 +385,8 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
     exec *e = w->e;
     double floor = floor_of(&w->floor);
     uint32_t at, from = doc;
-    size_t t, i;
-    int rc, moved = 1;
+    size_t t, i, held;
+    int rc;
     if (floor < 0)
         return JKB__SKIP_NONE;
     if (!w->region || doc < w->from || doc > w->last) {
@@ -407,17 +407,18 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
                 w->needs[w->n_needs++] = t;
         w->needs_floor = floor;
     }
-    while (moved) {
-        moved = 0;
-        for (i = 0; i < w->n_needs; i++) {
-            if ((rc = jkb__piter_seek(&e->m.it[w->needs[i]], doc, 0, &at)) < 0)
-                return rc;
-            if (rc == 0 || at > w->last) /* none in the region holds it */
-                return pass_region(w, to);
-            if (i == 0 && at > doc)
-                jkb__colreader_prefetch(&w->cols, at);
-            moved |= at > doc;
+    /* the needed terms in turn, until all of them in a row stand on doc */
+    for (i = 0, held = 0; held < w->n_needs; i = i + 1 < w->n_needs ? i + 1 : 0) {
+        if ((rc = jkb__piter_seek(&e->m.it[w->needs[i]], doc, 0, &at)) < 0)
+            return rc;
+        if (rc == 0 || at > w->last) /* none in the region holds it */
+            return pass_region(w, to);
+        if (at == doc) {
+            held++;
+        } else {
+            jkb__colreader_prefetch(&w->cols, at);
             doc = at;
+            held = 1;
         }
     }
     if (w->any_holding_all && w->n_needs == w->n_distinct) {
