@@ -343,6 +343,24 @@ static void corrupt_blocks(uint8_t codec)
                          JKB_ECORRUPT);
         jkb__postings_fin(&one);
     }
+    if (codec == JKB__CODEC_PACKED) {
+        /* the same after the ids' unary part, the header saying the ids take that byte */
+        jkb__block_header h;
+        jkb__buf grown = JKB__BUF_INIT;
+        size_t end_ids;
+        out.len = 0;
+        jkb__block_encode_as(&rc, &out, &p, 0, 50, 99, codec);
+        assert_int_equal(jkb__block_header_read(out.data, out.len, &h), 0);
+        assert_true(h.ids_len < 127 && out.data[3] == h.ids_len); /* one-byte varints */
+        end_ids = h.header_len + h.ids_len;
+        jkb__buf_put(&rc, &grown, out.data, end_ids);
+        jkb__buf_putc(&rc, &grown, 0);
+        jkb__buf_put(&rc, &grown, out.data + end_ids, out.len - end_ids);
+        assert_int_equal(rc, 0);
+        grown.data[3]++;
+        assert_int_equal(jkb__block_decode(grown.data, grown.len, last, &back, 0), JKB_ECORRUPT);
+        jkb__buf_fin(&grown);
+    }
     {
         uint8_t unknown_codec = 99;
         assert_int_equal(jkb__block_decode(&unknown_codec, 1, last, &back, 1), JKB_ECORRUPT);
