@@ -466,8 +466,8 @@ static int unary_docs(const uint8_t *src, size_t len, const uint32_t *v, size_t 
 {
     uint64_t low = docs[0], last = docs[0], one = 0;
     size_t off, m = 0;
-    /* a part longer than the varint codec's would never have been written; shorter, the
-       sums below stay far within 64 bits */
+    /* k is taken from the gaps' mean, so their high bits sum to fewer than two a gap: a part
+       of 16 MB is corrupt, and within that the sums below stay far within 64 bits */
     if (len > (size_t)1 << 24 || k > 31)
         return JKB_ECORRUPT;
     for (off = 0; off < len; off += 8) {
