@@ -40,11 +40,16 @@ static inline double jkb__bm25_norm(uint32_t len, double avglen)
 }
 
 /* B / avglen: a query scores many documents against the same averages, and
-   1 - B + len * jkb__bm25_per_len(avglen) is their norm with a multiplication (a field no
-   document has holds no term: its norm is never taken). */
+   jkb__bm25_norm_per(len, jkb__bm25_per_len(avglen)) is their norm with a multiplication (a
+   field no document has holds no term: its norm is never taken). */
 static inline double jkb__bm25_per_len(double avglen)
 {
     return avglen > 0 ? JKB__B / avglen : 0;
+}
+
+static inline double jkb__bm25_norm_per(uint32_t len, double per_len)
+{
+    return 1 - JKB__B + per_len * len;
 }
 
 /* tf' of one document with the default weights, scaled and rounded up for a block bound. */

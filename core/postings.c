@@ -746,7 +746,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     uint32_t v[JKB__BLOCK_DOCS];
     uint64_t seen[JKB__BLOCK_DOCS / 64]; /* bits: the documents some field holds */
     unsigned width, some, every, f;
-    uint64_t gaps = 0;
+    uint64_t firsts = 0, gaps = 0; /* a frequency is a first position and v[k] gaps */
     size_t i, k, n = h->n;
 
     if (get32(&s, end, &p->docs[0]))
@@ -770,7 +770,6 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
         return JKB_ECORRUPT;
     memset(p->tf, 0, n * JKB__NFIELDS * sizeof *p->tf);
     memset(seen, 0, sizeof seen);
-    p->pos_count[0] = 0;
     for (f = 0; f < JKB__NFIELDS; f++) {
         const uint8_t *bitmap = NULL;
         size_t count = n;
@@ -793,8 +792,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
         for (k = 0; width == 32 && k < count; k++)
             if (v[k] == UINT32_MAX)
                 return JKB_ECORRUPT; /* a frequency of 2^32 */
-        /* a frequency is a first position and v[k] gaps */
-        p->pos_count[0] += count;
+        firsts += count;
         if (bitmap == NULL) {
             for (i = 0; i < n; i++) {
                 p->tf[i * JKB__NFIELDS + f] = v[i] + 1;
@@ -813,6 +811,7 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             }
         }
     }
+    p->pos_count[0] = firsts;
     p->pos_count[1] = gaps;
     for (i = 0; 64 * i < n; i++) {
         uint64_t all = n - 64 * i >= 64 ? UINT64_MAX : ((uint64_t)1 << (n - 64 * i)) - 1;

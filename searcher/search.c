@@ -162,7 +162,7 @@ static double term_score(const exec *e, size_t t, const jkb__cols *cols, double 
     unsigned f;
     for (f = 0; f < JKB__NFIELDS; f++) {
         uint32_t tf = (qt->fields >> f & 1) ? jkb__piter_tf(it, f) : 0;
-        parts[f] = tf ? e->weights[f] * tf / (1 - JKB__B + e->per_len[f] * cols->len[f]) : 0;
+        parts[f] = tf ? e->weights[f] * tf / jkb__bm25_norm_per(cols->len[f], e->per_len[f]) : 0;
         tfw += parts[f];
     }
     score = tfw > 0 ? e->idf[t] * tfw / (JKB__K1 + tfw) : 0;
@@ -301,6 +301,7 @@ typedef struct walk {
     uint32_t last;
     double ub;
     double *part;      /* per term */
+    double *pairs;     /* per term: the boosts of the proximity pairs it is in */
     size_t *needs;     /* the terms whose part the floor needs, for needs_floor */
     size_t n_needs;
     double needs_floor;
@@ -333,14 +334,14 @@ static int region_at(walk *w, uint32_t doc)
     exec *e = w->e;
     const jkb__query *q = e->q;
     size_t t;
-    int any = 0, same_word;
+    int any = 0;
     w->ub = e->max_bonus;
     w->last = UINT32_MAX;
     for (t = 0; t < q->n_terms; t++) {
         uint32_t bound, last;
         double x;
         int rc;
-        w->part[t] = 0;
+        w->part[t] = w->pairs[t];
         if (!scoring(q, t) || e->m.df[t] == 0)
             continue;
         if ((rc = jkb__piter_bound(&e->m.it[t], doc, &bound, &last)) < 0)
@@ -349,16 +350,11 @@ static int region_at(walk *w, uint32_t doc)
             continue; /* the term holds nothing more: it adds nothing */
         any = 1;
         x = bound == UINT32_MAX ? INFINITY : bound * e->bound_scale;
-        w->part[t] = isinf(x) ? INFINITY : e->idf[t] * x / (JKB__K1 + x);
-        w->ub += w->part[t];
+        x = isinf(x) ? INFINITY : e->idf[t] * x / (JKB__K1 + x);
+        w->part[t] += x;
+        w->ub += x;
         if (last < w->last)
             w->last = last;
-    }
-    /* a pair's proximity needs both its terms */
-    for (t = 0; t + 1 < q->n_terms; t++) {
-        double pair = pair_bonus(e, t, &same_word);
-        w->part[q->terms[t].uniq] += pair;
-        w->part[q->terms[t + 1].uniq] += pair;
     }
     w->region = 1;
     w->from = doc;
@@ -480,8 +476,15 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
         w.floor.score = malloc(e->need * sizeof *w.floor.score);
         w.floor.key = malloc(e->need * sizeof *w.floor.key);
         w.part = malloc((e->q->n_terms + 1) * sizeof *w.part);
+        w.pairs = calloc(e->q->n_terms + 1, sizeof *w.pairs);
         w.needs = malloc((e->q->n_terms + 1) * sizeof *w.needs);
-        rc = w.floor.score && w.floor.key && w.part && w.needs ? 0 : JKB_ENOMEM;
+        rc = w.floor.score && w.floor.key && w.part && w.pairs && w.needs ? 0 : JKB_ENOMEM;
+    }
+    for (t = 0; w.pairs && t + 1 < e->q->n_terms; t++) { /* a pair's boost needs both terms */
+        int same_word;
+        double pair = pair_bonus(e, t, &same_word);
+        w.pairs[e->q->terms[t].uniq] += pair;
+        w.pairs[e->q->terms[t + 1].uniq] += pair;
     }
     if (rc == 0 && (rc = jkb__colreader_open(&w.cols, e->txn)) == 0) {
         rc = jkb__matcher_each(&e->m, score_found, w.floor.score ? skip_below_floor : NULL, &w);
@@ -492,6 +495,7 @@ static int score_each(exec *e, jkb__dset *docs, unsigned char *present)
     free(w.floor.score);
     free(w.floor.key);
     free(w.part);
+    free(w.pairs);
     free(w.needs);
     if (rc)
         e->n_cands = 0;
