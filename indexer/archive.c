@@ -2,9 +2,9 @@
  * The casebook archive parser (SPEC 1.1), line by line:
  *
  *   - A header line 【セキュリティ事件簿#YYYY-NNN】<header text> <YYYY/M/D> starts a post,
- *     unless the previous non-blank line is 関連事件簿: then it is a cross-reference inside
- *     the current post's body.
- *   - リリース文アーカイブ ends the current post. A follow-up marker 【...リリース分】 stays
+ *     unless the previous non-blank line is JKB__RELATED_LINE (reader.h): then it is a
+ *     cross-reference inside the current post's body.
+ *   - JKB__ARCHIVE_LINE ends the current post. A follow-up marker 【...リリース分】 stays
  *     in the current post as its last line and ends it too, so that it never absorbs a post
  *     that follows.
  *   - After a post has ended, the next non-blank line that is not a header starts a post
@@ -22,8 +22,6 @@
 #include "utf8.h"
 
 #define HEADER_PREFIX "【セキュリティ事件簿#"
-#define ARCHIVE_LINE "リリース文アーカイブ"
-#define RELATED_LINE "関連事件簿"
 #define FOLLOWUP_SUFFIX "リリース分】"
 #define LABEL_MAX_CHARS 40
 
@@ -356,9 +354,10 @@ int jkb__archive_next(jkb_reader *r, const jkb_doc **out)
                 body_line(&rc, a, "", 0);
             continue;
         }
-        a->prev_was_related = tn == strlen(RELATED_LINE) && memcmp(t, RELATED_LINE, tn) == 0;
+        a->prev_was_related =
+            tn == strlen(JKB__RELATED_LINE) && memcmp(t, JKB__RELATED_LINE, tn) == 0;
 
-        if (tn == strlen(ARCHIVE_LINE) && memcmp(t, ARCHIVE_LINE, tn) == 0) {
+        if (tn == strlen(JKB__ARCHIVE_LINE) && memcmp(t, JKB__ARCHIVE_LINE, tn) == 0) {
             if (a->in_post && finish_post(r, &rc))
                 return jkb__docb_finish(&r->doc, out) == 0 ? 1 : JKB_ENOMEM;
             if (rc)

@@ -38,6 +38,11 @@ const char *jkb__docb_get(const jkb__docb *d, int slot, size_t *len);
 /* Points d->doc's strings into the arena and returns it. */
 int jkb__docb_finish(jkb__docb *d, const jkb_doc **out);
 
+/* The casebook archive's own lines that SPEC 1.1 names: the one after a post's release text,
+   and the one above the cross-references inside a post. */
+#define JKB__ARCHIVE_LINE "リリース文アーカイブ"
+#define JKB__RELATED_LINE "関連事件簿"
+
 /* Casebook parser state (archive.c). */
 typedef struct jkb__archive {
     int in_post;
@@ -46,7 +51,7 @@ typedef struct jkb__archive {
     int too_large;        /* the current post is larger than max_doc_bytes: skip it */
     uint64_t bad_line;
     uint64_t start_line;
-    int prev_was_related; /* the previous non-blank line was 関連事件簿 */
+    int prev_was_related; /* the previous non-blank line was JKB__RELATED_LINE */
     jkb__buf body;
     jkb__buf title;
     jkb__buf label;

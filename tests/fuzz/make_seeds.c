@@ -1,7 +1,8 @@
 /*
- * Writes seed inputs for the binary fuzz targets: postings blocks, each after its key's last
- * doc id (DIR/postings), and stored document records (DIR/docstore), made by the encoders
- * from small fictional data; term dictionary blocks (DIR/termdict), written out by hand.
+ * Writes seed inputs for the fuzz targets: postings blocks, each after its key's last doc id
+ * (DIR/postings), and stored document records (DIR/docstore), made by the encoders from small
+ * fictional data; term dictionary blocks (DIR/termdict), written out by hand; fictional
+ * casebook archives (DIR/archive) with the archive's own lines the parser knows (reader.h).
  * usage: make_seeds DIR
  */
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "docstore.h"
 #include "fuzz_zdict.h"
 #include "postings.h"
+#include "reader.h"
 
 static void save(const char *dir, const char *kind, int n, const jkb__buf *b)
 {
@@ -115,6 +117,30 @@ static void termdict_seeds(const char *dir)
     jkb__buf_fin(&out);
 }
 
+/* A post with a BOM and CRLF line ends; a post whose cross-references are not under the
+   parser's line for them, so that the header among them starts a post of its own. */
+static void archive_seeds(const char *dir)
+{
+    static const char *const texts[] = {
+        "\xEF\xBB\xBF【セキュリティ事件簿#2031-302】架空市 誤送信について 2031/6/2\r\n\r\n"
+        "本文です。\r\n\r\n" JKB__ARCHIVE_LINE "\r\n",
+        "【セキュリティ事件簿#2031-301】架空商事株式会社 不正アクセスのお知らせ 2031/6/1\n\n"
+        "架空商事\n \n当社サーバへの不正アクセスを確認しました。\n\n関連リリース\n"
+        "【セキュリティ事件簿#2031-300】架空商事株式会社 第一報 2031/5/30\n\n"
+        JKB__ARCHIVE_LINE "\n",
+    };
+    size_t i;
+    for (i = 0; i < sizeof texts / sizeof *texts; i++) {
+        jkb__buf b = JKB__BUF_INIT;
+        int rc = 0;
+        jkb__buf_put(&rc, &b, texts[i], strlen(texts[i]));
+        if (rc)
+            exit(1);
+        save(dir, "archive", (int)i, &b);
+        jkb__buf_fin(&b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -124,5 +150,6 @@ int main(int argc, char **argv)
     postings_seeds(argv[1]);
     docstore_seeds(argv[1]);
     termdict_seeds(argv[1]);
+    archive_seeds(argv[1]);
     return 0;
 }
