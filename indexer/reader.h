@@ -38,10 +38,14 @@ const char *jkb__docb_get(const jkb__docb *d, int slot, size_t *len);
 /* Points d->doc's strings into the arena and returns it. */
 int jkb__docb_finish(jkb__docb *d, const jkb_doc **out);
 
-/* The casebook archive's own lines that SPEC 1.1 names: the one after a post's release text,
-   and the one above the cross-references inside a post. */
-#define JKB__ARCHIVE_LINE "リリース文アーカイブ"
-#define JKB__RELATED_LINE "関連事件簿"
+/* The casebook archive's own lines that SPEC 1.1 names, in UTF-8: the one after a post's
+   release text ("release text archive", 10 characters) and the one above the
+   cross-references inside a post ("related casebook entries", 5 characters). Written as
+   bytes: the format's words, not text of any archive. */
+#define JKB__ARCHIVE_LINE                                                                       \
+    "\xE3\x83\xAA\xE3\x83\xAA\xE3\x83\xBC\xE3\x82\xB9\xE6\x96\x87\xE3\x82\xA2\xE3\x83\xBC" \
+    "\xE3\x82\xAB\xE3\x82\xA4\xE3\x83\x96"
+#define JKB__RELATED_LINE "\xE9\x96\xA2\xE9\x80\xA3\xE4\xBA\x8B\xE4\xBB\xB6\xE7\xB0\xBF"
 
 /* Casebook parser state (archive.c). */
 typedef struct jkb__archive {

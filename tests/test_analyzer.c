@@ -71,7 +71,7 @@ static const struct {
     {"prefix + noun", "要注意!", "要注意@0 要@0 注意@1 "},
     {"IPADIC compound", "コンピューターウイルス感染",
      "コンピューターウィルス@0 コンピュータ@0 ウィルス@1 感染@2 "},
-    {"user dictionary splits", "ランサムウエアギャング", "ランサムウェア@0 ギャング@1 "},
+    {"user dictionary splits", "ランサムウエアグループ", "ランサムウェア@0 グループ@1 "},
     {"unknown katakana compound", "セキュリティヘッダー",
      "セキュリティヘッダ@0 セキュリティ@0 ヘッダ@1 "},
     {"organisation name", "元旦ビューティ工業", "元旦ビューティ工業@0 元旦@0 ビューティ@1 工業@2 "},

@@ -1,5 +1,6 @@
 /* The casebook archive parser, on small fictional archives. */
 #include "helpers.h"
+#include "reader.h"
 
 #define dir group_dir()
 
@@ -27,7 +28,7 @@ static const char basic[] =
     "\n"
     "調査中です。\n"
     "\n"
-    "リリース文アーカイブ\n"
+    JKB__ARCHIVE_LINE "\n"
     "\n"
     "【セキュリティ事件簿#2031-102】株式会社ABC Systems 不正アクセスについて  2031/12/24\n"
     "\n"
@@ -78,7 +79,7 @@ static void test_related_and_followup(void **state)
         "\n"
         "職員がUSBメモリを紛失しました。\n"
         "\n"
-        "関連事件簿\n"
+        JKB__RELATED_LINE "\n"
         "\n"
         "【セキュリティ事件簿#2030-050】架空市 別件の紛失について 2030/1/1\n"
         "\n"
@@ -88,7 +89,7 @@ static void test_related_and_followup(void **state)
         "\n"
         "今月公表された被害組織です。\n"
         "\n"
-        "組織名\n"
+        "名称\n"
         "\n"
         "架空商事\n"
         "\n"
@@ -100,7 +101,7 @@ static void test_related_and_followup(void **state)
         "\n"
         "【2031/3/1リリース分】\n"
         "\n"
-        "リリース文アーカイブ\n"
+        JKB__ARCHIVE_LINE "\n"
         "\n"
         "編集部メモ\n"
         "\n"
@@ -109,7 +110,7 @@ static void test_related_and_followup(void **state)
     (void)state;
     parse_str(text, &r);
     assert_int_equal(r.n, 4);
-    /* the header after 関連事件簿 is a cross-reference inside the first post */
+    /* the header after the related line is a cross-reference inside the first post */
     assert_string_equal(r.docs[0].case_no, "2031-110");
     assert_non_null(strstr(r.docs[0].body, "2030-050"));
     /* the follow-up marker belongs to its post and ends it */
@@ -119,9 +120,9 @@ static void test_related_and_followup(void **state)
     assert_string_equal(r.docs[1].case_no, "");
     assert_string_equal(r.docs[1].title, "ランサムウェアギャングの被害組織リスト(架空)");
     assert_string_equal(r.docs[1].label, "");
-    assert_string_equal(r.docs[1].body, "今月公表された被害組織です。\n\n組織名\n\n架空商事");
+    assert_string_equal(r.docs[1].body, "今月公表された被害組織です。\n\n名称\n\n架空商事");
     assert_string_equal(r.docs[2].case_no, "2031-111");
-    /* a marker followed by リリース文アーカイブ makes no empty post */
+    /* a marker followed by the archive line makes no empty post */
     assert_string_equal(r.docs[3].title, "編集部メモ");
     assert_string_equal(r.docs[3].body, "今月のまとめです。");
     free_result(&r);
@@ -131,8 +132,8 @@ static void test_related_and_followup(void **state)
 static void test_ids(void **state)
 {
     static const char text[] =
-        "【セキュリティ事件簿#2031-120】架空市 お知らせ 2031/6/1\n\n本文Aです。\n\nリリース文アーカイブ\n\n"
-        "【セキュリティ事件簿#2031-120】架空市 お知らせ 2031/6/1\n\n本文Bです。\n\nリリース文アーカイブ\n\n"
+        "【セキュリティ事件簿#2031-120】架空市 お知らせ 2031/6/1\n\n本文Aです。\n\n" JKB__ARCHIVE_LINE "\n\n"
+        "【セキュリティ事件簿#2031-120】架空市 お知らせ 2031/6/1\n\n本文Bです。\n\n" JKB__ARCHIVE_LINE "\n\n"
         "【セキュリティ事件簿#2031-120】架空町 お知らせ 2031/6/1\n\n本文Cです。\n";
     read_result a, b;
     (void)state;
@@ -155,7 +156,7 @@ static void test_bad_input(void **state)
         "\r\n"
         "本文一。\r\n"
         "\r\n"
-        "リリース文アーカイブ\r\n"
+        JKB__ARCHIVE_LINE "\r\n"
         "【セキュリティ事件簿#2031-131】架空社 二件目 2031/7/2\n"
         "\n"
         "壊れた\xFF\xFE本文。\n"

@@ -26,10 +26,13 @@ index() { # index NAME EXPECTED-STATUS PATTERN FILE [OPTIONS...]
     intact "$name"
 }
 
+# The archive's line after a release's text (JKB__ARCHIVE_LINE in indexer/reader.h).
+archive_line=$(printf '\343\203\252\343\203\252\343\203\274\343\202\271\346\226\207\343\202\242\343\203\274\343\202\253\343\202\244\343\203\226')
+
 # A fictional release in the archive format; $1 its number, $2 a line of its body.
 post() {
     printf '【セキュリティ事件簿#2031-%s】架空技研株式会社 検査用のお知らせ%s 2031/5/1\n\n' "$1" "$1"
-    printf '%s\n\nリリース文アーカイブ\n\n' "$2"
+    printf '%s\n\n%s\n\n' "$2" "$archive_line"
 }
 
 "$jikenbo" -d "$db" index "$src/examples/demo-archive.txt" >"$tmp/out" 2>&1
@@ -66,7 +69,7 @@ index "Shift_JIS file" 1 "sjis.txt: not UTF-8 text .*Shift_JIS" "$tmp/sjis.txt"
     printf '【セキュリティ事件簿#2031-906】架空技研株式会社 長い一行 2031/5/2\n\n'
     awk 'BEGIN { s = "委託先のサーバで不審な通信を確認しました。";
                  for (i = 0; i < 170000; i++) printf "%s", s; printf "最後に検体ZZ906。\n" }'
-    printf '\nリリース文アーカイブ\n'
+    printf '\n%s\n' "$archive_line"
 } >"$tmp/long-line.txt"
 docs=10
 index "10 MB line" 0 "indexed 1 documents" "$tmp/long-line.txt"

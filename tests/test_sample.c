@@ -1,6 +1,7 @@
 /* End to end over ../shared/corpus/casebook-sample.txt: parsing against what the file's own
    text shows, then indexing it twice. */
 #include "helpers.h"
+#include "reader.h"
 
 #define SAMPLE "corpus/casebook-sample.txt"
 
@@ -29,8 +30,8 @@ static const struct {
     {"", "ランサムウェアギャングが発表した", "", "", ""},
 };
 
-/* Counts the post starts the file's text shows: case headers not after 関連事件簿, and the
-   first line after each リリース文アーカイブ or follow-up marker that is not a header. */
+/* Counts the post starts the file's text shows: case headers not after the related line, and
+   the first line after each archive line or follow-up marker that is not a header (reader.h). */
 static void count_in_file(const char *path, size_t *headers, size_t *headerless)
 {
     FILE *f = fopen(path, "r");
@@ -45,17 +46,17 @@ static void count_in_file(const char *path, size_t *headers, size_t *headerless)
         if (blank)
             continue;
         if (strncmp(line, "【セキュリティ事件簿#", strlen("【セキュリティ事件簿#")) == 0) {
-            if (strcmp(prev, "関連事件簿") != 0)
+            if (strcmp(prev, JKB__RELATED_LINE) != 0)
                 (*headers)++;
             after_end = 0;
-        } else if (strcmp(line, "リリース文アーカイブ") == 0 ||
+        } else if (strcmp(line, JKB__ARCHIVE_LINE) == 0 ||
                    (strncmp(line, "【", 3) == 0 && strstr(line, "リリース分】") != NULL)) {
             after_end = 1;
         } else if (after_end) {
             (*headerless)++;
             after_end = 0;
         }
-        /* only 関連事件簿 matters: a long line need not be kept whole */
+        /* only the related line matters: a long line need not be kept whole */
         snprintf(prev, sizeof prev, "%.*s", (int)(sizeof prev - 1), line);
     }
     fclose(f);
@@ -91,7 +92,7 @@ static void test_parse_sample(void **state)
                      expected[i].title_start, d->org, d->label, d->date);
         assert_true(d->body[0] != 0);
     }
-    /* the 2024-210 header after 関連事件簿 starts no post: one release only, the later one */
+    /* the 2024-210 header after the related line starts no post: one release, the later one */
     for (i = 0, j = 0; i < r.n; i++)
         if (strcmp(r.docs[i].case_no, "2024-210") == 0)
             j++;
