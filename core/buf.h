@@ -100,6 +100,12 @@ static inline int jkb__bytes_cmp(const void *a, size_t alen, const void *b, size
 void jkb__be32_put(uint8_t *dst, uint32_t v);
 uint32_t jkb__be32_get(const uint8_t *src);
 
+/* Little-endian 32 bits at p. */
+static inline uint32_t jkb__le32_get(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* Little-endian 64 bits at p. */
 static inline uint64_t jkb__le64_get(const uint8_t *p)
 {

@@ -5,11 +5,6 @@
 
 #include "buf.h"
 
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void put_le32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
@@ -21,10 +16,10 @@ static void put_le32(uint8_t *p, uint32_t v)
 static void decode(const uint8_t *src, jkb__cols *out)
 {
     int f;
-    out->day = (int32_t)get_le32(src);
-    out->case_key = get_le32(src + 4);
+    out->day = (int32_t)jkb__le32_get(src);
+    out->case_key = jkb__le32_get(src + 4);
     for (f = 0; f < JKB__NFIELDS; f++)
-        out->len[f] = get_le32(src + 8 + 4 * f);
+        out->len[f] = jkb__le32_get(src + 8 + 4 * f);
 }
 
 static void encode(uint8_t *dst, const jkb__cols *c)
@@ -212,15 +207,34 @@ static int load_from(jkb__colreader *r, uint32_t c)
     return 0;
 }
 
-int jkb__colreader_get(jkb__colreader *r, uint32_t doc, jkb__cols *out)
+/* Where document doc's columns start in r, or NULL (*rc JKB_ENOTFOUND, or an error). */
+static const uint8_t *record_of(jkb__colreader *r, uint32_t doc, int *rc)
 {
     uint32_t c = doc / JKB__COLS_CHUNK;
+    size_t i = doc % JKB__COLS_CHUNK;
+    if (c != r->chunk && (*rc = load_from(r, c)) != 0)
+        return NULL;
+    /* no such chunk (r holds the next one), or no such document */
+    *rc = r->chunk != c || i >= r->n || !has(r->val.data, i) ? JKB_ENOTFOUND : 0;
+    return *rc ? NULL : (const uint8_t *)r->val.data + JKB__COLS_MAP + i * JKB__COLS_BYTES;
+}
+
+int jkb__colreader_get(jkb__colreader *r, uint32_t doc, jkb__cols *out)
+{
     int rc;
-    if (c != r->chunk && (rc = load_from(r, c)) != 0)
-        return rc;
-    if (r->chunk != c) /* no such chunk: r holds the next one */
-        return JKB_ENOTFOUND;
-    return from_chunk(&r->val, r->n, doc % JKB__COLS_CHUNK, out);
+    const uint8_t *rec = record_of(r, doc, &rc);
+    if (rec)
+        decode(rec, out);
+    return rc;
+}
+
+int jkb__colreader_lens_load(jkb__colreader *r, uint32_t doc, uint32_t len[JKB__NFIELDS])
+{
+    int rc, f;
+    const uint8_t *rec = record_of(r, doc, &rc);
+    for (f = 0; rec && f < JKB__NFIELDS; f++)
+        len[f] = jkb__le32_get(rec + 8 + 4 * f);
+    return rc;
 }
 
 int jkb__colreader_next(jkb__colreader *r, uint32_t *doc, jkb__cols *out)

@@ -56,7 +56,9 @@ static int piter_load(jkb__piter *it, uint32_t doc)
     it->raw_len = v.len;
     it->pos_index.ready = 0;
     it->pos_doc = SIZE_MAX;
-    it->first = it->block.docs[0];
+    /* a seek to any document from doc on lands here: a walk that seeks a term at a document
+       before the one it stands on does not load its block again */
+    it->first = doc < it->block.docs[0] ? doc : it->block.docs[0];
     it->last = it->block.docs[it->block.n - 1];
     it->i = 0;
     return 1;
@@ -611,9 +613,9 @@ static int node_next(jkb__matcher *m, uint32_t node, uint32_t doc, uint32_t *out
                n->n > 1 && (rc = phrase_at(m, n, *out, &found)) == 0 && !found)
             doc = *out + 1;
         break;
-    case JKB__Q_ANY:
+    case JKB__Q_ANY: /* the first kid to hold doc itself ends the search */
         *out = UINT32_MAX;
-        for (i = 0; i < n->n && rc == 0; i++)
+        for (i = 0; i < n->n && rc == 0 && *out != doc; i++)
             if ((rc = node_next(m, m->q->kids[n->first + i], doc, &d)) == 0 && d < *out)
                 *out = d;
         break;

@@ -25,7 +25,7 @@ typedef struct jkb__piter {
     jkb__postings block; /* the decoded block (ids, frequencies), or a prefix's whole union */
     size_t i;            /* the current document in block */
     int loaded;
-    uint32_t first;      /* doc range of the loaded block */
+    uint32_t first;      /* the loaded block holds the first document >= any of [first, last] */
     uint32_t last;
     int mem;             /* block holds an expansion, not one stored block */
     /* Positions are decoded for one document at a time, from the block's bytes (borrowed

@@ -150,24 +150,39 @@ static int scoring(const jkb__query *q, size_t t)
     return q->terms[t].uniq == t && !q->terms[t].negated;
 }
 
+/* Term t's tf' (bm25.h) in field f, where it is tf times among len tokens. */
+static double field_tfw(const exec *e, unsigned f, uint32_t tf, uint32_t len)
+{
+    return e->weights[f] * tf / jkb__bm25_norm_per(len, e->per_len[f]);
+}
+
+/* tf' of term t for the document its iterator stands on, with field lengths len. */
+static double term_tfw(const exec *e, size_t t, const uint32_t *len)
+{
+    const jkb__piter *it = &e->m.it[t];
+    const uint32_t *tf = &it->block.tf[it->i * JKB__NFIELDS];
+    unsigned f, fields = e->q->terms[t].fields;
+    double tfw = 0;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        if (tf[f] && (fields >> f & 1))
+            tfw += field_tfw(e, f, tf[f], len[f]);
+    return tfw;
+}
+
 /*
  * BM25F of term t for a document the term's iterator stands on, with its columns; with
  * per_field, the share of each field.
  */
 static double term_score(const exec *e, size_t t, const jkb__cols *cols, double *per_field)
 {
-    const jkb__qterm *qt = &e->q->terms[t];
     const jkb__piter *it = &e->m.it[t];
-    double parts[JKB__NFIELDS], tfw = 0, score;
-    unsigned f;
-    for (f = 0; f < JKB__NFIELDS; f++) {
-        uint32_t tf = (qt->fields >> f & 1) ? jkb__piter_tf(it, f) : 0;
-        parts[f] = tf ? e->weights[f] * tf / jkb__bm25_norm_per(cols->len[f], e->per_len[f]) : 0;
-        tfw += parts[f];
-    }
+    unsigned f, fields = e->q->terms[t].fields;
+    double tfw = term_tfw(e, t, cols->len), score;
     score = tfw > 0 ? e->idf[t] * tfw / (JKB__K1 + tfw) : 0;
     for (f = 0; per_field && f < JKB__NFIELDS; f++)
-        per_field[f] = tfw > 0 ? score * parts[f] / tfw : 0;
+        per_field[f] = tfw > 0 && jkb__piter_tf(it, f) && (fields >> f & 1)
+                           ? score * field_tfw(e, f, jkb__piter_tf(it, f), cols->len[f]) / tfw
+                           : 0;
     return score;
 }
 
@@ -305,6 +320,7 @@ typedef struct walk {
     size_t *needs;     /* the terms whose part the floor needs, for needs_floor */
     size_t n_needs;
     double needs_floor;
+    double lead_tfw;   /* the least tf' of the lead (needs[0]) that may reach the floor */
     size_t n_distinct; /* terms, the same counted once: when every one is needed and */
     int any_holding_all; /* a document holding them all matches, the walk need not check */
 } walk;
@@ -370,6 +386,49 @@ static int pass_region(walk *w, uint32_t *to)
 }
 
 /*
+ * The terms the floor needs in the region: those without whose bound the rest fall short of
+ * it, rarest first. With the others' bounds, a document must have a tf' of the rarest, the
+ * lead, of at least lead_tfw to reach the floor (0: any may).
+ */
+static void find_needs(walk *w, double floor)
+{
+    exec *e = w->e;
+    size_t t, i, lead;
+    double gap;
+    w->n_needs = 0;
+    for (t = 0; t < e->q->n_terms; t++)
+        if (scoring(e->q, t) && e->m.df[t] > 0 && w->ub - w->part[t] < floor) {
+            for (i = w->n_needs++; i > 0 && e->m.df[w->needs[i - 1]] > e->m.df[t]; i--)
+                w->needs[i] = w->needs[i - 1];
+            w->needs[i] = t;
+        }
+    w->needs_floor = floor;
+    w->lead_tfw = 0;
+    if (w->n_needs == 0)
+        return;
+    /* idf * tf' / (K1 + tf') >= gap, the lead's share of the floor, when tf' >= K1 * gap /
+       (idf - gap); gap < idf, as the lead's bound is below its idf and ub reaches the floor.
+       Rounded down a little: no document is passed over for a rounding. */
+    lead = w->needs[0];
+    gap = floor - (w->ub - (w->part[lead] - w->pairs[lead]));
+    if (gap > 0 && gap < e->idf[lead])
+        w->lead_tfw = JKB__K1 * gap / (e->idf[lead] - gap) * (1 - 1e-9);
+}
+
+/* Whether the lead's tf' in doc, which it stands on, leaves doc below the floor: a check of
+   one term, where scoring the document would read all of them. */
+static int lead_below(walk *w, uint32_t doc)
+{
+    uint32_t len[JKB__NFIELDS];
+    if (w->lead_tfw == 0 || jkb__colreader_lens(&w->cols, doc, len) != 0)
+        return 0; /* a document without columns is scored, and reported */
+    if (term_tfw(w->e, w->needs[0], len) >= w->lead_tfw)
+        return 0;
+    w->e->pruned = 1;
+    return 1;
+}
+
+/*
  * jkb__skip_fn: passes over the documents from doc that cannot reach the floor: every one in
  * a region whose bound is below it, and those that lack a term the floor needs there (MaxScore
  * over the blocks: the walk goes on from a document that holds all of them, which is the next
@@ -381,7 +440,7 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
     exec *e = w->e;
     double floor = floor_of(&w->floor);
     uint32_t at, from = doc;
-    size_t t, i, held;
+    size_t i, held;
     int rc;
     if (floor < 0)
         return JKB__SKIP_NONE;
@@ -396,14 +455,11 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
         return pass_region(w, to);
     if (isinf(w->ub))
         return JKB__SKIP_NONE;
-    if (w->needs_floor != floor) {
-        w->n_needs = 0;
-        for (t = 0; t < e->q->n_terms; t++)
-            if (scoring(e->q, t) && e->m.df[t] > 0 && w->ub - w->part[t] < floor)
-                w->needs[w->n_needs++] = t;
-        w->needs_floor = floor;
-    }
-    /* the needed terms in turn, until all of them in a row stand on doc */
+    if (w->needs_floor != floor)
+        find_needs(w, floor);
+    /* the needed terms in turn, until all of them in a row stand on doc and the lead's tf'
+       there may reach the floor */
+again:
     for (i = 0, held = 0; held < w->n_needs; i = i + 1 < w->n_needs ? i + 1 : 0) {
         if ((rc = jkb__piter_seek(&e->m.it[w->needs[i]], doc, 0, &at)) < 0)
             return rc;
@@ -416,6 +472,12 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
             doc = at;
             held = 1;
         }
+    }
+    if (held && lead_below(w, doc)) {
+        if (doc == w->last)
+            return pass_region(w, to);
+        doc++;
+        goto again;
     }
     if (w->any_holding_all && w->n_needs == w->n_distinct) {
         e->pruned |= doc > from;
@@ -437,16 +499,22 @@ static int score_found(void *payload, uint32_t doc)
     cand *c;
     int rc = 0;
     JKB__RESERVE(rc, e->cands, w->cap, e->n_cands);
-    if (rc || (rc = jkb__dset_push(w->docs, doc)) != 0)
-        return rc;
-    if ((rc = read_cols(&w->cols, doc, &cols)) != 0 ||
+    if (rc || (rc = read_cols(&w->cols, doc, &cols)) != 0 ||
         (!w->conjunction && (rc = stand_on(e, doc, 0, w->present)) != 0))
         return rc;
-    c = &e->cands[e->n_cands++];
+    c = &e->cands[e->n_cands];
     score_doc(e, c, doc, &cols, w->present);
     /* The boost can lift a page's scores well above BM25F alone: a floor of whole scores
-       passes over many more blocks than one of BM25F. */
-    if (w->floor.score && c->bm25 + e->max_bonus >= floor_of(&w->floor)) {
+       passes over many more blocks than one of BM25F. A document that cannot reach it is
+       not kept. */
+    if (c->bm25 + e->max_bonus < floor_of(&w->floor)) {
+        e->pruned = 1;
+        return 0;
+    }
+    if ((rc = jkb__dset_push(w->docs, doc)) != 0)
+        return rc;
+    e->n_cands++;
+    if (w->floor.score) {
         if ((rc = add_bonus(e, c, w->present)) != 0)
             return rc;
         floor_add(&w->floor, c->score, c->case_key);

@@ -254,11 +254,33 @@ static void test_needed_term(void **state)
     jkb_results_free(either);
 }
 
+/* A release holding both words whose rarer word alone, with the other's block bound, leaves
+   it below the floor is passed over before the other is sought: no block of ランサムウェア
+   and 調査 can be passed over (the releases about ランサムウェア are spread among them), yet
+   fewer releases are scored than hold both. */
+static void test_lead_term(void **state)
+{
+    static const char *const queries[] = {"ランサムウェア 調査", "調査 ランサムウェア"};
+    jkb_search_options o = JKB_SEARCH_OPTIONS_INIT;
+    size_t q;
+    (void)state;
+    need_dictionary();
+    o.no_group = 1;
+    for (q = 0; q < 2; q++) {
+        jkb_results *all = search(queries[q], &o, 0), *top = search(queries[q], &o, 1);
+        assert_true(same_page(queries[q], &o));
+        assert_true(jkb_results_total(top) < jkb_results_total(all) * 3 / 4);
+        jkb_results_free(all);
+        jkb_results_free(top);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_pages),
         cmocka_unit_test(test_needed_term),
+        cmocka_unit_test(test_lead_term),
     };
     return cmocka_run_group_tests(tests, setup, teardown_index);
 }
