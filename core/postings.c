@@ -472,6 +472,12 @@ static int unary_docs(const uint8_t *src, size_t len, const uint32_t *v, size_t 
         return JKB_ECORRUPT;
     for (off = 0; off < len; off += 8) {
         uint64_t w = word_at(src, off, len);
+        if (k == 0) /* no low bits (a dense block): the part is a bitmap of the ids after the
+                       first, docs[m + 1] = docs[0] + 1 + one */
+            for (; w && m < count; w &= w - 1, m++) {
+                one = 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w);
+                docs[m + 1] = (uint32_t)(last = low + 1 + one);
+            }
         for (; w && m < count; w &= w - 1, m++) {
             one = 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w);
             low += (uint64_t)v[m] + 1;
@@ -754,7 +760,8 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     if (n > 1) {
         if (get_small(&s, end, 31, &width) || (uint64_t)(end - s) < bytes_of((n - 1) * width))
             return JKB_ECORRUPT;
-        unpack(s, n - 1, width, v);
+        if (width > 0) /* else unary_docs reads no low bits */
+            unpack(s, n - 1, width, v);
         if (unary_docs(s + bytes_of((n - 1) * width), (size_t)(end - s) - bytes_of((n - 1) * width),
                        v, n - 1, width, p->docs))
             return JKB_ECORRUPT;

@@ -258,6 +258,24 @@ static void test_random_blocks(void **state)
     }
 }
 
+/* Dense blocks (ids one or two apart, the packed codec's parameter 0: the unary part of the
+   ids is a bitmap of their range) round-trip, full and partial. */
+static void test_dense_blocks(void **state)
+{
+    uint32_t max_gap;
+    (void)state;
+    rng_state = 42;
+    for (max_gap = 1; max_gap <= 3; max_gap++) {
+        jkb__postings p;
+        size_t from, n = 2 * JKB__BLOCK_DOCS + 37;
+        jkb__postings_init(&p);
+        fill_random(&p, n, max_gap * 1000, max_gap);
+        for (from = 0; from < n; from += JKB__BLOCK_DOCS)
+            round_trip(&p, from, n - from < JKB__BLOCK_DOCS ? n - from : JKB__BLOCK_DOCS);
+        jkb__postings_fin(&p);
+    }
+}
+
 static void test_remove_and_copy(void **state)
 {
     jkb__postings p, q;
@@ -385,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_rice_outliers),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_random_blocks),
+        cmocka_unit_test(test_dense_blocks),
         cmocka_unit_test(test_remove_and_copy),
         cmocka_unit_test(test_corrupt),
     };
