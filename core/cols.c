@@ -31,11 +31,6 @@ static void encode(uint8_t *dst, const jkb__cols *c)
         put_le32(dst + 8 + 4 * f, c->len[f]);
 }
 
-static int has(const uint8_t *map, size_t i)
-{
-    return map[i / 8] >> (i % 8) & 1;
-}
-
 /* How many documents a chunk's value has room for, after checking that its length is the
    bitmap and whole entries, and that no document beyond them exists. */
 static int chunk_size(const jkb__val *v, size_t *n)
@@ -45,17 +40,26 @@ static int chunk_size(const jkb__val *v, size_t *n)
         (*n = (v->len - JKB__COLS_MAP) / JKB__COLS_BYTES) > JKB__COLS_CHUNK)
         return JKB_ECORRUPT;
     for (i = *n; i < JKB__COLS_CHUNK; i++)
-        if (has(v->data, i))
+        if (jkb__cols_has(v->data, i))
             return JKB_ECORRUPT;
     return 0;
 }
 
-/* Document i's columns in a chunk's value v with room for n. */
+/* Where document i's columns start in a chunk's value v with room for n, or NULL when it does
+   not exist. */
+static const uint8_t *record_at(const jkb__val *v, size_t n, size_t i)
+{
+    if (i >= n || !jkb__cols_has(v->data, i))
+        return NULL;
+    return (const uint8_t *)v->data + JKB__COLS_MAP + i * JKB__COLS_BYTES;
+}
+
 static int from_chunk(const jkb__val *v, size_t n, size_t i, jkb__cols *out)
 {
-    if (i >= n || !has(v->data, i))
+    const uint8_t *rec = record_at(v, n, i);
+    if (rec == NULL)
         return JKB_ENOTFOUND;
-    decode((const uint8_t *)v->data + JKB__COLS_MAP + i * JKB__COLS_BYTES, out);
+    decode(rec, out);
     return 0;
 }
 
@@ -107,7 +111,7 @@ int jkb__colwriter_finish(jkb__colwriter *w, jkb__txn *t)
     w->chunk = UINT32_MAX;
     if (c == UINT32_MAX)
         return 0;
-    while (w->n > 0 && !has(w->buf, w->n - 1))
+    while (w->n > 0 && !jkb__cols_has(w->buf, w->n - 1))
         w->n--; /* room up to the last document that exists */
     jkb__be32_put(key, c);
     if (w->n == 0) {
@@ -158,7 +162,7 @@ int jkb__cols_del(jkb__txn *t, uint32_t doc)
     jkb__colwriter_init(&w);
     if ((rc = writer_at(&w, t, doc)) != 0)
         return rc;
-    if (!has(w.buf, i))
+    if (!jkb__cols_has(w.buf, i))
         return JKB_ENOTFOUND;
     w.buf[i / 8] &= (uint8_t)~(1u << (i % 8));
     memset(w.buf + JKB__COLS_MAP + i * JKB__COLS_BYTES, 0, JKB__COLS_BYTES);
@@ -211,12 +215,13 @@ static int load_from(jkb__colreader *r, uint32_t c)
 static const uint8_t *record_of(jkb__colreader *r, uint32_t doc, int *rc)
 {
     uint32_t c = doc / JKB__COLS_CHUNK;
-    size_t i = doc % JKB__COLS_CHUNK;
+    const uint8_t *rec;
     if (c != r->chunk && (*rc = load_from(r, c)) != 0)
         return NULL;
     /* no such chunk (r holds the next one), or no such document */
-    *rc = r->chunk != c || i >= r->n || !has(r->val.data, i) ? JKB_ENOTFOUND : 0;
-    return *rc ? NULL : (const uint8_t *)r->val.data + JKB__COLS_MAP + i * JKB__COLS_BYTES;
+    rec = r->chunk == c ? record_at(&r->val, r->n, doc % JKB__COLS_CHUNK) : NULL;
+    *rc = rec ? 0 : JKB_ENOTFOUND;
+    return rec;
 }
 
 int jkb__colreader_get(jkb__colreader *r, uint32_t doc, jkb__cols *out)
@@ -252,7 +257,7 @@ int jkb__colreader_next(jkb__colreader *r, uint32_t *doc, jkb__cols *out)
             i = 0;
         }
         for (; i < r->n; i++)
-            if (has(r->val.data, i)) {
+            if (jkb__cols_has(r->val.data, i)) {
                 *doc = c * JKB__COLS_CHUNK + (uint32_t)i;
                 return from_chunk(&r->val, r->n, i, out);
             }

@@ -66,17 +66,24 @@ int jkb__colreader_open(jkb__colreader *r, jkb__txn *t);
 void jkb__colreader_close(jkb__colreader *r);
 /* Like jkb__cols_get. */
 int jkb__colreader_get(jkb__colreader *r, uint32_t doc, jkb__cols *out);
-/* Document doc's token counts per field alone (out->len of jkb__colreader_get), as a walk
-   asks for many in a row. */
+/* Whether a chunk's bitmap says that its document i exists. */
+static inline int jkb__cols_has(const void *map, size_t i)
+{
+    return ((const uint8_t *)map)[i / 8] >> (i % 8) & 1;
+}
+
+/* Document doc's token counts per field alone (out->len of jkb__colreader_get), read in place
+   when r holds its chunk (a walk asks for many in a row), else through
+   jkb__colreader_lens_load. */
 int jkb__colreader_lens_load(jkb__colreader *r, uint32_t doc, uint32_t len[JKB__NFIELDS]);
 static inline int jkb__colreader_lens(jkb__colreader *r, uint32_t doc,
                                       uint32_t len[JKB__NFIELDS])
 {
-    const uint8_t *map = r->val.data, *rec;
+    const uint8_t *rec;
     size_t i = doc % JKB__COLS_CHUNK, f;
-    if (doc / JKB__COLS_CHUNK != r->chunk || i >= r->n || !(map[i / 8] >> (i % 8) & 1))
+    if (doc / JKB__COLS_CHUNK != r->chunk || i >= r->n || !jkb__cols_has(r->val.data, i))
         return jkb__colreader_lens_load(r, doc, len);
-    rec = map + JKB__COLS_MAP + i * JKB__COLS_BYTES + 8;
+    rec = (const uint8_t *)r->val.data + JKB__COLS_MAP + i * JKB__COLS_BYTES + 8;
     for (f = 0; f < JKB__NFIELDS; f++)
         len[f] = jkb__le32_get(rec + 4 * f);
     return 0;
