@@ -492,15 +492,17 @@ static int unary_docs(const uint8_t *src, size_t len, const uint32_t *v, size_t 
                                                                                 : JKB_ECORRUPT;
 }
 
-/* Where code k starts in a unary part [src, src + len) that holds k codes or more (checked):
-   the bit after its k-th one bit. A population count per eight bytes. */
-static uint64_t unary_select(const uint8_t *src, size_t len, uint64_t k)
+/* Where the k-th code from bit starts in a unary part [src, src + len) that holds that many
+   more (checked): the bit after the k-th one bit from bit. A population count per eight
+   bytes. */
+static uint64_t unary_select(const uint8_t *src, size_t len, uint64_t bit, uint64_t k)
 {
-    size_t off;
+    size_t off = (size_t)(bit / 64 * 8); /* <= len: bit is at most the part's end */
+    uint64_t w;
     if (k == 0)
-        return 0;
-    for (off = 0; off < len; off += 8) {
-        uint64_t w = word_at(src, off, len);
+        return bit;
+    w = word_at(src, off, len) & ~(uint64_t)0 << bit % 64; /* the ones from bit on */
+    for (;;) {
         unsigned ones = jkb__ones64(w);
         if (ones >= k) {
             while (--k > 0)
@@ -508,8 +510,10 @@ static uint64_t unary_select(const uint8_t *src, size_t len, uint64_t k)
             return 8 * (uint64_t)off + (unsigned)__builtin_ctzll(w) + 1;
         }
         k -= ones;
+        if ((off += 8) >= len)
+            return 8 * (uint64_t)len; /* not reached */
+        w = word_at(src, off, len);
     }
-    return 8 * (uint64_t)len; /* not reached */
 }
 
 static uint64_t bytes_of(uint64_t bits)
@@ -831,16 +835,34 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
 /* Where document i's positions start among a packed block's first positions (at[0]) and
    gaps (at[1]): a flat count over the frequencies before it, which the compiler turns into
    vector adds. The block's counts, checked against its bytes, bound the sums. */
-static void positions_before(const jkb__postings *p, size_t i, uint32_t at[2])
+/* Readers at document i's positions: its first positions and gaps start after those of the
+   documents before it, counted from their frequencies, going on from the document read last
+   when i comes after it (a walk reads a block's documents in ascending order). */
+static void doc_readers(const jkb__postings *p, size_t i, jkb__pos_index *ix, bit_reader low[2],
+                        bit_reader high[2])
 {
-    uint32_t firsts = 0, total = 0;
+    const jkb__pos_runs *r = &ix->runs;
+    uint32_t at[2];
     size_t j;
-    for (j = 0; j < i * JKB__NFIELDS; j++) {
-        firsts += p->tf[j] != 0;
-        total += p->tf[j];
+    if (ix->done.doc > i)
+        memset(&ix->done, 0, sizeof ix->done);
+    at[0] = ix->done.at[0];
+    at[1] = ix->done.at[1];
+    for (j = ix->done.doc * JKB__NFIELDS; j < i * JKB__NFIELDS; j++) {
+        at[0] += p->tf[j] != 0;
+        at[1] += p->tf[j] - (p->tf[j] != 0);
     }
-    at[0] = firsts;
-    at[1] = total - firsts;
+    ix->done.bit[0] = unary_select(r->high[0], (size_t)(r->high[1] - r->high[0]),
+                                   ix->done.bit[0], at[0] - ix->done.at[0]);
+    ix->done.bit[1] = unary_select(r->high[1], (size_t)(r->end - r->high[1]), ix->done.bit[1],
+                                   at[1] - ix->done.at[1]);
+    ix->done.doc = i;
+    ix->done.at[0] = at[0];
+    ix->done.at[1] = at[1];
+    low[0] = reader_at(r->low[0], r->low[1], (uint64_t)at[0] * r->k[0]);
+    low[1] = reader_at(r->low[1], r->high[0], (uint64_t)at[1] * r->k[1]);
+    high[0] = reader_at(r->high[0], r->high[1], ix->done.bit[0]);
+    high[1] = reader_at(r->high[1], r->end, ix->done.bit[1]);
 }
 
 /* Finds the four parts of a packed positions stream [ps, end) holding count[0] first
@@ -891,20 +913,18 @@ static int packed_positions(jkb__postings *p, size_t i, bit_reader low[2], bit_r
 }
 
 /* Readers of the four parts of r from the at[0]-th first position and the at[1]-th gap on. */
-static void runs_readers(const jkb__pos_runs *r, const uint32_t at[2], bit_reader low[2],
-                         bit_reader high[2])
+/* Readers at the start of each part. */
+static void runs_readers(const jkb__pos_runs *r, bit_reader low[2], bit_reader high[2])
 {
-    low[0] = reader_at(r->low[0], r->low[1], (uint64_t)at[0] * r->k[0]);
-    low[1] = reader_at(r->low[1], r->high[0], (uint64_t)at[1] * r->k[1]);
-    high[0] = reader_at(r->high[0], r->high[1],
-                        unary_select(r->high[0], (size_t)(r->high[1] - r->high[0]), at[0]));
-    high[1] = reader_at(r->high[1], r->end,
-                        unary_select(r->high[1], (size_t)(r->end - r->high[1]), at[1]));
+    low[0] = reader_at(r->low[0], r->low[1], 0);
+    low[1] = reader_at(r->low[1], r->high[0], 0);
+    high[0] = reader_at(r->high[0], r->high[1], 0);
+    high[1] = reader_at(r->high[1], r->end, 0);
 }
 
 /* The parts of the packed codec's stream [ps, end) of a block p holds decoded; checks that
    the unary parts hold exactly as many codes as its frequencies say. Where a document's
-   positions start is counted when they are read (positions_before). */
+   positions start is counted when they are read (doc_readers). */
 static int packed_index(const jkb__postings *p, const uint8_t *ps, const uint8_t *end,
                         jkb__pos_index *ix)
 {
@@ -1018,13 +1038,12 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
     if (h.codec == JKB__CODEC_PACKED) {
         /* the parts checked against the bytes bound the allocation; then the documents one
            after another */
-        static const uint32_t start[2] = {0, 0};
         jkb__pos_runs r;
         bit_reader low[2], high[2];
         if ((rc = find_runs(p->pos_count, ps, src + len, &r)) != 0 ||
             (rc = grow_pos(p, r.count)) != 0)
             return rc;
-        runs_readers(&r, start, low, high);
+        runs_readers(&r, low, high);
         for (i = 0; i < h.n; i++) {
             if ((rc = packed_positions(p, i, low, high, r.k)) != 0)
                 return rc;
@@ -1064,15 +1083,14 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
         if (rc)
             return rc;
         ix->ready = 1;
+        memset(&ix->done, 0, sizeof ix->done);
     }
     if ((rc = grow_pos(p, doc_total(p, i))) != 0)
         return rc;
     p->pos_len = 0;
     if (src[0] == JKB__CODEC_PACKED) {
         bit_reader low[2], high[2];
-        uint32_t at[2];
-        positions_before(p, i, at);
-        runs_readers(&ix->runs, at, low, high);
+        doc_readers(p, i, ix, low, high);
         return packed_positions(p, i, low, high, ix->runs.k);
     }
     ps = src + ix->at[i];

@@ -155,6 +155,13 @@ typedef struct jkb__pos_runs {
 typedef struct jkb__pos_index {
     int ready;
     jkb__pos_runs runs;
+    /* packed codec: the document whose positions were read last, how many first positions and
+       gaps come before its own, and the bits of each unary part where its own codes start */
+    struct {
+        size_t doc;
+        uint32_t at[2];
+        uint64_t bit[2];
+    } done;
     uint32_t at[JKB__BLOCK_DOCS + 1]; /* varint codec: each document's byte offset */
 } jkb__pos_index;
 
