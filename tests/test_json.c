@@ -220,8 +220,9 @@ static void test_batch_and_errors(void **state)
 
 static void test_show_and_case(void **state)
 {
+    static read_result sample;
     json_t *out, *rel, *doc;
-    char args[300], path[700];
+    char args[300], path[700], id[256];
     const char *prev = "";
     size_t i;
     int status;
@@ -238,15 +239,22 @@ static void test_show_and_case(void **state)
         assert_true(strcmp(prev, date) <= 0); /* oldest first */
         prev = date;
     }
-    snprintf(args, sizeof args, "show --json '%s'",
-             json_string_value(json_object_get(json_array_get(rel, 0), "id")));
+    /* the oldest release shows as the sample's text gives it, with its caption */
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(json_array_get(rel, 0), "id")));
+    snprintf(args, sizeof args, "show --json '%s'", id);
     json_decref(out);
     out = run(args, &status, 0);
     assert_int_equal(status, 0);
     doc = json_array_get(out, 0);
     assert_keys(doc, doc_keys, 10);
-    assert_string_equal(json_string_value(json_object_get(doc, "org")), "徳島県");
-    assert_string_equal(json_string_value(json_object_get(doc, "label")), "イセトー");
+    read_all(path, JKB_FORMAT_AUTO, 0, &sample);
+    for (i = 0; i < sample.n && strcmp(sample.docs[i].id, id) != 0; i++)
+        ;
+    assert_true(i < sample.n);
+    assert_true(sample.docs[i].label[0] != 0);
+    assert_string_equal(json_string_value(json_object_get(doc, "org")), sample.docs[i].org);
+    assert_string_equal(json_string_value(json_object_get(doc, "label")), sample.docs[i].label);
+    free_result(&sample);
     assert_true(json_is_object(json_object_get(doc, "fields")));
     json_decref(out);
     out = run("case --json 1999-999", &status, 1);

@@ -8,6 +8,15 @@
 
 #define ix group_index()
 
+/* The sample's releases in the file's order: the tests name them by case number and place,
+   not by their text. */
+static struct {
+    char *id;
+    char *case_no;
+    char *label;
+} releases[256];
+static size_t n_releases;
+
 static int setup(void **state)
 {
     char path[512];
@@ -22,11 +31,26 @@ static int setup(void **state)
     o.create = 1;
     if (jkb_index_open(&ix, group_dir(), &o) != 0 || jkb_reader_open(&r, path, NULL) != 0)
         return -1;
-    while (jkb_reader_next(r, &d) > 0)
-        if (jkb_index_add(ix, d) != 0)
+    while (jkb_reader_next(r, &d) > 0) {
+        if (n_releases == sizeof releases / sizeof releases[0] || jkb_index_add(ix, d) != 0)
             return -1;
+        releases[n_releases].id = strdup(d->id);
+        releases[n_releases].case_no = strdup(d->case_no);
+        releases[n_releases++].label = strdup(d->label);
+    }
     jkb_reader_close(r);
     return jkb_index_commit(ix);
+}
+
+static int teardown(void **state)
+{
+    size_t i;
+    for (i = 0; i < n_releases; i++) {
+        free(releases[i].id);
+        free(releases[i].case_no);
+        free(releases[i].label);
+    }
+    return teardown_index(state);
 }
 
 
@@ -37,15 +61,23 @@ static void need_sample(void)
     shared_file(path, sizeof path, "corpus/casebook-sample.txt");
 }
 
-/* Whether a hit is the release "CASE|title start" ("-" for no case). */
-static int is(const jkb_hit *h, const char *release)
+/* Whether a hit is the release ref names: "CASE" any release of a case, "CASE/N" its N-th in
+   the sample's order, "-/N" the N-th without a case. */
+static int is(const jkb_hit *h, const char *ref)
 {
-    const char *bar = strchr(release, '|');
-    size_t clen = (size_t)(bar - release);
-    if (clen == 1 && release[0] == '-')
+    const char *slash = strchr(ref, '/');
+    size_t clen = slash ? (size_t)(slash - ref) : strlen(ref), i, nth = 0;
+    if (clen == 1 && ref[0] == '-')
         clen = 0;
-    return strlen(h->case_no) == clen && strncmp(h->case_no, release, clen) == 0 &&
-           strncmp(h->title, bar + 1, strlen(bar + 1)) == 0;
+    if (strlen(h->case_no) != clen || strncmp(h->case_no, ref, clen) != 0)
+        return 0;
+    if (slash == NULL)
+        return 1;
+    for (i = 0; i < n_releases; i++)
+        if (strcmp(releases[i].case_no, h->case_no) == 0 &&
+            ++nth == (size_t)atoi(slash + 1))
+            return strcmp(releases[i].id, h->id) == 0;
+    return 0;
 }
 
 static jkb_results *run(const char *query, size_t limit, size_t offset, int grouped)
@@ -67,43 +99,37 @@ static const struct {
     const char *must[MAX_LIST];
     const char *must_not[MAX_LIST];
 } rows[] = {
-    {"ランサムウェア", 5, {"2024-217|徳島県", "2024-028|株式会社ほくやく", "-|ランサムウェアギャング"},
-     {"2024-230|明治薬科大学"}},
+    {"ランサムウェア", 5, {"2024-217/1", "2024-028", "-/3"}, {"2024-230"}},
     /* OR and | */
-    {"ランサムウェア OR フィッシング", 7, {"2024-230|明治薬科大学", "2024-217|徳島県"}, {"2024-226|夢展望"}},
-    {"ランサムウェア | フィッシング", 7, {"2024-230|明治薬科大学", "2024-217|徳島県"}, {"2024-226|夢展望"}},
+    {"ランサムウェア OR フィッシング", 7, {"2024-230", "2024-217/1"}, {"2024-226"}},
+    {"ランサムウェア | フィッシング", 7, {"2024-230", "2024-217/1"}, {"2024-226"}},
     /* NOT */
-    {"ランサムウェア -委託", 2, {"2024-028|株式会社ほくやく", "-|ランサムウェアギャング"},
-     {"2024-217|徳島県", "2024-215|株式会社フォーバル"}},
-    {"-ランサムウェア 委託先", 1, {"2024-228|ビルコム"}, {"2024-217|徳島県"}},
-    {"ランサムウェア -(委託 OR 印刷)", 2, {"2024-028|株式会社ほくやく"}, {"2024-217|徳島県"}},
+    {"ランサムウェア -委託", 2, {"2024-028", "-/3"}, {"2024-217/1", "2024-215"}},
+    {"-ランサムウェア 委託先", 1, {"2024-228"}, {"2024-217/1"}},
+    {"ランサムウェア -(委託 OR 印刷)", 2, {"2024-028"}, {"2024-217/1"}},
     /* precedence: A B OR C is A AND (B OR C); parentheses change it */
-    {"委託 ランサムウェア OR フィッシング", 4, {"2024-217|徳島県", "2024-229|株式会社ワークポート"},
-     {"2024-230|明治薬科大学"}},
-    {"(委託 ランサムウェア) OR フィッシング", 5, {"2024-230|明治薬科大学", "2024-217|徳島県"},
-     {"2024-028|株式会社ほくやく"}},
+    {"委託 ランサムウェア OR フィッシング", 4, {"2024-217/1", "2024-229"}, {"2024-230"}},
+    {"(委託 ランサムウェア) OR フィッシング", 5, {"2024-230", "2024-217/1"}, {"2024-028"}},
     /* phrases: adjacent, across a particle */
-    {"\"個人情報の漏えい\"", 8, {"2024-235|日経BP", "2024-212|川崎市"}, {"2024-217|徳島県"}},
-    {"「ドメイン盗難」", 1, {"2024-226|夢展望"}, {NULL}},
+    {"\"個人情報の漏えい\"", 8, {"2024-235", "2024-212"}, {"2024-217/1"}},
+    {"「ドメイン盗難」", 1, {"2024-226"}, {NULL}},
     /* prefix */
-    {"ランサム* 委託", 3, {"2024-217|徳島県"}, {"2024-028|株式会社ほくやく"}},
+    {"ランサム* 委託", 3, {"2024-217/1"}, {"2024-028"}},
     /* fields */
-    {"case:2024-217", 3, {"2024-217|徳島県", "2024-217|茅ケ崎市", "2024-217|藤沢市"}, {"2024-115|"}},
-    {"#2024-115", 2, {"2024-115|ワークスタイルテック", "2024-115|株式会社イオンイーハート"}, {NULL}},
-    {"#2024-217 茅ケ崎市", 1, {"2024-217|茅ケ崎市"}, {"2024-217|徳島県"}},
-    {"org:徳島県", 1, {"2024-217|徳島県"}, {"2024-217|茅ケ崎市"}},
-    {"label:イセトー", 1, {"2024-217|徳島県"}, {NULL}},
-    {"title:ドメイン", 1, {"2024-226|夢展望"}, {"2024-222|滋賀県立"}},
-    {"body:ドメイン", 4, {"2024-226|夢展望", "2024-222|滋賀県立"}, {NULL}},
-    {"USBメモリ -case:2024-212", 2, {"2024-225|えちご上越"}, {"2024-212|川崎市"}},
+    {"case:2024-217", 3, {"2024-217/1", "2024-217/2", "2024-217/3"}, {"2024-115"}},
+    {"#2024-115", 2, {"2024-115/1", "2024-115/2"}, {NULL}},
+    {"#2024-217 茅ケ崎市", 1, {"2024-217/2"}, {"2024-217/1"}},
+    {"org:徳島県", 1, {"2024-217/1"}, {"2024-217/2"}},
+    {"title:ドメイン", 1, {"2024-226"}, {"2024-222"}},
+    {"body:ドメイン", 4, {"2024-226", "2024-222"}, {NULL}},
+    {"USBメモリ -case:2024-212", 2, {"2024-225"}, {"2024-212"}},
     /* dates: ranges, open ends, comparisons, periods */
-    {"date:2024-04-01..2024-04-30", 2, {"2024-209|", "2024-208|山口県"}, {"2024-224|上尾市"}},
-    {"date:..2024-04-20", 1, {"2024-208|山口県"}, {"2024-209|"}},
-    {"date:>=2024-06-05", 4, {"2024-235|日経BP", "2024-217|徳島県"}, {"2024-230|明治薬科大学"}},
-    {"date:<2024-05", 2, {"2024-209|", "2024-208|山口県"}, {NULL}},
-    {"date:2024-04", 2, {"2024-208|山口県"}, {NULL}},
-    {"ランサム* date:2024-05", 2, {"2024-028|株式会社ほくやく", "2024-215|株式会社フォーバル"},
-     {"2024-217|徳島県"}},
+    {"date:2024-04-01..2024-04-30", 2, {"2024-209", "2024-208"}, {"2024-224"}},
+    {"date:..2024-04-20", 1, {"2024-208"}, {"2024-209"}},
+    {"date:>=2024-06-05", 4, {"2024-235", "2024-217/1"}, {"2024-230"}},
+    {"date:<2024-05", 2, {"2024-209", "2024-208"}, {NULL}},
+    {"date:2024-04", 2, {"2024-208"}, {NULL}},
+    {"ランサム* date:2024-05", 2, {"2024-028", "2024-215"}, {"2024-217/1"}},
     /* an unknown field name is text */
     {"A05:2021", 0, {NULL}, {NULL}},
 };
@@ -131,6 +157,30 @@ static void test_operators_and_filters(void **state)
                     fail_msg("\"%s\": %s came back", rows[i].query, rows[i].must_not[j]);
         jkb_results_free(r);
     }
+}
+
+/* label: finds each release by the caption the sample gives it. */
+static void test_label_filter(void **state)
+{
+    size_t i, k, labels = 0;
+    (void)state;
+    need_sample();
+    for (i = 0; i < n_releases; i++) {
+        char query[256];
+        jkb_results *r;
+        if (releases[i].label[0] == 0)
+            continue;
+        labels++;
+        snprintf(query, sizeof query, "label:%s", releases[i].label);
+        r = run(query, 100, 0, 0);
+        for (k = 0; k < jkb_results_count(r) && strcmp(jkb_results_hit(r, k)->id, releases[i].id);
+             k++)
+            ;
+        if (k == jkb_results_count(r))
+            fail_msg("\"%s\": %s missing", query, releases[i].id);
+        jkb_results_free(r);
+    }
+    assert_true(labels > 0);
 }
 
 static const struct {
@@ -263,10 +313,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_operators_and_filters),
+        cmocka_unit_test(test_label_filter),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_explain_adds_up),
         cmocka_unit_test(test_weights),
         cmocka_unit_test(test_paging),
     };
-    return cmocka_run_group_tests(tests, setup, teardown_index);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
