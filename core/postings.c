@@ -832,12 +832,10 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     return fs == fend ? 0 : JKB_ECORRUPT;
 }
 
-/* Where document i's positions start among a packed block's first positions (at[0]) and
-   gaps (at[1]): a flat count over the frequencies before it, which the compiler turns into
-   vector adds. The block's counts, checked against its bytes, bound the sums. */
 /* Readers at document i's positions: its first positions and gaps start after those of the
-   documents before it, counted from their frequencies, going on from the document read last
-   when i comes after it (a walk reads a block's documents in ascending order). */
+   documents before it, counted from their frequencies (the block's counts, checked against its
+   bytes, bound the sums), going on from the document read last when i comes after it (a walk
+   reads a block's documents in ascending order). */
 static void doc_readers(const jkb__postings *p, size_t i, jkb__pos_index *ix, bit_reader low[2],
                         bit_reader high[2])
 {
@@ -912,8 +910,7 @@ static int packed_positions(jkb__postings *p, size_t i, bit_reader low[2], bit_r
     return 0;
 }
 
-/* Readers of the four parts of r from the at[0]-th first position and the at[1]-th gap on. */
-/* Readers at the start of each part. */
+/* Readers at the start of each of the four parts of r. */
 static void runs_readers(const jkb__pos_runs *r, bit_reader low[2], bit_reader high[2])
 {
     low[0] = reader_at(r->low[0], r->low[1], 0);

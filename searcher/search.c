@@ -473,7 +473,7 @@ again:
             held = 1;
         }
     }
-    if (held && lead_below(w, doc)) {
+    if (lead_below(w, doc)) { /* never without needed terms: lead_tfw is 0 then */
         if (doc == w->last)
             return pass_region(w, to);
         doc++;
