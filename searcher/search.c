@@ -415,16 +415,30 @@ static void find_needs(walk *w, double floor)
         w->lead_tfw = JKB__K1 * gap / (e->idf[lead] - gap) * (1 - 1e-9);
 }
 
-/* Whether the lead's tf' in doc, which it stands on, leaves doc below the floor: a check of
-   one term, where scoring the document would read all of them. */
-static int lead_below(walk *w, uint32_t doc)
+/* Whether doc, on which every needed term stands, cannot reach the floor: the lead's tf'
+   first, then the needed terms' own scores in place of their bounds. Checks of those terms
+   alone, where scoring the document would read its columns and every term. */
+static int needs_below(walk *w, uint32_t doc)
 {
+    exec *e = w->e;
     uint32_t len[JKB__NFIELDS];
+    double tfw, s;
+    size_t k;
     if (w->lead_tfw == 0 || jkb__colreader_lens(&w->cols, doc, len) != 0)
         return 0; /* a document without columns is scored, and reported */
-    if (term_tfw(w->e, w->needs[0], len) >= w->lead_tfw)
+    if ((tfw = term_tfw(e, w->needs[0], len)) < w->lead_tfw)
+        goto below;
+    s = w->ub;
+    for (k = 0; k < w->n_needs; k++) {
+        size_t t = w->needs[k];
+        if (k > 0)
+            tfw = term_tfw(e, t, len);
+        s += e->idf[t] * tfw / (JKB__K1 + tfw) - (w->part[t] - w->pairs[t]);
+    }
+    if (s * (1 + 1e-9) >= w->needs_floor)
         return 0;
-    w->e->pruned = 1;
+below:
+    e->pruned = 1;
     return 1;
 }
 
@@ -457,7 +471,7 @@ static int skip_below_floor(void *payload, uint32_t doc, uint32_t *to)
         return JKB__SKIP_NONE;
     if (w->needs_floor != floor)
         find_needs(w, floor);
-    /* the needed terms in turn, until all of them in a row stand on doc and the lead's tf'
+    /* the needed terms in turn, until all of them in a row stand on doc and their scores
        there may reach the floor */
 again:
     for (i = 0, held = 0; held < w->n_needs; i = i + 1 < w->n_needs ? i + 1 : 0) {
@@ -473,7 +487,7 @@ again:
             held = 1;
         }
     }
-    if (lead_below(w, doc)) { /* never without needed terms: lead_tfw is 0 then */
+    if (needs_below(w, doc)) { /* never without needed terms: lead_tfw is 0 then */
         if (doc == w->last)
             return pass_region(w, to);
         doc++;
