@@ -234,14 +234,17 @@ static int lookup(jkb__txn *txn, const jkb__qterm *t, uint32_t *tid, uint64_t *d
     return rc ? rc : jkb__df_get(txn, *tid, df);
 }
 
-/* Whether the dictionary term at ti meets query term t (a prefix or an infix). */
+/* Whether the dictionary term at ti meets query term t (a prefix or an infix). An infix's
+   last byte is compared at each offset before the rest: its first, a katakana's lead byte,
+   is every third byte of the katakana terms it is looked for in. */
 static int meets(const jkb__qterm *t, const jkb__term_iter *ti)
 {
-    size_t i;
+    const uint8_t *want = (const uint8_t *)t->term;
+    size_t i, n = t->len;
     if (t->match == JKB__MATCH_PREFIX)
-        return ti->len >= t->len && memcmp(ti->term, t->term, t->len) == 0;
-    for (i = 0; i + t->len <= ti->len; i++)
-        if (memcmp(ti->term + i, t->term, t->len) == 0)
+        return ti->len >= n && memcmp(ti->term, want, n) == 0;
+    for (i = 0; n > 0 && i + n <= ti->len; i++)
+        if (ti->term[i + n - 1] == want[n - 1] && memcmp(ti->term + i, want, n - 1) == 0)
             return 1;
     return 0;
 }
@@ -368,11 +371,6 @@ static int run_of(const jkb__qterm *t)
     return (uint8_t)t->term[0] < 0x80 ? 0 : 1;
 }
 
-static int term_before(const jkb__term_iter *ti, const char *to)
-{
-    return jkb__bytes_cmp(ti->term, ti->len, to, strlen(to)) < 0;
-}
-
 static int expand_infixes(jkb__matcher *m)
 {
     const jkb__query *q = m->q;
@@ -393,8 +391,11 @@ static int expand_infixes(jkb__matcher *m)
                     run_of(&q->terms[t]) == (int)r;
         if (!open)
             continue;
+        const char *to = run_terms[r].to;
+        size_t to_len = strlen(to);
         for (rc = jkb__terms_seek(&ti, run_terms[r].from, strlen(run_terms[r].from));
-             rc == 0 && open && term_before(&ti, run_terms[r].to); rc = jkb__terms_next(&ti)) {
+             rc == 0 && open && jkb__bytes_cmp(ti.term, ti.len, to, to_len) < 0;
+             rc = jkb__terms_next(&ti)) {
             open = 0;
             for (t = 0; rc == 0 && t < q->n_terms; t++) {
                 const jkb__qterm *qt = &q->terms[t];

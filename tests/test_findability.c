@@ -75,6 +75,8 @@ static const struct {
     {"Locke", 0, "locker"},                        /* nothing exact: as a prefix */
     {"ocke", 0, "locker"},                         /* then inside a word */
     {"ムテツ", 0, "unknown"},                       /* a katakana run inside an unknown word */
+    {"テツク", 0, "unknown"},                       /* or ending it */
+    {"blex", 0, "unknown"},
     {"ムテツ orble", 0, "unknown"},                 /* both runs, read in one pass */
     {"ムテツ ocke", 0, ""},                         /* runs of two releases: no release holds both */
 };
