@@ -385,14 +385,14 @@ static int expand_infixes(jkb__matcher *m)
         return rc;
     }
     for (r = 0; rc == 0 && r < sizeof run_terms / sizeof run_terms[0]; r++) {
+        const char *to = run_terms[r].to;
+        size_t to_len = strlen(to);
         int open = 0;
         for (t = 0; t < q->n_terms; t++)
             open |= q->terms[t].uniq == t && q->terms[t].match == JKB__MATCH_INFIX &&
                     run_of(&q->terms[t]) == (int)r;
         if (!open)
             continue;
-        const char *to = run_terms[r].to;
-        size_t to_len = strlen(to);
         for (rc = jkb__terms_seek(&ti, run_terms[r].from, strlen(run_terms[r].from));
              rc == 0 && open && jkb__bytes_cmp(ti.term, ti.len, to, to_len) < 0;
              rc = jkb__terms_next(&ti)) {

@@ -435,7 +435,7 @@ static int needs_below(walk *w, uint32_t doc)
             tfw = term_tfw(e, t, len);
         s += e->idf[t] * tfw / (JKB__K1 + tfw) - (w->part[t] - w->pairs[t]);
     }
-    if (s * (1 + 1e-9) >= w->needs_floor)
+    if (s * (1 + 1e-9) >= w->needs_floor) /* as lead_tfw: not passed over for a rounding */
         return 0;
 below:
     e->pruned = 1;
