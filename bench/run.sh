@@ -7,7 +7,8 @@
 #     over the same text (the baseline for analysis speed), three rounds, and bytes per table;
 #   - on livedoor news and, with --full, on archives 4 and 16 times its size made here by
 #     resampling its sentences (never kept): build time, bytes on disk, and the 500 livedoor
-#     queries (top 10 with a highlighted snippet per hit, one process), for every engine.
+#     queries (top 10 with a highlighted snippet per hit, one process, asked three times and
+#     each query's median time taken), for every engine.
 # usage: bench/run.sh [--full] [WORKDIR]   (default WORKDIR: a temporary directory, removed)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
