@@ -52,6 +52,12 @@ static inline double jkb__bm25_norm_per(uint32_t len, double per_len)
     return 1 - JKB__B + per_len * len;
 }
 
+/* A term's score for a document where its tf' is tfw. */
+static inline double jkb__bm25_score(double idf, double tfw)
+{
+    return idf * tfw / (JKB__K1 + tfw);
+}
+
 /* tf' of one document with the default weights, scaled and rounded up for a block bound. */
 static inline uint32_t jkb__bound_of(const uint32_t *tf, const uint32_t *len,
                                      const double *ref)

@@ -45,18 +45,9 @@ static int chunk_size(const jkb__val *v, size_t *n)
     return 0;
 }
 
-/* Where document i's columns start in a chunk's value v with room for n, or NULL when it does
-   not exist. */
-static const uint8_t *record_at(const jkb__val *v, size_t n, size_t i)
-{
-    if (i >= n || !jkb__cols_has(v->data, i))
-        return NULL;
-    return (const uint8_t *)v->data + JKB__COLS_MAP + i * JKB__COLS_BYTES;
-}
-
 static int from_chunk(const jkb__val *v, size_t n, size_t i, jkb__cols *out)
 {
-    const uint8_t *rec = record_at(v, n, i);
+    const uint8_t *rec = jkb__cols_record(v, n, i);
     if (rec == NULL)
         return JKB_ENOTFOUND;
     decode(rec, out);
@@ -219,7 +210,7 @@ static const uint8_t *record_of(jkb__colreader *r, uint32_t doc, int *rc)
     if (c != r->chunk && (*rc = load_from(r, c)) != 0)
         return NULL;
     /* no such chunk (r holds the next one), or no such document */
-    rec = r->chunk == c ? record_at(&r->val, r->n, doc % JKB__COLS_CHUNK) : NULL;
+    rec = r->chunk == c ? jkb__cols_record(&r->val, r->n, doc % JKB__COLS_CHUNK) : NULL;
     *rc = rec ? 0 : JKB_ENOTFOUND;
     return rec;
 }

@@ -72,6 +72,15 @@ static inline int jkb__cols_has(const void *map, size_t i)
     return ((const uint8_t *)map)[i / 8] >> (i % 8) & 1;
 }
 
+/* Where document i's columns start in a chunk's value v with room for n, or NULL when it does
+   not exist. */
+static inline const uint8_t *jkb__cols_record(const jkb__val *v, size_t n, size_t i)
+{
+    if (i >= n || !jkb__cols_has(v->data, i))
+        return NULL;
+    return (const uint8_t *)v->data + JKB__COLS_MAP + i * JKB__COLS_BYTES;
+}
+
 /* Document doc's token counts per field alone (out->len of jkb__colreader_get), read in place
    when r holds its chunk (a walk asks for many in a row), else through
    jkb__colreader_lens_load. */
@@ -80,12 +89,12 @@ static inline int jkb__colreader_lens(jkb__colreader *r, uint32_t doc,
                                       uint32_t len[JKB__NFIELDS])
 {
     const uint8_t *rec;
-    size_t i = doc % JKB__COLS_CHUNK, f;
-    if (doc / JKB__COLS_CHUNK != r->chunk || i >= r->n || !jkb__cols_has(r->val.data, i))
+    size_t f;
+    if (doc / JKB__COLS_CHUNK != r->chunk ||
+        (rec = jkb__cols_record(&r->val, r->n, doc % JKB__COLS_CHUNK)) == NULL)
         return jkb__colreader_lens_load(r, doc, len);
-    rec = (const uint8_t *)r->val.data + JKB__COLS_MAP + i * JKB__COLS_BYTES + 8;
     for (f = 0; f < JKB__NFIELDS; f++)
-        len[f] = jkb__le32_get(rec + 4 * f);
+        len[f] = jkb__le32_get(rec + 8 + 4 * f);
     return 0;
 }
 /* The first document >= *doc, into *doc and out: JKB_ENOTFOUND past the last. */

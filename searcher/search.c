@@ -178,7 +178,7 @@ static double term_score(const exec *e, size_t t, const jkb__cols *cols, double 
     const jkb__piter *it = &e->m.it[t];
     unsigned f, fields = e->q->terms[t].fields;
     double tfw = term_tfw(e, t, cols->len), score;
-    score = tfw > 0 ? e->idf[t] * tfw / (JKB__K1 + tfw) : 0;
+    score = jkb__bm25_score(e->idf[t], tfw);
     for (f = 0; per_field && f < JKB__NFIELDS; f++)
         per_field[f] = tfw > 0 && jkb__piter_tf(it, f) && (fields >> f & 1)
                            ? score * field_tfw(e, f, jkb__piter_tf(it, f), cols->len[f]) / tfw
@@ -366,7 +366,7 @@ static int region_at(walk *w, uint32_t doc)
             continue; /* the term holds nothing more: it adds nothing */
         any = 1;
         x = bound == UINT32_MAX ? INFINITY : bound * e->bound_scale;
-        x = isinf(x) ? INFINITY : e->idf[t] * x / (JKB__K1 + x);
+        x = isinf(x) ? INFINITY : jkb__bm25_score(e->idf[t], x);
         w->part[t] += x;
         w->ub += x;
         if (last < w->last)
@@ -433,7 +433,7 @@ static int needs_below(walk *w, uint32_t doc)
         size_t t = w->needs[k];
         if (k > 0)
             tfw = term_tfw(e, t, len);
-        s += e->idf[t] * tfw / (JKB__K1 + tfw) - (w->part[t] - w->pairs[t]);
+        s += jkb__bm25_score(e->idf[t], tfw) - (w->part[t] - w->pairs[t]);
     }
     if (s * (1 + 1e-9) >= w->needs_floor) /* as lead_tfw: not passed over for a rounding */
         return 0;
