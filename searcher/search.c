@@ -296,7 +296,7 @@ static void floor_add(page_floor *pf, double score, uint32_t key)
     pf->n++;
 }
 
-static int add_bonus(exec *e, cand *c, unsigned char *present);
+static int add_bonus(exec *e, cand *c, unsigned char *present, double floor);
 
 /* A walkable query is scored as its documents are found, with its proximity boost when it
    may reach the page, so that the floor holds whole scores; runs of documents whose blocks
@@ -521,18 +521,15 @@ static int score_found(void *payload, uint32_t doc)
     /* The boost can lift a page's scores well above BM25F alone: a floor of whole scores
        passes over many more blocks than one of BM25F. A document that cannot reach it is
        not kept. */
-    if (c->bm25 + e->max_bonus < floor_of(&w->floor)) {
+    if (c->bm25 + e->max_bonus < floor_of(&w->floor) ||
+        (w->floor.score && (rc = add_bonus(e, c, w->present, floor_of(&w->floor))) == 1)) {
         e->pruned = 1;
         return 0;
     }
-    if ((rc = jkb__dset_push(w->docs, doc)) != 0)
+    if (rc || (rc = jkb__dset_push(w->docs, doc)) != 0)
         return rc;
     e->n_cands++;
-    if (w->floor.score) {
-        if ((rc = add_bonus(e, c, w->present)) != 0)
-            return rc;
-        floor_add(&w->floor, c->score, c->case_key);
-    }
+    floor_add(&w->floor, c->score, c->case_key);
     return 0;
 }
 
@@ -616,55 +613,96 @@ static double pair_bonus(const exec *e, size_t t, int *same_word)
     return (*same_word ? 1.0 : NEAR) * (e->idf[a->uniq] + e->idf[b->uniq]) / 2;
 }
 
-/* The proximity boost of candidate c; at most e->max_bonus. */
-static int proximity(exec *e, const cand *c, unsigned char *present, double *out)
+/* Whether the document the iterators of pair (a, b) stand on holds both in some field: else
+   the pair adds nothing, whatever their positions. */
+static int share_field(const exec *e, const jkb__qterm *a, const jkb__qterm *b)
+{
+    unsigned f;
+    for (f = 0; f < JKB__NFIELDS; f++)
+        if (jkb__piter_tf(&e->m.it[a->uniq], f) && jkb__piter_tf(&e->m.it[b->uniq], f))
+            return 1;
+    return 0;
+}
+
+/* The boost pair (a, b) reaches in the document their iterators stand on with positions. */
+static double pair_boost(const exec *e, const jkb__qterm *a, const jkb__qterm *b, double pair,
+                         int same_word)
+{
+    double best = 0;
+    unsigned f;
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        uint32_t na, nb, d;
+        const uint32_t *pa = jkb__piter_positions(&e->m.it[a->uniq], f, &na);
+        const uint32_t *pb = jkb__piter_positions(&e->m.it[b->uniq], f, &nb);
+        double v = 0;
+        if (na == 0 || nb == 0)
+            continue;
+        if (same_word) {
+            d = closest(pa, na, pb, nb, (int64_t)b->qpos - a->qpos);
+            v = d == 0 ? pair : 0;
+        } else {
+            d = closest(pa, na, pb, nb, 0);
+            if (d <= NEAR_WINDOW)
+                v = pair * (NEAR_WINDOW + 1 - d) / NEAR_WINDOW;
+        }
+        if (v > best)
+            best = v;
+    }
+    return best;
+}
+
+/* Stands term t's iterator on doc with its positions, unless an expansion's (none). */
+static int with_positions(exec *e, size_t t, uint32_t doc)
+{
+    uint32_t at;
+    int rc = e->m.it[t].mem ? 1 : jkb__piter_seek(&e->m.it[t], doc, 1, &at);
+    return rc < 0 ? rc : 0;
+}
+
+/*
+ * The proximity boost of candidate c, at most e->max_bonus, into *out; 1 when c cannot reach
+ * floor (*out then partial). Each pair's positions are read only while the pairs left may
+ * still lift c to the floor.
+ */
+static int proximity(exec *e, const cand *c, unsigned char *present, double floor, double *out)
 {
     const jkb__query *q = e->q;
+    double left = e->max_bonus;
     size_t t;
     int rc;
     *out = 0;
     if (e->max_bonus == 0)
         return 0;
-    if ((rc = stand_on(e, c->doc, 1, present)) != 0)
+    if ((rc = stand_on(e, c->doc, 0, present)) != 0)
         return rc;
     for (t = 0; t + 1 < q->n_terms; t++) {
         const jkb__qterm *a = &q->terms[t], *b = &q->terms[t + 1];
-        int same_word = 0;
-        double pair = pair_bonus(e, t, &same_word), best = 0;
-        unsigned f;
-        if (pair == 0 || !present[a->uniq] || !present[b->uniq])
+        int same_word;
+        double pair = pair_bonus(e, t, &same_word);
+        if (pair == 0)
             continue;
-        for (f = 0; f < JKB__NFIELDS; f++) {
-            uint32_t na, nb, d;
-            const uint32_t *pa = jkb__piter_positions(&e->m.it[a->uniq], f, &na);
-            const uint32_t *pb = jkb__piter_positions(&e->m.it[b->uniq], f, &nb);
-            double v = 0;
-            if (na == 0 || nb == 0)
-                continue;
-            if (same_word) {
-                d = closest(pa, na, pb, nb, (int64_t)b->qpos - a->qpos);
-                v = d == 0 ? pair : 0;
-            } else {
-                d = closest(pa, na, pb, nb, 0);
-                if (d <= NEAR_WINDOW)
-                    v = pair * (NEAR_WINDOW + 1 - d) / NEAR_WINDOW;
-            }
-            if (v > best)
-                best = v;
-        }
-        *out += best;
+        /* as lead_tfw: not passed over for a rounding */
+        if ((c->bm25 + *out + left) * (1 + 1e-9) < floor)
+            return 1;
+        left -= pair;
+        if (!present[a->uniq] || !present[b->uniq] || !share_field(e, a, b))
+            continue;
+        if ((rc = with_positions(e, a->uniq, c->doc)) != 0 ||
+            (rc = with_positions(e, b->uniq, c->doc)) != 0)
+            return rc;
+        *out += pair_boost(e, a, b, pair, same_word);
     }
     return 0;
 }
 
-/* Adds c's proximity boost to its score, once. */
-static int add_bonus(exec *e, cand *c, unsigned char *present)
+/* Adds c's proximity boost to its score, once; 1 when c cannot reach floor (not added). */
+static int add_bonus(exec *e, cand *c, unsigned char *present, double floor)
 {
     double bonus;
     int rc;
     if (c->has_bonus)
         return 0;
-    if ((rc = proximity(e, c, present, &bonus)) != 0)
+    if ((rc = proximity(e, c, present, floor, &bonus)) != 0)
         return rc;
     c->score = c->bm25 + bonus;
     c->has_bonus = 1;
@@ -754,7 +792,7 @@ static int rank(exec *e, size_t need, int grouped, unsigned char *present, size_
         /* pop: the scored ones gather at the end of the array */
         e->cands[0] = e->cands[--n];
         sift_down(e->cands, n, 0);
-        if ((rc = add_bonus(e, &c, present)) != 0)
+        if ((rc = add_bonus(e, &c, present, -INFINITY)) != 0)
             break;
         e->cands[n] = c;
         taken++;
