@@ -91,7 +91,7 @@ static int check_postings(jkb_index *ix, jkb__txn *t, const jkb__counts *counts,
             last = 0;
             first = 0;
         }
-        if ((rc = jkb__block_decode(v.data, v.len, klast, tmp, 1)) != 0) {
+        if ((rc = jkb__block_decode(v.data, v.len, klast, tmp, JKB__DECODE_POSITIONS)) != 0) {
             rc = CORRUPT("term %u: block ending at doc %u does not decode", tid,
                          klast);
             break;

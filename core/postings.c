@@ -6,6 +6,11 @@
 
 #include "jikenbo.h"
 
+#define ONES2(n) n, n + 1, n + 1, n + 2
+#define ONES4(n) ONES2(n), ONES2(n + 1), ONES2(n + 1), ONES2(n + 2)
+#define ONES6(n) ONES4(n), ONES4(n + 1), ONES4(n + 1), ONES4(n + 2)
+const uint8_t jkb__ones8[256] = {ONES6(0), ONES6(1), ONES6(1), ONES6(2)};
+
 void jkb__postings_init(jkb__postings *p)
 {
     memset(p, 0, sizeof *p);
@@ -17,6 +22,7 @@ void jkb__postings_fin(jkb__postings *p)
     free(p->tf);
     free(p->pos_off);
     free(p->pos);
+    free(p->fields);
     jkb__postings_init(p);
 }
 
@@ -24,6 +30,7 @@ void jkb__postings_clear(jkb__postings *p)
 {
     p->n = 0;
     p->pos_len = 0;
+    p->by_field = 0;
     if (p->pos_off)
         p->pos_off[0] = 0;
 }
@@ -169,12 +176,11 @@ int jkb__post_key_read(const uint8_t *key, size_t len, uint32_t *tid, uint32_t *
     return 0;
 }
 
-/* A document's position count: its frequencies summed over fields. */
-static uint64_t doc_total(const jkb__postings *p, size_t i)
+/* A document's position count: its frequencies tf summed over fields. */
+static uint64_t doc_total(const uint32_t *tf)
 {
-    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
     uint64_t total = 0;
-    size_t f;
+    unsigned f;
     for (f = 0; f < JKB__NFIELDS; f++)
         total += tf[f];
     return total;
@@ -223,7 +229,7 @@ static void varint_encode(int *rc, jkb__buf *s, const jkb__postings *p, size_t f
     for (i = from; i < from + n; i++) {
         const uint32_t *tf = p->tf + i * JKB__NFIELDS;
         unsigned mask = fields_of(p, i);
-        uint64_t sum = doc_total(p, i);
+        uint64_t sum = doc_total(tf);
         if (one_byte_tf(mask, sum)) {
             for (f = 0; !(mask >> f & 1); f++)
                 ;
@@ -287,7 +293,7 @@ static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_
 {
     size_t k;
     for (k = 0; k < p->n; k++) {
-        uint64_t left = doc_total(p, k);
+        uint64_t left = doc_total(p->tf + k * JKB__NFIELDS);
         ix->at[k] = (uint32_t)(ps - src);
         for (; left > 0 && ps < end; ps++)
             left -= *ps < 0x80;
@@ -300,10 +306,11 @@ static int varint_index(const jkb__postings *p, const uint8_t *src, const uint8_
     return 0;
 }
 
-/* Appends the positions of document i, read from *ps (before end), to p->pos. */
-static int varint_positions(jkb__postings *p, size_t i, const uint8_t **ps, const uint8_t *end)
+/* Appends the positions of a document of frequencies tf, read from *ps (before end), to
+   p->pos. */
+static int varint_positions(jkb__postings *p, const uint32_t *tf, const uint8_t **ps,
+                            const uint8_t *end)
 {
-    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
     size_t f;
     for (f = 0; f < JKB__NFIELDS; f++) {
         uint32_t n, prev = 0;
@@ -775,52 +782,55 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
 
     if (fs >= fend)
         return JKB_ECORRUPT;
-    some = *fs & ((1u << JKB__NFIELDS) - 1);
+    p->some = some = *fs & ((1u << JKB__NFIELDS) - 1);
     every = *fs++ >> JKB__NFIELDS;
     if (some == 0 || (every & ~some))
         return JKB_ECORRUPT;
-    memset(p->tf, 0, n * JKB__NFIELDS * sizeof *p->tf);
+    if (p->fields == NULL && (p->fields = malloc(JKB__NFIELDS * sizeof *p->fields)) == NULL)
+        return JKB_ENOMEM;
     memset(seen, 0, sizeof seen);
     for (f = 0; f < JKB__NFIELDS; f++) {
-        const uint8_t *bitmap = NULL;
-        size_t count = n;
-        if (!(some >> f & 1))
+        jkb__field_freqs *x = &p->fields[f];
+        size_t count = 0;
+        memset(x->has, 0, sizeof x->has);
+        if (!(some >> f & 1)) {
+            memset(x->before, 0, sizeof x->before);
             continue;
-        if (!(every >> f & 1)) { /* the documents that have the field */
+        }
+        if (every >> f & 1) {
+            for (i = 0; 64 * i < n; i++)
+                x->has[i] = n - 64 * i >= 64 ? UINT64_MAX : ((uint64_t)1 << (n - 64 * i)) - 1;
+        } else { /* a bitmap of the documents that have the field */
             if ((uint64_t)(fend - fs) < bytes_of(n) || (n % 8 && fs[n / 8] >> (n % 8)))
                 return JKB_ECORRUPT; /* short, or bits past the documents */
-            bitmap = fs;
+            for (i = 0; i < bytes_of(n); i += 8)
+                x->has[i / 8] = word_at(fs, i, (size_t)bytes_of(n));
             fs += bytes_of(n);
-            for (i = 0, count = 0; i < bytes_of(n); i += 8)
-                count += jkb__ones64(word_at(bitmap, i, (size_t)bytes_of(n)));
-            if (count == 0)
-                return JKB_ECORRUPT; /* a field of no document */
         }
+        for (i = 0; i < JKB__BLOCK_DOCS / 64; i++) {
+            /* the ones of each byte, then their sums before each byte, all at once (the
+               largest, 120, fits a byte) */
+            uint64_t c = x->has[i] - (x->has[i] >> 1 & 0x5555555555555555u);
+            c = (c & 0x3333333333333333u) + (c >> 2 & 0x3333333333333333u);
+            c = (c + (c >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+            jkb__le64_put(x->before + 8 * i, (c * 0x0101010101010101u << 8) +
+                                                 count * 0x0101010101010101u);
+            count += c * 0x0101010101010101u >> 56;
+        }
+        for (i = 0; i < JKB__BLOCK_DOCS / 64; i++)
+            seen[i] |= x->has[i];
+        if (count == 0)
+            return JKB_ECORRUPT; /* a field of no document */
         if (get_small(&fs, fend, 32, &width) || (uint64_t)(fend - fs) < bytes_of(count * width))
             return JKB_ECORRUPT;
-        unpack(fs, count, width, v);
+        unpack(fs, count, width, x->v);
         fs += bytes_of(count * width);
         for (k = 0; width == 32 && k < count; k++)
-            if (v[k] == UINT32_MAX)
+            if (x->v[k] == UINT32_MAX)
                 return JKB_ECORRUPT; /* a frequency of 2^32 */
+        for (k = 0; k < count; k++)
+            gaps += x->v[k];
         firsts += count;
-        if (bitmap == NULL) {
-            for (i = 0; i < n; i++) {
-                p->tf[i * JKB__NFIELDS + f] = v[i] + 1;
-                gaps += v[i];
-            }
-            memset(seen, 0xFF, sizeof seen);
-            continue;
-        }
-        for (i = 0, k = 0; i < bytes_of(n); i += 8) { /* 64 documents at a time */
-            uint64_t b = word_at(bitmap, i, (size_t)bytes_of(n));
-            uint32_t *tf = p->tf + 8 * i * JKB__NFIELDS + f;
-            seen[i / 8] |= b;
-            for (; b; b &= b - 1, k++) { /* as many bits as values: count is their number */
-                tf[(size_t)__builtin_ctzll(b) * JKB__NFIELDS] = v[k] + 1;
-                gaps += v[k];
-            }
-        }
     }
     p->pos_count[0] = firsts;
     p->pos_count[1] = gaps;
@@ -832,6 +842,23 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     return fs == fend ? 0 : JKB_ECORRUPT;
 }
 
+/* Spreads the frequencies of a packed block decoded (p->fields) into p->tf. */
+static void fill_tf(jkb__postings *p)
+{
+    size_t i, k;
+    unsigned f;
+    memset(p->tf, 0, p->n * JKB__NFIELDS * sizeof *p->tf);
+    for (f = 0; f < JKB__NFIELDS; f++) {
+        const jkb__field_freqs *x = &p->fields[f];
+        for (i = 0, k = 0; 64 * i < p->n; i++) { /* 64 documents at a time */
+            uint32_t *tf = p->tf + 64 * i * JKB__NFIELDS + f;
+            uint64_t b;
+            for (b = x->has[i]; b; b &= b - 1, k++) /* as many bits as values */
+                tf[(size_t)__builtin_ctzll(b) * JKB__NFIELDS] = x->v[k] + 1;
+        }
+    }
+}
+
 /* Readers at document i's positions: its first positions and gaps start after those of the
    documents before it, counted from their frequencies (the block's counts, checked against its
    bytes, bound the sums), going on from the document read last when i comes after it (a walk
@@ -841,14 +868,19 @@ static void doc_readers(const jkb__postings *p, size_t i, jkb__pos_index *ix, bi
 {
     const jkb__pos_runs *r = &ix->runs;
     uint32_t at[2];
-    size_t j;
+    unsigned fields;
     if (ix->done.doc > i)
         memset(&ix->done, 0, sizeof ix->done);
     at[0] = ix->done.at[0];
     at[1] = ix->done.at[1];
-    for (j = ix->done.doc * JKB__NFIELDS; j < i * JKB__NFIELDS; j++) {
-        at[0] += p->tf[j] != 0;
-        at[1] += p->tf[j] - (p->tf[j] != 0);
+    for (fields = p->some; fields; fields &= fields - 1) { /* a first position, tf - 1 gaps */
+        unsigned f = (unsigned)__builtin_ctz(fields);
+        const jkb__field_freqs *x = &p->fields[f];
+        uint32_t k = ix->done.rank[f], to = jkb__field_rank(x, i);
+        at[0] += to - k;
+        for (; k < to; k++)
+            at[1] += x->v[k];
+        ix->done.rank[f] = to;
     }
     ix->done.bit[0] = unary_select(r->high[0], (size_t)(r->high[1] - r->high[0]),
                                    ix->done.bit[0], at[0] - ix->done.at[0]);
@@ -889,13 +921,12 @@ static int find_runs(const uint64_t count[2], const uint8_t *ps, const uint8_t *
     return 0;
 }
 
-/* Appends the positions of document i to p->pos, from readers of the low bits and of the
-   unary codes of first positions (index 0) and gaps (1). */
-static int packed_positions(jkb__postings *p, size_t i, bit_reader low[2], bit_reader high[2],
-                            const unsigned k[2])
+/* Appends the positions of a document of frequencies tf to p->pos, from readers of the low
+   bits and of the unary codes of first positions (index 0) and gaps (1). */
+static int packed_positions(jkb__postings *p, const uint32_t *tf, bit_reader low[2],
+                            bit_reader high[2], const unsigned k[2])
 {
-    const uint32_t *tf = p->tf + i * JKB__NFIELDS;
-    size_t f;
+    unsigned f;
     for (f = 0; f < JKB__NFIELDS; f++) {
         uint32_t j, v, prev = 0;
         for (j = 0; j < tf[f]; j++) {
@@ -1009,7 +1040,7 @@ static const uint8_t *positions_of(const jkb__block_header *h, const uint8_t *sr
 }
 
 int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__postings *p,
-                      int want_pos)
+                      int what)
 {
     jkb__block_header h;
     const uint8_t *s, *ps;
@@ -1029,7 +1060,13 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
     p->n = h.n;
     p->bound = h.bound;
     p->pos_off[0] = 0;
-    if (!want_pos) /* no offsets either: positions() is for blocks decoded with them */
+    if (h.codec == JKB__CODEC_PACKED) {
+        p->by_field = what == JKB__DECODE_BY_FIELD;
+        if (!p->by_field)
+            fill_tf(p);
+    }
+    if (what != JKB__DECODE_POSITIONS) /* no offsets either: positions() is for blocks
+                                          decoded with them */
         return 0;
     ps = positions_of(&h, src);
     if (h.codec == JKB__CODEC_PACKED) {
@@ -1042,7 +1079,7 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
             return rc;
         runs_readers(&r, low, high);
         for (i = 0; i < h.n; i++) {
-            if ((rc = packed_positions(p, i, low, high, r.k)) != 0)
+            if ((rc = packed_positions(p, p->tf + i * JKB__NFIELDS, low, high, r.k)) != 0)
                 return rc;
             p->pos_off[i + 1] = (uint32_t)p->pos_len;
         }
@@ -1051,11 +1088,11 @@ int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__po
     for (i = 0; i < h.n; i++) {
         /* each varint position takes a byte: a count beyond the bytes left is corrupt, and
            checking it first bounds the allocation */
-        uint64_t total = doc_total(p, i);
+        uint64_t total = doc_total(p->tf + i * JKB__NFIELDS);
         if (total > (uint64_t)(src + len - ps))
             return JKB_ECORRUPT;
         if ((rc = grow_pos(p, p->pos_len + total)) != 0 ||
-            (rc = varint_positions(p, i, &ps, src + len)) != 0)
+            (rc = varint_positions(p, p->tf + i * JKB__NFIELDS, &ps, src + len)) != 0)
             return rc;
         p->pos_off[i + 1] = (uint32_t)p->pos_len;
     }
@@ -1066,6 +1103,7 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
                              jkb__pos_index *ix)
 {
     const uint8_t *ps;
+    unsigned f;
     int rc;
 
     if (i >= p->n || p->n > JKB__BLOCK_DOCS || len == 0)
@@ -1082,16 +1120,18 @@ int jkb__block_doc_positions(const uint8_t *src, size_t len, jkb__postings *p, s
         ix->ready = 1;
         memset(&ix->done, 0, sizeof ix->done);
     }
-    if ((rc = grow_pos(p, doc_total(p, i))) != 0)
+    for (f = 0; f < JKB__NFIELDS; f++)
+        p->pos_tf[f] = jkb__postings_tf(p, i, f);
+    if ((rc = grow_pos(p, doc_total(p->pos_tf))) != 0)
         return rc;
     p->pos_len = 0;
     if (src[0] == JKB__CODEC_PACKED) {
         bit_reader low[2], high[2];
         doc_readers(p, i, ix, low, high);
-        return packed_positions(p, i, low, high, ix->runs.k);
+        return packed_positions(p, p->pos_tf, low, high, ix->runs.k);
     }
     ps = src + ix->at[i];
-    if ((rc = varint_positions(p, i, &ps, src + ix->at[i + 1])) != 0)
+    if ((rc = varint_positions(p, p->pos_tf, &ps, src + ix->at[i + 1])) != 0)
         return rc;
     return ps == src + ix->at[i + 1] ? 0 : JKB_ECORRUPT;
 }

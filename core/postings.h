@@ -59,6 +59,14 @@ enum { JKB__FIELD_TITLE, JKB__FIELD_LABEL, JKB__FIELD_BODY, JKB__FIELD_ORG, JKB_
 #define JKB__CODEC_VARINT 1
 #define JKB__CODEC_PACKED 2
 
+/* A packed block's frequencies of one field as its codec keeps them: a walk reads a few of a
+   block's documents, and spreading all of them into tf cost more than finding those. */
+typedef struct jkb__field_freqs {
+    uint64_t has[JKB__BLOCK_DOCS / 64]; /* the documents with the field */
+    uint8_t before[JKB__BLOCK_DOCS / 8]; /* of them, those before each byte of has */
+    uint32_t v[JKB__BLOCK_DOCS];        /* their frequencies less one, in document order */
+} jkb__field_freqs;
+
 typedef struct jkb__postings {
     size_t n;          /* documents */
     size_t cap;
@@ -71,6 +79,11 @@ typedef struct jkb__postings {
     uint32_t bound;    /* the score bound of the block decoded last (bm25.h) */
     uint64_t pos_count[2]; /* its first positions (one per field a document has) and gaps,
                               counted as the packed codec decodes its frequencies */
+    jkb__field_freqs *fields; /* JKB__NFIELDS: the packed block decoded last's frequencies */
+    int by_field;             /* they are there alone, not in tf (JKB__DECODE_BY_FIELD) */
+    unsigned some;            /* bits: the fields a packed block's documents have */
+    uint32_t pos_tf[JKB__NFIELDS]; /* the frequencies of the document whose positions pos
+                                      holds alone (jkb__block_doc_positions) */
 } jkb__postings;
 
 typedef struct jkb__block_header {
@@ -133,12 +146,42 @@ void jkb__block_encode_as(int *rc, jkb__buf *out, const jkb__postings *p, size_t
 int jkb__block_header_read(const uint8_t *src, size_t len, jkb__block_header *out);
 
 /*
- * Decodes a block stored under last_doc into p (replacing its content): ids and frequencies,
- * and positions when want_pos (without them, p->pos_off is left unset). JKB_ECORRUPT for a
- * malformed block or one whose ids do not end with last_doc, JKB_ENOMEM.
+ * Decodes a block stored under last_doc into p (replacing its content): its ids, and
+ *   JKB__DECODE_FREQS      the frequencies, in p->tf;
+ *   JKB__DECODE_POSITIONS  the frequencies and the positions (else p->pos_off is left unset);
+ *   JKB__DECODE_BY_FIELD   the frequencies of a packed block left field by field, each
+ *                          document's read by jkb__postings_tf (a varint block's in p->tf).
+ * Every part is checked whichever is asked for. JKB_ECORRUPT for a malformed block or one
+ * whose ids do not end with last_doc, JKB_ENOMEM.
  */
+enum { JKB__DECODE_FREQS, JKB__DECODE_POSITIONS, JKB__DECODE_BY_FIELD };
 int jkb__block_decode(const uint8_t *src, size_t len, uint32_t last_doc, jkb__postings *p,
-                      int want_pos);
+                      int what);
+
+/* Ones in each byte value. */
+extern const uint8_t jkb__ones8[256];
+
+/* How many documents before i (< p->n) of the packed block decoded last have field x. */
+static inline uint32_t jkb__field_rank(const jkb__field_freqs *x, size_t i)
+{
+    return x->before[i / 8] + jkb__ones8[x->has[i / 64] >> (i & 56) & ((1u << i % 8) - 1)];
+}
+
+/* Bits: the fields in which a document of the block decoded last may have a frequency. */
+static inline unsigned jkb__postings_fields(const jkb__postings *p)
+{
+    return p->by_field ? p->some : (1u << JKB__NFIELDS) - 1;
+}
+
+/* The frequency in field f of document i of the block decoded last. */
+static inline uint32_t jkb__postings_tf(const jkb__postings *p, size_t i, unsigned f)
+{
+    const jkb__field_freqs *x;
+    if (!p->by_field)
+        return p->tf[i * JKB__NFIELDS + f];
+    x = &p->fields[f];
+    return x->has[i / 64] >> i % 64 & 1 ? x->v[jkb__field_rank(x, i)] + 1 : 0;
+}
 
 /* Where the parts of a packed block's positions stream lie: low bits and unary codes of
    first positions (0) and of gaps (1). */
@@ -161,6 +204,7 @@ typedef struct jkb__pos_index {
         size_t doc;
         uint32_t at[2];
         uint64_t bit[2];
+        uint32_t rank[JKB__NFIELDS]; /* of the documents before it, those with each field */
     } done;
     uint32_t at[JKB__BLOCK_DOCS + 1]; /* varint codec: each document's byte offset */
 } jkb__pos_index;

@@ -508,7 +508,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
             continue;
         }
         /* its ids first: positions only for a block that loses a document */
-        if ((rc = jkb__block_decode(v.data, v.len, last, &tmp, 0)) != 0)
+        if ((rc = jkb__block_decode(v.data, v.len, last, &tmp, JKB__DECODE_BY_FIELD)) != 0)
             break;
         for (i = 0; i < tmp.n && !removed; i++) {
             size_t at = jkb__first_at_least(gone, j, n, tmp.docs[i]);
@@ -518,7 +518,7 @@ static int unpost_all(jkb__txn *t, df_changes *dfc, const uint32_t *gone, size_t
             rc = jkb__cursor_next(c, &k, &v);
             continue;
         }
-        if ((rc = jkb__block_decode(v.data, v.len, last, &tmp, 1)) != 0)
+        if ((rc = jkb__block_decode(v.data, v.len, last, &tmp, JKB__DECODE_POSITIONS)) != 0)
             break;
         for (i = tmp.n, removed = 0; i-- > 0;) {
             size_t at = jkb__first_at_least(gone, j, n, tmp.docs[i]);
@@ -673,7 +673,7 @@ static int append_postings(jkb__txn *t, jkb__postings *merged, uint32_t tid,
         rc = jkb__block_header_read(v.data, v.len, &h);
         if (rc == 0 && h.n < JKB__BLOCK_DOCS) {
             old_bound = h.bound;
-            rc = jkb__block_decode(v.data, v.len, last, merged, 1);
+            rc = jkb__block_decode(v.data, v.len, last, merged, JKB__DECODE_POSITIONS);
             jkb__cursor_close(c);
             c = NULL;
             if (rc == 0)

@@ -49,7 +49,7 @@ static int piter_load(jkb__piter *it, uint32_t doc)
         it->loaded = 0;
         return rc;
     }
-    if ((rc = jkb__block_decode(v.data, v.len, last, &it->block, 0)) != 0)
+    if ((rc = jkb__block_decode(v.data, v.len, last, &it->block, JKB__DECODE_BY_FIELD)) != 0)
         return rc;
     it->loaded = 1;
     it->raw = v.data;
@@ -140,7 +140,7 @@ int jkb__piter_seek_from(jkb__piter *it, uint32_t doc, int want_pos, uint32_t *a
 
 const uint32_t *jkb__piter_positions(const jkb__piter *it, unsigned f, uint32_t *n)
 {
-    const uint32_t *tf = it->block.tf + it->i * JKB__NFIELDS;
+    const uint32_t *tf = it->block.pos_tf;
     const uint32_t *p = it->block.pos;
     unsigned g;
     for (g = 0; g < f; g++)
@@ -274,7 +274,7 @@ static int read_term(jkb__piter *it, uint32_t tid, union_doc **all, size_t *n, s
             return rc;
         if (ktid != tid)
             break;
-        if ((rc = jkb__block_decode(v.data, v.len, last, &it->block, 0)) != 0)
+        if ((rc = jkb__block_decode(v.data, v.len, last, &it->block, JKB__DECODE_FREQS)) != 0)
             return rc;
         for (i = 0; i < it->block.n; i++) {
             JKB__RESERVE(rc, *all, *cap, *n);

@@ -151,7 +151,7 @@ const uint32_t *jkb__piter_positions(const jkb__piter *it, unsigned f, uint32_t 
 /* Frequency in field f of the document the iterator stands on. */
 static inline uint32_t jkb__piter_tf(const jkb__piter *it, unsigned f)
 {
-    return it->block.tf[it->i * JKB__NFIELDS + f];
+    return jkb__postings_tf(&it->block, it->i, f);
 }
 
 #endif

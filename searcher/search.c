@@ -160,12 +160,14 @@ static double field_tfw(const exec *e, unsigned f, uint32_t tf, uint32_t len)
 static double term_tfw(const exec *e, size_t t, const uint32_t *len)
 {
     const jkb__piter *it = &e->m.it[t];
-    const uint32_t *tf = &it->block.tf[it->i * JKB__NFIELDS];
-    unsigned f, fields = e->q->terms[t].fields;
+    unsigned fields = e->q->terms[t].fields & jkb__postings_fields(&it->block);
     double tfw = 0;
-    for (f = 0; f < JKB__NFIELDS; f++)
-        if (tf[f] && (fields >> f & 1))
-            tfw += field_tfw(e, f, tf[f], len[f]);
+    for (; fields; fields &= fields - 1) {
+        unsigned f = (unsigned)__builtin_ctz(fields);
+        uint32_t tf = jkb__piter_tf(it, f);
+        if (tf)
+            tfw += field_tfw(e, f, tf, len[f]);
+    }
     return tfw;
 }
 

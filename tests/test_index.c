@@ -395,7 +395,7 @@ static void test_check_finds_lost_posting(void **state)
     for (assert_int_equal(jkb__cursor_seek(c, NULL, 0, &k, &v), 0);;
          assert_int_equal(jkb__cursor_next(c, &k, &v), 0)) {
         assert_int_equal(jkb__post_key_read(k.data, k.len, &tid, &last), 0);
-        assert_int_equal(jkb__block_decode(v.data, v.len, last, &p, 1), 0);
+        assert_int_equal(jkb__block_decode(v.data, v.len, last, &p, JKB__DECODE_POSITIONS), 0);
         if (p.n == 2) /* a term of both */
             break;
     }

@@ -52,17 +52,37 @@ static void assert_same(const jkb__postings *a, size_t from, const jkb__postings
 
 static const uint8_t codecs[] = {JKB__CODEC_VARINT, JKB__CODEC_PACKED};
 
+/* Each document's positions alone from block out, decoded into q as what says, are p's
+   (documents [from, from + q->n)): in a scrambled order, then in ascending order, as a walk
+   reads them. */
+static void assert_doc_positions(const jkb__buf *out, const jkb__postings *p, size_t from,
+                                 jkb__postings *q)
+{
+    jkb__pos_index ix = {0};
+    size_t k, n = q->n;
+    for (k = 0; k < 2 * n; k++) {
+        size_t i = k < n ? (k * 7 + n / 2) % n : k - n;
+        size_t want = p->pos_off[from + i + 1] - p->pos_off[from + i];
+        assert_int_equal(jkb__block_doc_positions(out->data, out->len, q, i, &ix), 0);
+        assert_int_equal(q->pos_len, want);
+        if (want)
+            assert_memory_equal(q->pos, p->pos + p->pos_off[from + i], want * sizeof *p->pos);
+    }
+}
+
 /* Encodes [from, from + n) of p in codec (0: the encoder's choice) and decodes it back every
-   way: whole, without positions, one document's positions at a time. The encoded length. */
+   way: whole, without positions, frequencies left by field, one document's positions at a
+   time. The encoded length. */
 static size_t round_trip_as(const jkb__postings *p, size_t from, size_t n, uint8_t codec)
 {
     jkb__buf out = JKB__BUF_INIT;
-    jkb__postings back, ids_only;
+    jkb__postings back, ids_only, by_field;
     jkb__block_header h;
-    size_t len;
+    size_t len, i;
     int rc = 0;
     jkb__postings_init(&back);
     jkb__postings_init(&ids_only);
+    jkb__postings_init(&by_field);
     if (codec)
         jkb__block_encode_as(&rc, &out, p, from, n, (uint32_t)(from * 1000 + n), codec);
     else
@@ -73,35 +93,44 @@ static size_t round_trip_as(const jkb__postings *p, size_t from, size_t n, uint8
         assert_int_equal(h.codec, codec);
     assert_int_equal(h.n, n);
     assert_int_equal(h.bound, from * 1000 + n);
-    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1], &back, 1), 0);
+    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1], &back,
+                                       JKB__DECODE_POSITIONS),
+                     0);
     assert_int_equal(back.n, n);
     assert_same(p, from, &back);
     /* without positions: the same ids and frequencies */
-    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1], &ids_only, 0),
+    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1], &ids_only,
+                                       JKB__DECODE_FREQS),
                      0);
     /* stored under another key: corrupt */
-    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1] - 1, &back, 0),
+    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1] - 1, &back,
+                                       JKB__DECODE_FREQS),
                      JKB_ECORRUPT);
     assert_int_equal(ids_only.n, n);
     assert_memory_equal(ids_only.docs, p->docs + from, n * sizeof *p->docs);
     assert_memory_equal(ids_only.tf, p->tf + from * JKB__NFIELDS,
                         n * JKB__NFIELDS * sizeof *p->tf);
-    /* one document's positions at a time, in any order */
-    {
-        jkb__pos_index ix = {0};
-        size_t k;
-        for (k = 0; k < n; k++) {
-            size_t i = (k * 7 + n / 2) % n, want = p->pos_off[from + i + 1] - p->pos_off[from + i];
-            assert_int_equal(jkb__block_doc_positions(out.data, out.len, &ids_only, i, &ix), 0);
-            assert_int_equal(ids_only.pos_len, want);
-            if (want)
-                assert_memory_equal(ids_only.pos, p->pos + p->pos_off[from + i],
-                                    want * sizeof *p->pos);
+    /* the frequencies left by field: each document's read alone */
+    assert_int_equal(jkb__block_decode(out.data, out.len, p->docs[from + n - 1], &by_field,
+                                       JKB__DECODE_BY_FIELD),
+                     0);
+    assert_int_equal(by_field.n, n);
+    assert_memory_equal(by_field.docs, p->docs + from, n * sizeof *p->docs);
+    for (i = 0; i < n; i++) {
+        unsigned f;
+        for (f = 0; f < JKB__NFIELDS; f++) {
+            uint32_t tf = p->tf[(from + i) * JKB__NFIELDS + f];
+            assert_int_equal(jkb__postings_tf(&by_field, i, f), tf);
+            assert_true(tf == 0 || (jkb__postings_fields(&by_field) >> f & 1));
         }
     }
+    /* one document's positions at a time, in any order */
+    assert_doc_positions(&out, p, from, &ids_only);
+    assert_doc_positions(&out, p, from, &by_field);
     len = out.len;
     jkb__postings_fin(&back);
     jkb__postings_fin(&ids_only);
+    jkb__postings_fin(&by_field);
     jkb__buf_fin(&out);
     return len;
 }
@@ -301,14 +330,15 @@ static void test_remove_and_copy(void **state)
 /* Truncated or garbled blocks of codec are errors, never crashes or reads past the end. */
 static void corrupt_blocks(uint8_t codec)
 {
-    jkb__postings p, back;
+    jkb__postings p, back, by_field;
     uint32_t last;
     jkb__buf out = JKB__BUF_INIT;
     size_t len, i;
-    int rc = 0;
+    int rc = 0, r;
     rng_state = 99;
     jkb__postings_init(&p);
     jkb__postings_init(&back);
+    jkb__postings_init(&by_field);
     fill_random(&p, 50, 1, 100);
     last = p.docs[49];
     jkb__block_encode_as(&rc, &out, &p, 0, 50, 99, codec);
@@ -317,26 +347,34 @@ static void corrupt_blocks(uint8_t codec)
         /* a copy of exactly len bytes, so that ASan sees any read beyond it */
         uint8_t *cut = malloc(len ? len : 1);
         memcpy(cut, out.data, len);
-        assert_int_equal(jkb__block_decode(cut, len, last, &back, 1), JKB_ECORRUPT);
-        if (jkb__block_decode(cut, len, last, &back, 0) == 0) { /* cut in the positions */
-            jkb__pos_index ix = {0};
+        assert_int_equal(jkb__block_decode(cut, len, last, &back, JKB__DECODE_POSITIONS),
+                         JKB_ECORRUPT);
+        r = jkb__block_decode(cut, len, last, &back, JKB__DECODE_FREQS);
+        assert_int_equal(jkb__block_decode(cut, len, last, &by_field, JKB__DECODE_BY_FIELD), r);
+        if (r == 0) { /* cut in the positions */
+            jkb__pos_index ix = {0}, ix2 = {0};
             assert_int_equal(jkb__block_doc_positions(cut, len, &back, 0, &ix), JKB_ECORRUPT);
+            assert_int_equal(jkb__block_doc_positions(cut, len, &by_field, 0, &ix2),
+                             JKB_ECORRUPT);
         }
         free(cut);
     }
     for (i = 0; i < 2000; i++) {
         uint8_t *bad = malloc(out.len);
-        int r;
         memcpy(bad, out.data, out.len);
         bad[rnd() % out.len] ^= (uint8_t)(1 + rnd() % 255);
-        r = jkb__block_decode(bad, out.len, last, &back, 1);
+        r = jkb__block_decode(bad, out.len, last, &back, JKB__DECODE_POSITIONS);
         assert_true(r == 0 || r == JKB_ECORRUPT);
-        if (jkb__block_decode(bad, out.len, last, &back, 0) == 0) {
-            jkb__pos_index ix = {0};
+        r = jkb__block_decode(bad, out.len, last, &back, JKB__DECODE_FREQS);
+        assert_int_equal(jkb__block_decode(bad, out.len, last, &by_field, JKB__DECODE_BY_FIELD),
+                         r);
+        if (r == 0) {
+            jkb__pos_index ix = {0}, ix2 = {0};
             size_t k;
             for (k = 0; k < back.n; k++) {
                 r = jkb__block_doc_positions(bad, out.len, &back, k, &ix);
                 assert_true(r == 0 || r == JKB_ECORRUPT);
+                assert_int_equal(jkb__block_doc_positions(bad, out.len, &by_field, k, &ix2), r);
             }
         }
         free(bad);
@@ -354,9 +392,11 @@ static void corrupt_blocks(uint8_t codec)
         jkb__block_encode_as(&rc, &out, &one, 0, 1, 1, codec);
         jkb__buf_putc(&rc, &out, 0);
         assert_int_equal(rc, 0);
-        assert_int_equal(jkb__block_decode(out.data, out.len - 1, 5, &back, 1), 0);
-        assert_int_equal(jkb__block_decode(out.data, out.len, 5, &back, 1), JKB_ECORRUPT);
-        assert_int_equal(jkb__block_decode(out.data, out.len, 5, &back, 0), 0);
+        assert_int_equal(jkb__block_decode(out.data, out.len - 1, 5, &back, JKB__DECODE_POSITIONS),
+                         0);
+        assert_int_equal(jkb__block_decode(out.data, out.len, 5, &back, JKB__DECODE_POSITIONS),
+                         JKB_ECORRUPT);
+        assert_int_equal(jkb__block_decode(out.data, out.len, 5, &back, JKB__DECODE_FREQS), 0);
         assert_int_equal(jkb__block_doc_positions(out.data, out.len, &back, 0, &ix),
                          JKB_ECORRUPT);
         jkb__postings_fin(&one);
@@ -376,16 +416,20 @@ static void corrupt_blocks(uint8_t codec)
         jkb__buf_put(&rc, &grown, out.data + end_ids, out.len - end_ids);
         assert_int_equal(rc, 0);
         grown.data[3]++;
-        assert_int_equal(jkb__block_decode(grown.data, grown.len, last, &back, 0), JKB_ECORRUPT);
+        assert_int_equal(jkb__block_decode(grown.data, grown.len, last, &back, JKB__DECODE_FREQS),
+                         JKB_ECORRUPT);
         jkb__buf_fin(&grown);
     }
     {
         uint8_t unknown_codec = 99;
-        assert_int_equal(jkb__block_decode(&unknown_codec, 1, last, &back, 1), JKB_ECORRUPT);
+        assert_int_equal(
+            jkb__block_decode(&unknown_codec, 1, last, &back, JKB__DECODE_POSITIONS),
+            JKB_ECORRUPT);
     }
     jkb__buf_fin(&out);
     jkb__postings_fin(&p);
     jkb__postings_fin(&back);
+    jkb__postings_fin(&by_field);
 }
 
 static void test_corrupt(void **state)

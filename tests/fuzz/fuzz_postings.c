@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the postings block decoder: any bytes as the last doc id of a block's
  * key (4 bytes, big-endian) and the block, in either codec.
- * What decodes must give each document's positions alone as the whole decode does, and
- * encode (in each codec) and decode again to the same postings; a malformed block is an
- * error, not a crash.
+ * What decodes must give each document's frequencies and positions alone, its frequencies
+ * left by field too, as the whole decode does, and encode (in each codec) and decode again
+ * to the same postings; a malformed block is an error, not a crash, whichever way it is
+ * decoded.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,29 +38,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size -= 4;
     jkb__postings_init(&p);
     jkb__postings_init(&again);
+    rc = jkb__block_decode(data, size, last, &p, JKB__DECODE_FREQS);
+    if (jkb__block_decode(data, size, last, &again, JKB__DECODE_BY_FIELD) != rc)
+        abort(); /* checked one way and not the other */
+    rc = 0;
     if (jkb__block_header_read(data, size, &h) == 0 &&
-        jkb__block_decode(data, size, last, &p, 0) == 0 &&
-        jkb__block_decode(data, size, last, &p, 1) == 0) {
+        jkb__block_decode(data, size, last, &p, JKB__DECODE_FREQS) == 0 &&
+        jkb__block_decode(data, size, last, &p, JKB__DECODE_POSITIONS) == 0) {
         if (p.n != h.n || p.n == 0 || p.docs[p.n - 1] != last)
             abort(); /* the header, the key and the streams disagree */
         jkb__postings one;
-        jkb__pos_index ix = {0};
-        size_t i;
+        size_t i, way;
         jkb__postings_init(&one); /* one document's positions match the whole decode's */
-        if (jkb__block_decode(data, size, last, &one, 0) != 0)
-            abort();
-        for (i = 0; i < p.n; i++)
-            if (jkb__block_doc_positions(data, size, &one, i, &ix) != 0 ||
-                one.pos_len != p.pos_off[i + 1] - p.pos_off[i] ||
-                (one.pos_len &&
-                 memcmp(one.pos, p.pos + p.pos_off[i], one.pos_len * sizeof *one.pos) != 0))
+        for (way = 0; way < 2; way++) {
+            jkb__pos_index ix = {0};
+            if (jkb__block_decode(data, size, last, &one,
+                                  way ? JKB__DECODE_BY_FIELD : JKB__DECODE_FREQS) != 0)
                 abort();
+            for (i = 0; i < p.n; i++) {
+                unsigned f;
+                for (f = 0; f < JKB__NFIELDS; f++)
+                    if (jkb__postings_tf(&one, i, f) != p.tf[i * JKB__NFIELDS + f])
+                        abort();
+                if (jkb__block_doc_positions(data, size, &one, i, &ix) != 0 ||
+                    one.pos_len != p.pos_off[i + 1] - p.pos_off[i] ||
+                    (one.pos_len &&
+                     memcmp(one.pos, p.pos + p.pos_off[i], one.pos_len * sizeof *one.pos) != 0))
+                    abort();
+            }
+        }
         jkb__postings_fin(&one);
         for (c = JKB__CODEC_VARINT; c <= JKB__CODEC_PACKED; c++) { /* in either codec */
             out.len = 0;
             jkb__block_encode_as(&rc, &out, &p, 0, p.n, 8, (uint8_t)c);
             if (rc == 0 &&
-                (jkb__block_decode(out.data, out.len, last, &again, 1) != 0 || !same(&p, &again)))
+                (jkb__block_decode(out.data, out.len, last, &again, JKB__DECODE_POSITIONS) != 0 ||
+                 !same(&p, &again)))
                 abort(); /* accepted, but does not round-trip */
         }
     }
