@@ -114,14 +114,19 @@ static inline uint64_t jkb__le64_get(const uint8_t *p)
            (uint64_t)p[7] << 56;
 }
 
-/* The one bits of x in a few operations (__builtin_popcountll calls into libgcc where the
-   target has no population count instruction). */
-static inline unsigned jkb__ones64(uint64_t x)
+/* The one bits of each byte of x, in that byte (__builtin_popcountll calls into libgcc where
+   the target has no population count instruction). */
+static inline uint64_t jkb__ones_per_byte(uint64_t x)
 {
     x -= x >> 1 & 0x5555555555555555u;
     x = (x & 0x3333333333333333u) + (x >> 2 & 0x3333333333333333u);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
-    return (unsigned)(x * 0x0101010101010101u >> 56);
+    return (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+}
+
+/* The one bits of x: the bytes' counts summed by a multiplication into the top byte. */
+static inline unsigned jkb__ones64(uint64_t x)
+{
+    return (unsigned)(jkb__ones_per_byte(x) * 0x0101010101010101u >> 56);
 }
 
 static inline void jkb__le64_put(uint8_t *p, uint64_t v)

@@ -754,6 +754,12 @@ static inline int rice_join(uint32_t low, uint64_t high, unsigned k, uint32_t *o
     return 0;
 }
 
+/* The bits, in word i of a block's bitmaps, of its n documents. */
+static uint64_t docs_in_word(size_t n, size_t i)
+{
+    return n - 64 * i >= 64 ? UINT64_MAX : ((uint64_t)1 << (n - 64 * i)) - 1;
+}
+
 /* Ids and frequencies of the packed codec; s and fs at their streams. Every length is
    checked before the values are read, and must be exact. */
 static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uint8_t *fs,
@@ -792,14 +798,12 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     for (f = 0; f < JKB__NFIELDS; f++) {
         jkb__field_freqs *x = &p->fields[f];
         size_t count = 0;
-        memset(x->has, 0, sizeof x->has);
-        if (!(some >> f & 1)) {
-            memset(x->before, 0, sizeof x->before);
+        memset(x->has, 0, sizeof x->has); /* a field no document has reads as 0 */
+        if (!(some >> f & 1))
             continue;
-        }
         if (every >> f & 1) {
             for (i = 0; 64 * i < n; i++)
-                x->has[i] = n - 64 * i >= 64 ? UINT64_MAX : ((uint64_t)1 << (n - 64 * i)) - 1;
+                x->has[i] = docs_in_word(n, i);
         } else { /* a bitmap of the documents that have the field */
             if ((uint64_t)(fend - fs) < bytes_of(n) || (n % 8 && fs[n / 8] >> (n % 8)))
                 return JKB_ECORRUPT; /* short, or bits past the documents */
@@ -808,17 +812,14 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
             fs += bytes_of(n);
         }
         for (i = 0; i < JKB__BLOCK_DOCS / 64; i++) {
-            /* the ones of each byte, then their sums before each byte, all at once (the
-               largest, 120, fits a byte) */
-            uint64_t c = x->has[i] - (x->has[i] >> 1 & 0x5555555555555555u);
-            c = (c & 0x3333333333333333u) + (c >> 2 & 0x3333333333333333u);
-            c = (c + (c >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+            /* the sums of the bytes' ones before each byte, all at once (the largest, 120,
+               fits a byte) */
+            uint64_t c = jkb__ones_per_byte(x->has[i]);
             jkb__le64_put(x->before + 8 * i, (c * 0x0101010101010101u << 8) +
                                                  count * 0x0101010101010101u);
             count += c * 0x0101010101010101u >> 56;
-        }
-        for (i = 0; i < JKB__BLOCK_DOCS / 64; i++)
             seen[i] |= x->has[i];
+        }
         if (count == 0)
             return JKB_ECORRUPT; /* a field of no document */
         if (get_small(&fs, fend, 32, &width) || (uint64_t)(fend - fs) < bytes_of(count * width))
@@ -834,11 +835,9 @@ static int packed_decode(const jkb__block_header *h, const uint8_t *s, const uin
     }
     p->pos_count[0] = firsts;
     p->pos_count[1] = gaps;
-    for (i = 0; 64 * i < n; i++) {
-        uint64_t all = n - 64 * i >= 64 ? UINT64_MAX : ((uint64_t)1 << (n - 64 * i)) - 1;
-        if ((seen[i] & all) != all)
+    for (i = 0; 64 * i < n; i++)
+        if ((seen[i] & docs_in_word(n, i)) != docs_in_word(n, i))
             return JKB_ECORRUPT; /* a document that holds the term nowhere */
-    }
     return fs == fend ? 0 : JKB_ECORRUPT;
 }
 

@@ -657,7 +657,7 @@ static double pair_boost(const exec *e, const jkb__qterm *a, const jkb__qterm *b
 static int with_positions(exec *e, size_t t, uint32_t doc)
 {
     uint32_t at;
-    int rc = e->m.it[t].mem ? 1 : jkb__piter_seek(&e->m.it[t], doc, 1, &at);
+    int rc = jkb__piter_seek(&e->m.it[t], doc, !e->m.it[t].mem, &at);
     return rc < 0 ? rc : 0;
 }
 
