@@ -142,7 +142,8 @@ JKB_API const char *jkb_index_errmsg(const jkb_index *ix);
  * to readers before it is committed. Returns JKB_EINPUT (document skipped, index unchanged)
  * for a document that has neither title nor body. With opts->threads > 0 the analysis runs on
  * worker threads: a failure to analyse a document is then reported by a later add, a delete or
- * the commit.
+ * the commit. When an automatic commit fails, every buffered change is dropped, those still
+ * with the worker threads too.
  */
 JKB_API int jkb_index_add(jkb_index *ix, const jkb_doc *doc);
 

@@ -175,8 +175,9 @@ static void *worker(void *arg)
 }
 
 /* What a slot holds for a document of livedoor's (3.4 KB of text): the document, its tokens
-   and its record, in buffers that keep the room of the largest they held. */
-#define SLOT_BYTES ((size_t)64 << 10)
+   and its record, in buffers that keep the room of the largest they held (23 MB for 1024
+   slots after livedoor). */
+#define SLOT_BYTES ((size_t)32 << 10)
 
 int jkb__pool_new(jkb__pool **out, jkb__dict *dict, unsigned threads, size_t queue_bytes,
                   jkb__err *err)
@@ -193,8 +194,8 @@ int jkb__pool_new(jkb__pool **out, jkb__dict *dict, unsigned threads, size_t que
     p->q = queue_bytes / SLOT_BYTES;
     if (p->q < 8 * (size_t)threads)
         p->q = 8 * (size_t)threads;
-    if (p->q > 512 * (size_t)threads) /* bounds as large as --strict's: memory stays modest */
-        p->q = 512 * (size_t)threads;
+    if (p->q > 1024 * (size_t)threads) /* bounds as large as --strict's: memory stays modest */
+        p->q = 1024 * (size_t)threads;
     p->slots = calloc(p->q, sizeof *p->slots);
     p->threads = calloc(threads, sizeof *p->threads);
     p->an = calloc(threads, sizeof *p->an);

@@ -11,7 +11,8 @@
  * the documents' records, columns, ids and case entries are written; the document
  * frequencies and the counters last. When the map fills, the transaction is dropped, the map
  * doubled and the batch written again from memory. A batch is committed when it reaches three
- * quarters of the memory bound (batch_bytes).
+ * quarters of the memory bound (batch_bytes); the documents the workers hold then are not
+ * waited for: they go on being analysed while it is written.
  */
 #include <math.h>
 #include <signal.h>
@@ -336,19 +337,26 @@ static int insert(jkb_index *ix, jkb__prepared *pr)
     return 0;
 }
 
-/* Inserts the documents the workers have prepared, in order; with wait, all of them. */
-static int drain(jkb_index *ix, int wait)
+/* Inserts the documents the workers have prepared, in order: those ready now (DRAIN_READY),
+   the next one waited for and those ready after it (DRAIN_ONE), or every one handed to them
+   (DRAIN_ALL). Waiting for one only keeps the queue deep, so that the workers have work
+   while the writer commits. */
+enum { DRAIN_READY, DRAIN_ONE, DRAIN_ALL };
+static int drain(jkb_index *ix, int how)
 {
     jkb__prepared *pr;
-    int rc = 0, rc2;
+    int rc = 0, rc2, wait = how != DRAIN_READY;
     while (ix->pool && jkb__pool_next(ix->pool, wait, &pr)) {
         rc2 = insert(ix, pr);
         jkb__pool_release(ix->pool);
         if (rc == 0)
             rc = rc2; /* the first error is reported; the others' documents are skipped too */
+        wait = how == DRAIN_ALL;
     }
     return rc;
 }
+
+static int commit_batch(jkb_index *ix);
 
 static size_t bound_bytes(const jkb_index *ix)
 {
@@ -357,8 +365,8 @@ static size_t bound_bytes(const jkb_index *ix)
 
 /* Buffered changes take up to three quarters of the memory bound: the rest is for the write
    transaction's pages (about a sixth of the batch), MeCab and the queue of documents handed to
-   the workers (an eighth of the bound: a thousand of livedoor's documents by default, which
-   keep two workers busy through most of a commit of the 16x archive, 0.5-0.75 s). */
+   the workers (an eighth of the bound: two thousand of livedoor's documents by default, which
+   keep two workers busy through a commit of the 16x archive, 1.5 s on its own). */
 static size_t memory_bound(const jkb_index *ix)
 {
     return bound_bytes(ix) / 4 * 3;
@@ -391,13 +399,13 @@ int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
         return rc;
 
     if (ix->pool) {
-        while (rc == 0 && jkb__pool_full(ix->pool))
-            rc = drain(ix, 1);
+        if (jkb__pool_full(ix->pool))
+            rc = drain(ix, DRAIN_ONE);
         if (rc == 0)
             rc = jkb__pool_submit(ix->pool, doc, ix->zdict.data,
                                   ix->opts.threads > 1 ? ix->zdict.len : 0);
         if (rc == 0)
-            rc = drain(ix, 0);
+            rc = drain(ix, DRAIN_READY);
     } else {
         jkb__prepared pr;
         memset(&pr, 0, sizeof pr);
@@ -407,8 +415,14 @@ int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
     }
     if (rc)
         return rc;
-    if (batch_memory(b) >= memory_bound(ix))
-        return jkb_index_commit(ix);
+    if (batch_memory(b) >= memory_bound(ix)) {
+        /* The documents still with the workers stay there, analysed while the batch is
+           written, and go into the next one. A failed commit loses them as it loses the
+           batch: they may be compressed with a preset dictionary it did not write. */
+        if ((rc = commit_batch(ix)) != 0)
+            jkb_index_rollback(ix);
+        return rc;
+    }
     return 0;
 }
 
@@ -426,7 +440,7 @@ int jkb_index_delete(jkb_index *ix, const char *id)
     if ((b = get_batch(ix)) == NULL)
         return JKB_ENOMEM;
     /* the adds still with the workers come first: they were made before */
-    if ((rc = drain(ix, 1)) != 0)
+    if ((rc = drain(ix, DRAIN_ALL)) != 0)
         return rc;
     in_batch = jkb__strmap_find(&b->id_map, id, strlen(id), jkb__hash(id, strlen(id)), doc_key,
                                 b, &prev);
@@ -892,14 +906,14 @@ void jkb_index_on_commit(jkb_index *ix, jkb_commit_hook fn, void *payload)
     ix->on_commit_payload = payload;
 }
 
-int jkb_index_commit(jkb_index *ix)
+/* Writes the batch as it is, in one transaction; the batch is empty afterwards. */
+static int commit_batch(jkb_index *ix)
 {
     jkb__batch *b = ix->batch;
-    int rc, drained;
+    int rc;
 
-    drained = drain(ix, 1);
     if (b == NULL || b->n_docs == 0)
-        return drained;
+        return 0;
     ix->commits++;
     for (;;) {
         jkb__txn *t;
@@ -933,5 +947,11 @@ int jkb_index_commit(jkb_index *ix)
     }
     ix->zdict_pending = 0;
     batch_reset(b);
+    return rc;
+}
+
+int jkb_index_commit(jkb_index *ix)
+{
+    int drained = drain(ix, DRAIN_ALL), rc = commit_batch(ix);
     return rc ? rc : drained;
 }

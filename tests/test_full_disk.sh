@@ -1,10 +1,11 @@
 #!/bin/sh
 # A full disk: indexing into a small filesystem until it fills stops with a clear message and
 # status 3; the index still opens, passes its check and holds every document of every commit
-# reported; once there is room again, indexing goes on. The filesystem is a 4 MB tmpfs, in a
-# mount namespace of its own where the system allows one (as root or in a user namespace);
-# elsewhere the indexer runs under a 4 MB file-size limit (prlimit --fsize), which fails its
-# writes the same way.
+# reported; once there is room again, indexing goes on. Both ways a commit comes are tried:
+# asked for every N documents, and made when the buffered changes fill the memory bound. The
+# filesystem is a 4 MB tmpfs, in a mount namespace of its own where the system allows one (as
+# root or in a user namespace); elsewhere the indexer runs under a 4 MB file-size limit
+# (prlimit --fsize), which fails its writes the same way.
 # usage: test_full_disk.sh JIKENBO
 set -u
 prog=$1
@@ -51,31 +52,42 @@ archive() { # archive FIRST COUNT
 archive 0 100 >"$tmp/small.jsonl"
 archive 100 2000 >"$tmp/big.jsonl"
 
-$limit "$prog" -d "$fs/ix" index "$tmp/small.jsonl" >/dev/null || fail "the first 100 did not index"
+# fill OPTIONS...: indexes the big archive after the small one with OPTIONS until the disk is
+# full, checks what was committed, then finishes once there is room again.
+fill() {
+    rm -rf "$fs/ix"
+    if [ -z "$limit" ]; then
+        mount -o remount,size=4m "$fs" || fail "cannot shrink the tmpfs"
+    fi
+    $limit "$prog" -d "$fs/ix" index "$tmp/small.jsonl" >/dev/null || fail "the first 100 did not index"
 
-$limit "$prog" -d "$fs/ix" index --commit-every 100 --log-commits "$tmp/big.jsonl" \
-    >"$tmp/out" 2>"$tmp/err"
-status=$?
-[ "$status" -eq 3 ] || fail "indexing into a full disk: status $status, want 3"
-grep -q "the disk is full" "$tmp/err" || fail "no clear message: $(cat "$tmp/err")"
-[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "more than one line on stderr: $(cat "$tmp/err")"
-committed=$(tail -n 1 "$tmp/out" | sed -n 's/^committed \([0-9]*\) documents$/\1/p')
-[ -n "$committed" ] && [ "$committed" -gt 0 ] || fail "no commit before the disk filled"
+    $limit "$prog" -d "$fs/ix" index "$@" --log-commits "$tmp/big.jsonl" >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    [ "$status" -eq 3 ] || fail "$*: indexing into a full disk: status $status, want 3"
+    grep -q "the disk is full" "$tmp/err" || fail "$*: no clear message: $(cat "$tmp/err")"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$*: more than one line on stderr: $(cat "$tmp/err")"
+    committed=$(tail -n 1 "$tmp/out" | sed -n 's/^committed \([0-9]*\) documents$/\1/p')
+    [ -n "$committed" ] && [ "$committed" -gt 0 ] || fail "$*: no commit before the disk filled"
 
-"$prog" -d "$fs/ix" check >"$tmp/check" || fail "check after a full disk: $(cat "$tmp/check")"
-want=$((100 + committed))
-grep -q "^ok: $want documents" "$tmp/check" ||
-    fail "want $want documents after the disk filled, $(cat "$tmp/check")"
-last=$(printf 'FD%05d' $((100 + committed - 1)))
-for code in FD00000 FD00099 "$last"; do
-    "$prog" -d "$fs/ix" search --no-group "$code" | grep -q "検体$code" ||
-        fail "$code is not found after the disk filled"
-done
+    "$prog" -d "$fs/ix" check >"$tmp/check" || fail "$*: check after a full disk: $(cat "$tmp/check")"
+    want=$((100 + committed))
+    grep -q "^ok: $want documents" "$tmp/check" ||
+        fail "$*: want $want documents after the disk filled, $(cat "$tmp/check")"
+    last=$(printf 'FD%05d' $((100 + committed - 1)))
+    for code in FD00000 FD00099 "$last"; do
+        "$prog" -d "$fs/ix" search --no-group "$code" | grep -q "検体$code" ||
+            fail "$*: $code is not found after the disk filled"
+    done
 
-# Room again: the same run finishes.
-if [ -z "$limit" ]; then
-    mount -o remount,size=256m "$fs" || fail "cannot grow the tmpfs"
-fi
-"$prog" -d "$fs/ix" index "$tmp/big.jsonl" >/dev/null || fail "indexing with room again"
-"$prog" -d "$fs/ix" check | grep -q "^ok: 2100 documents" || fail "not every document after"
-echo "ok ($how): full at $want documents, status 3, nothing committed lost"
+    # Room again: the same run finishes.
+    if [ -z "$limit" ]; then
+        mount -o remount,size=256m "$fs" || fail "cannot grow the tmpfs"
+    fi
+    "$prog" -d "$fs/ix" index "$tmp/big.jsonl" >/dev/null || fail "$*: indexing with room again"
+    "$prog" -d "$fs/ix" check | grep -q "^ok: 2100 documents" || fail "$*: not every document after"
+    echo "ok ($how, $*): full at $want documents, status 3, nothing committed lost"
+}
+# Commits asked for every 100 documents; commits made when the buffered changes fill 16 MB,
+# which find the worker threads holding documents still.
+fill --commit-every 100
+fill --memory 16 --threads 2

@@ -364,6 +364,53 @@ static void test_delete_after_add_on_workers(void **state)
     free(path);
 }
 
+static void count_commit(void *payload, uint64_t changes)
+{
+    uint64_t *seen = payload;
+    seen[0]++;
+    seen[1] += changes;
+}
+
+/* With a small memory bound the batch is committed while the workers still hold documents:
+   they go into the next batch, in the order they were added, and a document replaced in a
+   later batch keeps its last version only. */
+static void test_automatic_commits_on_workers(void **state)
+{
+    enum { IDS = 150 };
+    char *path = fresh_path("autocommit.db");
+    jkb_options o = JKB_OPTIONS_INIT;
+    jkb_index *ix;
+    uint64_t seen[2] = {0, 0}; /* commits, changes */
+    char id[32], body[160];
+    int i, rc;
+    (void)state;
+    need_dictionary();
+    o.create = 1;
+    o.threads = 2;
+    o.batch_bytes = 64 << 10;
+    rc = jkb_index_open(&ix, path, &o);
+    if (rc)
+        fail_msg("open %s: %s", path, jkb_index_errmsg(ix));
+    jkb_index_on_commit(ix, count_commit, seen);
+    for (i = 0; i < 2 * IDS; i++) { /* every id twice, IDS adds apart */
+        jkb_doc d;
+        snprintf(id, sizeof id, "doc-%d", i % IDS);
+        snprintf(body, sizeof body, "番号%dの文書の%s。%s", i % IDS, i < IDS ? "初版" : "改訂版",
+                 "不正アクセスの調査を外部機関に委託し、影響範囲を確認している。");
+        d = make_doc(id, "", "", body);
+        assert_int_equal(jkb_index_add(ix, &d), 0);
+    }
+    assert_true(seen[0] >= 3); /* automatic commits happened */
+    assert_int_equal(jkb_index_commit(ix), 0);
+    assert_int_equal(seen[1], 2 * IDS);
+    assert_int_equal(doc_count(ix), IDS);
+    assert_int_equal(term_df(ix, "改訂"), IDS);
+    assert_int_equal(term_df(ix, "初版"), 0);
+    check(ix);
+    jkb_index_close(ix);
+    free(path);
+}
+
 /* A posting lost (its document frequency lowered with it, so that only the document can
    tell) fails the check: the postings must hold every token its columns count. */
 static void test_check_finds_lost_posting(void **state)
@@ -672,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_check_finds_lost_posting),
         cmocka_unit_test(test_random_changes),
         cmocka_unit_test(test_delete_after_add_on_workers),
+        cmocka_unit_test(test_automatic_commits_on_workers),
         cmocka_unit_test(test_large_record),
         cmocka_unit_test(test_compact),
         cmocka_unit_test(test_bad_documents),
