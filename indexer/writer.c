@@ -28,6 +28,10 @@
 #include "termdict.h"
 #include "utf8.h"
 
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim, mallinfo2: what the process holds besides the batch */
+#endif
+
 /* The longest external id: LMDB keys are at most 511 bytes. */
 #define ID_MAX 400
 #define DEFAULT_BATCH_BYTES ((size_t)512 << 20)
@@ -66,6 +70,7 @@ typedef struct jkb__batch {
     jkb__strmap id_map; /* external id -> index in docs */
     uint32_t n_local;
     size_t bytes;          /* memory its postings, term lists and records hold */
+    size_t room;           /* what it may take (0: the share before any commit measured it) */
     uint64_t index_docs;   /* documents in the index when the batch began */
     int counted;
 } jkb__batch;
@@ -363,13 +368,35 @@ static size_t bound_bytes(const jkb_index *ix)
     return ix->opts.batch_bytes ? ix->opts.batch_bytes : DEFAULT_BATCH_BYTES;
 }
 
-/* Buffered changes take up to three quarters of the memory bound: the rest is for the write
-   transaction's pages (about a sixth of the batch), MeCab and the queue of documents handed to
-   the workers (an eighth of the bound: two thousand of livedoor's documents by default, which
-   keep two workers busy through a commit of the 16x archive, 1.5 s on its own). */
+/* Buffered changes take up to five eighths of the memory bound: the rest is for the write
+   transaction's pages, MeCab and the queue of documents handed to the workers (an eighth of the
+   bound: two thousand of livedoor's documents by default, which keep two workers busy through
+   a commit of the 16x archive, 1.5 s on its own). LMDB keeps the pages a commit wrote for the
+   next one, so they grow with the index; what the process holds besides the batch is measured
+   after each commit, where the C library tells, and the batch gets what the bound leaves. */
 static size_t memory_bound(const jkb_index *ix)
 {
-    return bound_bytes(ix) / 4 * 3;
+    size_t share = bound_bytes(ix) / 8 * 5;
+    return ix->batch->room && ix->batch->room < share ? ix->batch->room : share;
+}
+
+/* After a commit: gives the freed batch back to the system and measures the next one's room,
+   leaving a sixteenth of the bound for the pages of a commit to grow (never below a quarter). */
+static void measure_room(jkb_index *ix)
+{
+#ifdef __GLIBC__
+    jkb__batch *b = ix->batch;
+    size_t bound = bound_bytes(ix), held, others, keep;
+    struct mallinfo2 mi;
+    malloc_trim(0);
+    mi = mallinfo2();
+    held = mi.uordblks + mi.hblkhd;
+    others = held > batch_memory(b) ? held - batch_memory(b) : 0;
+    keep = others + bound / 16;
+    b->room = keep < bound / 4 * 3 ? bound - keep : bound / 4;
+#else
+    (void)ix;
+#endif
 }
 
 static size_t queue_bound(const jkb_index *ix)
@@ -947,6 +974,7 @@ static int commit_batch(jkb_index *ix)
     }
     ix->zdict_pending = 0;
     batch_reset(b);
+    measure_room(ix);
     return rc;
 }
 
