@@ -119,7 +119,7 @@ typedef struct jkb_options {
     int ignore_analyzer;     /* open even when the analyzer fingerprint differs */
     const char *dicdir;      /* MeCab system dictionary; NULL: JKB_DEFAULT_DICDIR */
     const char *datadir;     /* user dictionary + variant table; NULL: built-in location */
-    size_t batch_bytes;      /* memory for buffered changes before a commit; 0: 512 MiB */
+    size_t batch_bytes;      /* the writer's memory, buffered changes and all; 0: 512 MiB */
     unsigned threads;        /* analysis threads beside the caller's, which writes; 0: none */
 } jkb_options;
 

@@ -10,8 +10,8 @@
  * terms are resolved in sorted order and their postings appended to each term's last block;
  * the documents' records, columns, ids and case entries are written; the document
  * frequencies and the counters last. When the map fills, the transaction is dropped, the map
- * doubled and the batch written again from memory. A batch is committed when it reaches three
- * quarters of the memory bound (batch_bytes); the documents the workers hold then are not
+ * doubled and the batch written again from memory. A batch is committed when it fills its room
+ * in the memory bound (batch_bytes; batch_room()); the documents the workers hold then are not
  * waited for: they go on being analysed while it is written.
  */
 #include <math.h>
@@ -374,10 +374,10 @@ static size_t bound_bytes(const jkb_index *ix)
    a commit of the 16x archive, 1.5 s on its own). LMDB keeps the pages a commit wrote for the
    next one, so they grow with the index; what the process holds besides the batch is measured
    after each commit, where the C library tells, and the batch gets what the bound leaves. */
-static size_t memory_bound(const jkb_index *ix)
+static size_t batch_room(const jkb_index *ix)
 {
-    size_t share = bound_bytes(ix) / 8 * 5;
-    return ix->batch->room && ix->batch->room < share ? ix->batch->room : share;
+    size_t share = bound_bytes(ix) / 8 * 5, room = ix->batch->room;
+    return room && room < share ? room : share;
 }
 
 /* After a commit: gives the freed batch back to the system and measures the next one's room,
@@ -442,7 +442,7 @@ int jkb_index_add(jkb_index *ix, const jkb_doc *doc)
     }
     if (rc)
         return rc;
-    if (batch_memory(b) >= memory_bound(ix)) {
+    if (batch_memory(b) >= batch_room(ix)) {
         /* The documents still with the workers stay there, analysed while the batch is
            written, and go into the next one. A failed commit loses them as it loses the
            batch: they may be compressed with a preset dictionary it did not write. */
