@@ -11,6 +11,7 @@
 #include <utf8proc.h>
 #include <zlib.h>
 
+#include "hugemap.h"
 #include "normalize.h"
 #include "utf8.h"
 
@@ -45,6 +46,8 @@ struct jkb__dict {
     uint64_t files_stat;    /* jkb__dict_files_stat() */
     uint32_t user_crc;
     uint32_t var_crc;
+    int huge_tried;         /* jkb__dict_huge_pages() was called */
+    size_t huge_bytes;      /* what it moved */
     char fingerprint[96];   /* empty until jkb__dict_fingerprint() makes it */
 };
 
@@ -330,6 +333,19 @@ void jkb__dict_close(jkb__dict *d)
         dict_free(d);
     }
     pthread_mutex_unlock(&dicts_lock);
+}
+
+size_t jkb__dict_huge_pages(jkb__dict *d)
+{
+    size_t bytes;
+    pthread_mutex_lock(&dicts_lock);
+    if (!d->huge_tried) {
+        d->huge_bytes = jkb__hugemap_files(d->dicdir);
+        d->huge_tried = 1;
+    }
+    bytes = d->huge_bytes;
+    pthread_mutex_unlock(&dicts_lock);
+    return bytes;
 }
 
 uint64_t jkb__dict_files_stat(const jkb__dict *d)

@@ -71,6 +71,7 @@ typedef struct jkb__batch {
     uint32_t n_local;
     size_t bytes;          /* memory its postings, term lists and records hold */
     size_t room;           /* what it may take (0: the share before any commit measured it) */
+    size_t dict_bytes;     /* MeCab's dictionary moved to the writer's own memory */
     uint64_t index_docs;   /* documents in the index when the batch began */
     int counted;
 } jkb__batch;
@@ -132,9 +133,9 @@ static void writer_free(jkb_index *ix)
 
 static jkb__batch *get_batch(jkb_index *ix)
 {
-    if (ix->batch == NULL) {
-        ix->batch = calloc(1, sizeof *ix->batch);
+    if (ix->batch == NULL && (ix->batch = calloc(1, sizeof *ix->batch)) != NULL) {
         ix->batch_free = writer_free;
+        ix->batch->dict_bytes = jkb__dict_huge_pages(ix->dict);
     }
     return ix->batch;
 }
@@ -373,7 +374,8 @@ static size_t bound_bytes(const jkb_index *ix)
    bound: two thousand of livedoor's documents by default, which keep two workers busy through
    a commit of the 16x archive, 1.5 s on its own). LMDB keeps the pages a commit wrote for the
    next one, so they grow with the index; what the process holds besides the batch is measured
-   after each commit, where the C library tells, and the batch gets what the bound leaves. */
+   after each commit, where the C library tells (MeCab's dictionary, moved to huge pages, is
+   counted apart), and the batch gets what the bound leaves. */
 static size_t batch_room(const jkb_index *ix)
 {
     size_t share = bound_bytes(ix) / 8 * 5, room = ix->batch->room;
@@ -391,7 +393,7 @@ static void measure_room(jkb_index *ix)
     malloc_trim(0);
     mi = mallinfo2();
     held = mi.uordblks + mi.hblkhd;
-    others = held > batch_memory(b) ? held - batch_memory(b) : 0;
+    others = (held > batch_memory(b) ? held - batch_memory(b) : 0) + b->dict_bytes;
     keep = others + bound / 16;
     b->room = keep < bound / 4 * 3 ? bound - keep : bound / 4;
 #else
