@@ -12,6 +12,17 @@
 #include <sys/mman.h>
 #endif
 
+int jkb__hugemap_offered(void)
+{
+    char mode[128];
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    int offered = f && fgets(mode, sizeof mode, f) &&
+                  (strstr(mode, "[always]") || strstr(mode, "[madvise]"));
+    if (f)
+        fclose(f);
+    return offered;
+}
+
 #if defined(__linux__) && defined(MADV_HUGEPAGE) && defined(MREMAP_FIXED)
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
@@ -46,19 +57,6 @@ static size_t move_mapping(uintptr_t lo, size_t len)
     return len;
 }
 
-/* Whether anonymous memory may use huge pages when advised to. */
-static int huge_pages_offered(void)
-{
-    char mode[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (f == NULL)
-        return 0;
-    if (fgets(mode, sizeof mode, f) == NULL)
-        mode[0] = '\0';
-    fclose(f);
-    return strstr(mode, "[always]") != NULL || strstr(mode, "[madvise]") != NULL;
-}
-
 size_t jkb__hugemap_files(const char *dir)
 {
     char real[PATH_MAX], line[PATH_MAX + 128];
@@ -66,7 +64,7 @@ size_t jkb__hugemap_files(const char *dir)
     size_t real_len, n = 0, i, moved = 0;
     FILE *maps;
 
-    if (!huge_pages_offered() || realpath(dir, real) == NULL ||
+    if (!jkb__hugemap_offered() || realpath(dir, real) == NULL ||
         (maps = fopen("/proc/self/maps", "r")) == NULL)
         return 0;
     real_len = strlen(real);

@@ -7,6 +7,10 @@
 
 #include <stddef.h>
 
+/* Whether anonymous memory may use huge pages when advised to (transparent huge pages
+   "always" or "madvise"). */
+int jkb__hugemap_offered(void);
+
 /*
  * Moves this process's shared read-only mappings of the files in dir that span a whole huge
  * page into anonymous memory advised to use huge pages, each at its own address, with the

@@ -60,18 +60,6 @@ static int mapped_from(const char *path)
     return found;
 }
 
-static int huge_pages_offered(void)
-{
-    char mode[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (f == NULL)
-        return 0;
-    if (fgets(mode, sizeof mode, f) == NULL)
-        mode[0] = '\0';
-    fclose(f);
-    return strstr(mode, "[always]") || strstr(mode, "[madvise]");
-}
-
 /* The big file of the directory is moved, byte for byte; a small one and one in a
    subdirectory stay mapped from their files, unchanged. */
 static void test_moves_the_directory_files(void **state)
@@ -93,7 +81,7 @@ static void test_moves_the_directory_files(void **state)
     m_deep = map_file(deep, BIG);
 
     moved = jkb__hugemap_files(dir);
-    assert_int_equal(moved, huge_pages_offered() ? BIG : 0);
+    assert_int_equal(moved, jkb__hugemap_offered() ? BIG : 0);
     assert_true(same_as_file(m_big, big, BIG));
     assert_true(same_as_file(m_small, small, 64 << 10));
     assert_true(same_as_file(m_deep, deep, BIG));
