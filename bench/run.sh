@@ -8,7 +8,9 @@
 #   - on livedoor news and, with --full, on archives 4 and 16 times its size made here by
 #     resampling its sentences (never kept): build time, bytes on disk, and the 500 livedoor
 #     queries (top 10 with a highlighted snippet per hit, one process, asked three times and
-#     each query's median time taken), for every engine.
+#     each query's median time taken), for every engine; their build times are set against
+#     livedoor's and against that of a 1x archive resampled the same way (three rounds), the
+#     text of their own kind, and so is the mecab command over their text.
 # usage: bench/run.sh [--full] [WORKDIR]   (default WORKDIR: a temporary directory, removed)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +61,12 @@ seconds() {
 least() {
     awk "BEGIN { print $1 == 0 || $2 < $1 ? $2 : $1 }"
 }
+middle() {
+    printf '%s\n' "$@" | sort -n | sed -n 2p
+}
+ratio() {
+    awk "BEGIN { printf \"%.1f\", $1 / $2 }"
+}
 # A shared machine's speed drifts from minute to minute: three rounds, each running the three
 # one after another, and the ratios of the best times.
 mecab_over() {
@@ -84,10 +92,9 @@ echo "best of three: mecab command ($text bytes of text) $best_m s;" \
     "1 thread $best_1 s, $(awk "BEGIN { printf \"%.2f\", $best_1 / $best_m }") x;" \
     "2 threads $best_2 s, $(awk "BEGIN { printf \"%.2f\", $best_2 / $best_m }") x"
 # A larger archive is built once: it is set against the middle of the three 1x builds, and the
-# mecab command over its text against the middle of its three 1x times (resampled sentences
-# make documents of mixed vocabulary, which MeCab itself takes longer over per byte).
-mid_2=$(printf '%s\n' $all_2 | sort -n | sed -n 2p)
-mid_m=$(printf '%s\n' $all_m | sort -n | sed -n 2p)
+# mecab command over its text against the middle of its three 1x times.
+mid_2=$(middle $all_2)
+mid_m=$(middle $all_m)
 "$jikenbo" -d "$work/livedoor.db" stats
 rm -rf "$work/livedoor-compact" && mkdir -p "$work/livedoor-compact"
 mdb_copy -c "$work/livedoor.db" "$work/livedoor-compact"
@@ -96,6 +103,28 @@ echo "compacted: $compact bytes, $(awk "BEGIN { printf \"%.2f\", $compact / $tex
 echo
 "$build/bench/bench_query" "$work/livedoor.db" "$queries"
 
+if [ "$scales" != 1 ]; then
+    # Resampled documents lack the repetition of a real article (its names and words said
+    # again): MeCab takes a tenth longer per byte over them. Their own 1x, the first
+    # documents of every larger archive, tells scaling from the kind of text.
+    echo
+    echo "== a 1x archive of resampled sentences, beside the mecab command over its text"
+    "$build/bench/resample" "$corpus" 1 42 >"$work/resampled-1.jsonl"
+    "$build/bench/dump_text" "$work/resampled-1.jsonl" >"$work/resampled-1.txt"
+    all_r= all_rm=
+    for round in 1 2 3; do
+        m=$(mecab_over "$work/resampled-1.txt")
+        all_rm="$all_rm $m"
+        rm -rf "$work/resampled-1.db"
+        s2=$(seconds "$jikenbo" -d "$work/resampled-1.db" index --threads 2 \
+            "$work/resampled-1.jsonl")
+        all_r="$all_r $s2"
+        echo "round $round: mecab command $m s, 2 threads $s2 s"
+    done
+    mid_r=$(middle $all_r)
+    mid_rm=$(middle $all_rm)
+    rm -rf "$work/resampled-1.jsonl" "$work/resampled-1.txt" "$work/resampled-1.db"
+fi
 for scale in $scales; do
     echo
     echo "== ${scale}x livedoor news: every engine, the same documents and queries"
@@ -108,11 +137,13 @@ for scale in $scales; do
         rm -rf "$work/scaled.db"
         s=$(seconds /usr/bin/time -f "jikenbo, 2 threads: peak memory %M KB" \
             "$jikenbo" -d "$work/scaled.db" index --threads 2 "$input")
-        echo "jikenbo, 2 threads: $s s, $(awk "BEGIN { printf \"%.1f\", $s / $mid_2 }") x the middle 1x build"
+        echo "jikenbo, 2 threads: $s s, $(ratio "$s" "$mid_2") x the middle 1x build," \
+            "$(ratio "$s" "$mid_r") x the middle 1x resampled build"
         "$build/bench/dump_text" "$input" >"$work/scaled.txt"
         m=$(mecab_over "$work/scaled.txt")
         echo "mecab command over its text ($(stat -c %s "$work/scaled.txt") bytes): $m s," \
-            "$(awk "BEGIN { printf \"%.1f\", $m / $mid_m }") x its middle 1x time"
+            "$(ratio "$m" "$mid_m") x its middle 1x time, $(ratio "$m" "$mid_rm") x over the" \
+            "1x resampled text"
         rm -f "$work/scaled.txt"
         "$build/bench/bench_query" "$work/scaled.db" "$queries"
         rm -rf "$work/scaled.db"
