@@ -10,7 +10,8 @@
 #     queries (top 10 with a highlighted snippet per hit, one process, asked three times and
 #     each query's median time taken), for every engine; their build times are set against
 #     livedoor's and against that of a 1x archive resampled the same way (three rounds), the
-#     text of their own kind, and so is the mecab command over their text.
+#     text of their own kind, and so is the mecab command over their text; that archive is
+#     asked the queries too.
 # usage: bench/run.sh [--full] [WORKDIR]   (default WORKDIR: a temporary directory, removed)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,7 +109,7 @@ if [ "$scales" != 1 ]; then
     # again): MeCab takes a tenth longer per byte over them. Their own 1x, the first
     # documents of every larger archive, tells scaling from the kind of text.
     echo
-    echo "== a 1x archive of resampled sentences, beside the mecab command over its text"
+    echo "== a 1x archive of resampled sentences: its build beside the mecab command, its queries"
     "$build/bench/resample" "$corpus" 1 42 >"$work/resampled-1.jsonl"
     "$build/bench/dump_text" "$work/resampled-1.jsonl" >"$work/resampled-1.txt"
     all_r= all_rm=
@@ -123,6 +124,7 @@ if [ "$scales" != 1 ]; then
     done
     mid_r=$(middle $all_r)
     mid_rm=$(middle $all_rm)
+    "$build/bench/bench_query" "$work/resampled-1.db" "$queries" --passes 3
     rm -rf "$work/resampled-1.jsonl" "$work/resampled-1.txt" "$work/resampled-1.db"
 fi
 for scale in $scales; do
