@@ -71,7 +71,6 @@ typedef struct jkb__batch {
     uint32_t n_local;
     size_t bytes;          /* memory its postings, term lists and records hold */
     size_t room;           /* what it may take (0: the share before any commit measured it) */
-    size_t dict_bytes;     /* MeCab's dictionary moved to the writer's own memory */
     uint64_t index_docs;   /* documents in the index when the batch began */
     int counted;
 } jkb__batch;
@@ -135,7 +134,7 @@ static jkb__batch *get_batch(jkb_index *ix)
 {
     if (ix->batch == NULL && (ix->batch = calloc(1, sizeof *ix->batch)) != NULL) {
         ix->batch_free = writer_free;
-        ix->batch->dict_bytes = jkb__dict_huge_pages(ix->dict);
+        jkb__dict_huge_pages(ix->dict); /* bulk analysis begins: the dictionary on huge pages */
     }
     return ix->batch;
 }
@@ -393,7 +392,8 @@ static void measure_room(jkb_index *ix)
     malloc_trim(0);
     mi = mallinfo2();
     held = mi.uordblks + mi.hblkhd;
-    others = (held > batch_memory(b) ? held - batch_memory(b) : 0) + b->dict_bytes;
+    others = (held > batch_memory(b) ? held - batch_memory(b) : 0) +
+             jkb__dict_huge_pages(ix->dict);
     keep = others + bound / 16;
     b->room = keep < bound / 4 * 3 ? bound - keep : bound / 4;
 #else
